@@ -1,0 +1,101 @@
+import { InvalidValueError } from "../errors.ts";
+import { findAttribute } from "../schema/registry.ts";
+import type { AttributeDef } from "../schema/types.ts";
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Entra ID sends booleans as the strings "True"/"False" (any case) unless the tenant URL carries
+ * aadOptscim062020; both are accepted for every boolean attribute.
+ */
+export function coerceBoolean(value: unknown): boolean | undefined {
+  if (typeof value === "boolean") return value;
+  if (typeof value === "string") {
+    const v = value.trim().toLowerCase();
+    if (v === "true") return true;
+    if (v === "false") return false;
+  }
+  return undefined;
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * Checks and normalises one value (one element, for a multi-valued attribute) against its definition.
+ * Complex values get canonical sub-attribute names; unknown sub-attributes are dropped (RFC 7643 §2.1
+ * lets a service provider ignore what it does not define). `null` passes through: it means "unset".
+ * `label` names the attribute in error messages.
+ */
+export function coerceSingle(def: AttributeDef, value: unknown, label: string): unknown {
+  if (value === null) return null;
+  switch (def.type) {
+    case "string":
+    case "reference":
+    case "binary":
+      if (typeof value === "string") return value;
+      // Identity providers send numbers for string attributes such as employeeNumber.
+      if (typeof value === "number" && Number.isFinite(value)) return String(value);
+      throw new InvalidValueError(`The attribute "${label}" must be a string; send it as a JSON string.`);
+    case "boolean": {
+      const b = coerceBoolean(value);
+      if (b === undefined)
+        throw new InvalidValueError(`The attribute "${label}" must be a boolean; send true or false.`);
+      return b;
+    }
+    case "integer":
+      if (typeof value === "number" && Number.isInteger(value)) return value;
+      if (typeof value === "string" && /^-?\d+$/.test(value.trim())) return Number(value.trim());
+      throw new InvalidValueError(`The attribute "${label}" must be an integer; send a whole JSON number.`);
+    case "decimal":
+      if (typeof value === "number" && Number.isFinite(value)) return value;
+      if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))) return Number(value);
+      throw new InvalidValueError(`The attribute "${label}" must be a number; send a JSON number.`);
+    case "dateTime":
+      if (typeof value === "string" && ISO_DATE.test(value) && !Number.isNaN(Date.parse(value))) return value;
+      throw new InvalidValueError(
+        `The attribute "${label}" must be an xsd:dateTime such as "2024-01-31T12:00:00Z"; send it in that form.`,
+      );
+    case "complex": {
+      if (!isPlainObject(value))
+        throw new InvalidValueError(`The attribute "${label}" must be a JSON object; send it as {"sub-attribute": value}.`);
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) {
+        const sub = def.subAttributes ? findAttribute(def.subAttributes, k) : undefined;
+        if (!sub) continue;
+        if (sub.mutability === "readOnly" && def.mutability !== "readOnly") continue;
+        const c = coerceSingle(sub, v, `${label}.${sub.name}`);
+        if (c !== null) out[sub.name] = c;
+      }
+      return out;
+    }
+  }
+}
+
+/**
+ * Checks and normalises a whole attribute value: arrays for multi-valued attributes (a single value is
+ * wrapped, as Entra and Okta sometimes send one object), a scalar or object otherwise.
+ */
+export function coerceAttributeValue(def: AttributeDef, value: unknown, label: string): unknown {
+  if (value === null) return null;
+  if (def.multiValued) {
+    const items = Array.isArray(value) ? value : [value];
+    const out: unknown[] = [];
+    for (const item of items) {
+      const c = coerceSingle(def, item, label);
+      if (c === null) continue;
+      if (isPlainObject(c) && Object.keys(c).length === 0) continue;
+      out.push(c);
+    }
+    return out;
+  }
+  if (Array.isArray(value)) {
+    // A one-element array for a single-valued attribute (Entra sends manager this way) is its element.
+    if (value.length === 1) return coerceSingle(def, value[0], label);
+    if (value.length === 0) return null;
+    throw new InvalidValueError(`The attribute "${label}" takes a single value; send one value, not an array.`);
+  }
+  return coerceSingle(def, value, label);
+}
+
+export { isPlainObject };

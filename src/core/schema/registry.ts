@@ -1,0 +1,138 @@
+import { COMMON_ATTRIBUTES } from "./common.ts";
+import { enterpriseUserSchema } from "./enterprise-user.ts";
+import { groupSchema } from "./group.ts";
+import { scimdUserSchema } from "./scimd-user.ts";
+import type { AttributeDef, ResourceTypeDef, SchemaDef } from "./types.ts";
+import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, SCIMD_USER_SCHEMA, USER_SCHEMA } from "./urns.ts";
+import { userSchema } from "./user.ts";
+
+/** A resource type with its schemas, the unit every path, filter and projection is resolved against. */
+export interface ResourceSchema {
+  readonly type: ResourceTypeDef;
+  readonly core: SchemaDef;
+  readonly extensions: readonly SchemaDef[];
+}
+
+/** Where a path such as `urn:...:enterprise:2.0:User:manager.value` or `name.givenName` points. */
+export interface ResolvedAttribute {
+  /** The schema that defines the attribute (the core schema for common attributes). */
+  readonly schema: SchemaDef;
+  /** True when the attribute lives under the extension's URN key in the resource JSON. */
+  readonly extension: boolean;
+  readonly attribute: AttributeDef;
+  readonly subAttribute?: AttributeDef;
+}
+
+export const userResourceType: ResourceTypeDef = {
+  id: "User",
+  name: "User",
+  endpoint: "/Users",
+  description: "User Account",
+  schema: USER_SCHEMA,
+  schemaExtensions: [
+    { schema: ENTERPRISE_USER_SCHEMA, required: false },
+    { schema: SCIMD_USER_SCHEMA, required: false },
+  ],
+};
+
+export const groupResourceType: ResourceTypeDef = {
+  id: "Group",
+  name: "Group",
+  endpoint: "/Groups",
+  description: "Group",
+  schema: GROUP_SCHEMA,
+  schemaExtensions: [],
+};
+
+export const USER: ResourceSchema = {
+  type: userResourceType,
+  core: userSchema,
+  extensions: [enterpriseUserSchema, scimdUserSchema],
+};
+
+export const GROUP: ResourceSchema = {
+  type: groupResourceType,
+  core: groupSchema,
+  extensions: [],
+};
+
+export const RESOURCE_SCHEMAS: readonly ResourceSchema[] = [USER, GROUP];
+export const ALL_SCHEMAS: readonly SchemaDef[] = [userSchema, groupSchema, enterpriseUserSchema, scimdUserSchema];
+
+const lower = (s: string) => s.toLowerCase();
+
+export function findAttribute(attrs: readonly AttributeDef[], name: string): AttributeDef | undefined {
+  const n = lower(name);
+  return attrs.find((a) => lower(a.name) === n);
+}
+
+/** The schema (core or extension) whose URN this string is, without regard to case. */
+export function findSchema(rs: ResourceSchema, urn: string): SchemaDef | undefined {
+  const u = lower(urn);
+  if (lower(rs.core.id) === u) return rs.core;
+  return rs.extensions.find((s) => lower(s.id) === u);
+}
+
+/**
+ * Splits a possibly URN-qualified attribute path into its schema and the dotted remainder.
+ * RFC 7644 §3.10: `urn:...:User:name.givenName`; the URN is the longest known schema id that prefixes it.
+ */
+export function splitUrn(
+  rs: ResourceSchema,
+  path: string,
+): { schema: SchemaDef | undefined; rest: string; qualified: boolean } {
+  if (!/^urn:/i.test(path)) return { schema: undefined, rest: path, qualified: false };
+  const p = lower(path);
+  for (const s of [rs.core, ...rs.extensions]) {
+    const id = lower(s.id);
+    if (p === id) return { schema: s, rest: "", qualified: true };
+    if (p.startsWith(id + ":")) return { schema: s, rest: path.slice(id.length + 1), qualified: true };
+  }
+  return { schema: undefined, rest: path, qualified: true };
+}
+
+/**
+ * Resolves an attribute path (case-insensitive, optionally URN-qualified, at most one sub-attribute level)
+ * to its definitions, or null when the resource type has no such attribute.
+ */
+export function resolveAttribute(rs: ResourceSchema, path: string): ResolvedAttribute | null {
+  const { schema, rest, qualified } = splitUrn(rs, path);
+  if (qualified && !schema) return null;
+  if (rest === "") return null;
+  const dot = rest.indexOf(".");
+  const head = dot < 0 ? rest : rest.slice(0, dot);
+  const sub = dot < 0 ? undefined : rest.slice(dot + 1);
+  if (sub !== undefined && (sub === "" || sub.includes("."))) return null;
+
+  let owner: SchemaDef | undefined;
+  let attribute: AttributeDef | undefined;
+  if (schema) {
+    owner = schema;
+    attribute = findAttribute(schema.attributes, head);
+    if (!attribute && schema === rs.core) attribute = findAttribute(COMMON_ATTRIBUTES, head);
+  } else {
+    owner = rs.core;
+    attribute = findAttribute(rs.core.attributes, head) ?? findAttribute(COMMON_ATTRIBUTES, head);
+  }
+  if (!attribute || !owner) return null;
+  const extension = owner !== rs.core;
+  if (sub === undefined) return { schema: owner, extension, attribute };
+  if (attribute.type !== "complex" || !attribute.subAttributes) return null;
+  const subAttribute = findAttribute(attribute.subAttributes, sub);
+  if (!subAttribute) return null;
+  return { schema: owner, extension, attribute, subAttribute };
+}
+
+/** The definition that governs comparisons: the sub-attribute if there is one, else the attribute. */
+export function leafOf(r: ResolvedAttribute): AttributeDef {
+  return r.subAttribute ?? r.attribute;
+}
+
+/** Every top-level attribute of the resource type: common, core and each extension's. */
+export function topLevelAttributes(rs: ResourceSchema): { schema: SchemaDef; extension: boolean; attribute: AttributeDef }[] {
+  const out: { schema: SchemaDef; extension: boolean; attribute: AttributeDef }[] = [];
+  for (const a of COMMON_ATTRIBUTES) out.push({ schema: rs.core, extension: false, attribute: a });
+  for (const a of rs.core.attributes) out.push({ schema: rs.core, extension: false, attribute: a });
+  for (const s of rs.extensions) for (const a of s.attributes) out.push({ schema: s, extension: true, attribute: a });
+  return out;
+}
