@@ -1,0 +1,54 @@
+import { loadConfig } from "../config/load.ts";
+import type { Config } from "../config/schema.ts";
+import { StorageError } from "../storage/db.ts";
+import { openStorage, type Storage } from "../storage/open-storage.ts";
+
+/** Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad configuration. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2 = 1,
+  ) {
+    super(message);
+  }
+}
+
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+export const processIo: Io = {
+  out: (l) => process.stdout.write(l + "\n"),
+  err: (l) => process.stderr.write(l + "\n"),
+  env: process.env,
+  cwd: process.cwd(),
+};
+
+export function readConfig(file: string | undefined, io: Io): { config: Config; source: string } {
+  const r = loadConfig({ file, env: io.env, cwd: io.cwd });
+  if (!r.ok) {
+    if (r.errors.length > 1) for (const e of r.errors.slice(0, -1)) io.err(`scimd: ${e}`);
+    throw new CliError(r.errors.at(-1)!, 2);
+  }
+  return { config: r.config, source: r.source };
+}
+
+/** Opens the configured database (creating and migrating it), as a one-sentence CliError on failure. */
+export function withStorage(config: Config, opts: { migrate?: boolean } = {}): Storage {
+  try {
+    return openStorage(config.storage.path, opts);
+  } catch (e) {
+    if (e instanceof StorageError) throw new CliError(e.message, 1);
+    throw new CliError(`Cannot open the database ${config.storage.path} (${(e as Error).message}); check [storage] path.`, 1);
+  }
+}
+
+/** Fixed-width columns for human-readable listings. */
+export function table(rows: string[][]): string[] {
+  if (rows.length === 0) return [];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd());
+}

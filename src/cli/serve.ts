@@ -1,0 +1,91 @@
+import { createApp } from "../app.ts";
+import { parseDuration } from "../config/load.ts";
+import { ScimService } from "../core/service.ts";
+import { generateSecret, hashSecret } from "../core/tokens.ts";
+import { requestToken } from "../http/plugins/auth.ts";
+import { createLogger, type Logger } from "../log/logger.ts";
+import { serviceOptions } from "../service-options.ts";
+import { VERSION } from "../version.ts";
+import { CliError, readConfig, withStorage, type Io } from "./common.ts";
+
+export interface ServeArgs {
+  config?: string;
+}
+
+/** The client address for logs: the peer, or X-Forwarded-For's first hop when [server] trust_proxy is on. */
+function clientAddress(request: Request, peer: string | undefined, trustProxy: boolean): string | undefined {
+  if (trustProxy) {
+    const fwd = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+    if (fwd) return fwd;
+  }
+  return peer;
+}
+
+export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
+  const { config, source } = readConfig(args.config, io);
+  const logger: Logger = createLogger({ level: config.logging.level, format: config.logging.format });
+  const storage = withStorage(config);
+  const service = new ScimService({ repo: storage.repo, options: serviceOptions(config), logger });
+  await service.ensureDefaultGroup();
+
+  if ((await storage.tokens.count()) === 0) {
+    // First start: a token so that `npm start` is immediately usable for Entra's "Test Connection".
+    const secret = generateSecret();
+    await storage.tokens.create("initial", hashSecret(secret), "scim", new Date().toISOString(), null);
+    io.err(`scimd: created the token "initial" for the SCIM API (shown only this once): ${secret}`);
+    io.err('scimd: revoke it with "scimd token revoke initial" once you have created your own with "scimd token create --name NAME".');
+  }
+
+  const app = createApp({ config, service, tokens: storage.tokens, logger, ready: storage.ready });
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({
+      hostname: config.server.host,
+      port: config.server.port,
+      maxRequestBodySize: config.limits.max_body_bytes + 1024,
+      development: false,
+      async fetch(request, srv) {
+        const started = performance.now();
+        const response = await app.handle(request);
+        const url = new URL(request.url);
+        logger.info("request", {
+          requestId: response.headers.get("x-request-id") ?? undefined,
+          method: request.method,
+          path: url.pathname,
+          status: response.status,
+          durationMs: Math.round((performance.now() - started) * 100) / 100,
+          token: requestToken(request)?.name,
+          client: clientAddress(request, srv.requestIP(request)?.address, config.server.trust_proxy),
+        });
+        return response;
+      },
+      error() {
+        return new Response(JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "500", detail: "The server hit an unexpected error; retry the request." }), {
+          status: 500,
+          headers: { "content-type": "application/scim+json; charset=utf-8" },
+        });
+      },
+    });
+  } catch (e) {
+    storage.close();
+    throw new CliError(`Cannot listen on ${config.server.host}:${config.server.port} (${(e as Error).message}); free the port or set [server] port.`, 1);
+  }
+  logger.info("scimd started", { version: VERSION, url: `http://${config.server.host}:${server.port}/scim`, config: source, database: config.storage.path });
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info("scimd stopping", { signal });
+      const timeout = parseDuration(config.server.shutdown_timeout) ?? 10_000;
+      // Stop accepting, let in-flight requests finish (bounded), then checkpoint and close the database.
+      await Promise.race([server.stop(false), Bun.sleep(timeout).then(() => server.stop(true))]);
+      storage.close();
+      logger.info("scimd stopped", { signal });
+      resolve();
+    };
+    process.on("SIGTERM", () => void stop("SIGTERM"));
+    process.on("SIGINT", () => void stop("SIGINT"));
+  });
+}

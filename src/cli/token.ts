@@ -1,0 +1,82 @@
+import type { TokenScope } from "../core/repository.ts";
+import { UniqueViolation } from "../core/repository.ts";
+import { generateSecret, hashSecret, parseExpiry } from "../core/tokens.ts";
+import { CliError, readConfig, table, withStorage, type Io } from "./common.ts";
+
+export interface TokenArgs {
+  sub: string | undefined;
+  name?: string;
+  expires?: string;
+  scope?: string;
+  config?: string;
+  json?: boolean;
+  positionals: string[];
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export async function tokenCommand(args: TokenArgs, io: Io): Promise<void> {
+  const { config } = readConfig(args.config, io);
+  switch (args.sub) {
+    case "create": {
+      const name = args.name ?? args.positionals[0];
+      if (!name) throw new CliError('token create needs a name; run "scimd token create --name NAME".', 2);
+      if (!NAME.test(name)) throw new CliError(`The token name "${name}" is not allowed; use letters, digits, ".", "_" or "-" (up to 64).`, 2);
+      const scope = (args.scope ?? "scim") as TokenScope;
+      if (scope !== "scim" && scope !== "admin") throw new CliError(`The scope "${args.scope}" is unknown; use --scope scim or --scope admin.`, 2);
+      let expiresAt: string | null = null;
+      if (args.expires) {
+        const ms = parseExpiry(args.expires);
+        if (ms === undefined) throw new CliError(`The expiry "${args.expires}" is not a duration; use a number and a unit, such as 90d, 12h or 1y.`, 2);
+        expiresAt = new Date(Date.now() + ms).toISOString();
+      }
+      const storage = withStorage(config);
+      try {
+        const secret = generateSecret();
+        await storage.tokens.create(name, hashSecret(secret), scope, new Date().toISOString(), expiresAt);
+        io.out(`Created token "${name}" (scope ${scope}, ${expiresAt ? `expires ${expiresAt}` : "does not expire"}). It is shown once; store it now:`);
+        io.out(secret);
+      } catch (e) {
+        if (e instanceof UniqueViolation) throw new CliError(`A token named "${name}" already exists; choose another name or revoke it first.`, 1);
+        throw e;
+      } finally {
+        storage.close();
+      }
+      return;
+    }
+    case "list": {
+      const storage = withStorage(config);
+      try {
+        const tokens = await storage.tokens.list();
+        if (args.json) {
+          io.out(JSON.stringify(tokens.map(({ id: _id, ...t }) => t), null, 2));
+          return;
+        }
+        if (tokens.length === 0) {
+          io.out('No tokens; create one with "scimd token create --name NAME".');
+          return;
+        }
+        const rows = [["NAME", "SCOPE", "CREATED", "LAST USED", "EXPIRES"]];
+        for (const t of tokens) rows.push([t.name, t.scope, t.createdAt, t.lastUsedAt ?? "never", t.expiresAt ?? "never"]);
+        for (const l of table(rows)) io.out(l);
+      } finally {
+        storage.close();
+      }
+      return;
+    }
+    case "revoke": {
+      const name = args.name ?? args.positionals[0];
+      if (!name) throw new CliError('token revoke needs a name; run "scimd token revoke NAME".', 2);
+      const storage = withStorage(config);
+      try {
+        if (!(await storage.tokens.revoke(name))) throw new CliError(`There is no token named "${name}"; see "scimd token list".`, 1);
+        io.out(`Revoked token "${name}"; requests with it are refused from now on.`);
+      } finally {
+        storage.close();
+      }
+      return;
+    }
+    default:
+      throw new CliError('Use "scimd token create --name NAME [--expires 90d]", "scimd token list" or "scimd token revoke NAME".', 2);
+  }
+}

@@ -1,0 +1,140 @@
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { Value } from "@sinclair/typebox/value";
+import type { TSchema } from "@sinclair/typebox";
+import { parse as parseToml, TomlError } from "smol-toml";
+import { ConfigSchema, type Config } from "./schema.ts";
+
+export interface LoadOptions {
+  /** `--config FILE` from the command line. */
+  file?: string;
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+}
+
+export type LoadResult =
+  | { ok: true; config: Config; source: string }
+  | { ok: false; errors: string[]; source: string };
+
+/** The configuration file in force: `--config`, else `$SCIMD_CONFIG`, else `./scimd.toml` when present. */
+function chooseFile(opts: LoadOptions): { path: string | undefined; mustExist: boolean } {
+  const cwd = opts.cwd ?? process.cwd();
+  if (opts.file) return { path: resolve(cwd, opts.file), mustExist: true };
+  const fromEnv = opts.env?.SCIMD_CONFIG;
+  if (fromEnv) return { path: resolve(cwd, fromEnv), mustExist: true };
+  const local = resolve(cwd, "scimd.toml");
+  return existsSync(local) ? { path: local, mustExist: false } : { path: undefined, mustExist: false };
+}
+
+export function loadConfig(opts: LoadOptions = {}): LoadResult {
+  const env = opts.env ?? {};
+  const { path } = chooseFile(opts);
+  const source = path ?? "built-in defaults";
+  let raw: Record<string, unknown> = {};
+  let text = "";
+  if (path) {
+    try {
+      text = readFileSync(path, "utf8");
+    } catch {
+      return { ok: false, source, errors: [`Cannot read the configuration file ${path}; check that it exists and is readable.`] };
+    }
+    try {
+      raw = parseToml(text) as Record<string, unknown>;
+    } catch (e) {
+      const where = e instanceof TomlError ? ` at line ${e.line}, column ${e.column}` : "";
+      const why = e instanceof Error ? e.message.split("\n")[0]!.replace(/^Invalid TOML document: /, "") : String(e);
+      return { ok: false, source, errors: [`${path}${where}: the file is not valid TOML (${why}); fix the syntax.`] };
+    }
+  }
+  const envErrors = applyEnvOverrides(raw, env);
+  if (envErrors.length) return { ok: false, source, errors: envErrors };
+
+  const withDefaults = Value.Default(ConfigSchema, structuredClone(raw));
+  const errors: string[] = [];
+  const seen = new Set<string>();
+  for (const e of Value.Errors(ConfigSchema, withDefaults)) {
+    const key = e.path.replace(/^\//, "").replaceAll("/", ".");
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const line = path ? findLine(text, key) : undefined;
+    const at = line ? ` (${path}, line ${line})` : path ? ` (${path})` : "";
+    errors.push(describeError(key, e.message, e.value) + at);
+  }
+  if (errors.length) return { ok: false, source, errors };
+  return { ok: true, config: withDefaults as Config, source };
+}
+
+function describeError(key: string, message: string, value: unknown): string {
+  if (message === "Unexpected property") return `Unknown configuration key "${key}"; remove it or check its spelling against scimd.example.toml.`;
+  const shown = JSON.stringify(value);
+  return `Configuration key "${key}" has a bad value ${shown}: ${message.charAt(0).toLowerCase()}${message.slice(1)}; see scimd.example.toml.`;
+}
+
+/** Best-effort line number of `section.key` in the TOML text, for error messages. */
+function findLine(text: string, key: string): number | undefined {
+  const parts = key.split(".");
+  const lines = text.split("\n");
+  let section = "";
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!.trim();
+    const header = /^\[\[?\s*([^\]]+?)\s*\]\]?/.exec(l);
+    if (header) {
+      section = header[1]!;
+      if (parts.length === 1 && section === parts[0]) return i + 1;
+      continue;
+    }
+    const kv = /^([A-Za-z0-9_-]+)\s*=/.exec(l);
+    if (kv && parts.length >= 2 && section === parts.slice(0, -1).join(".") && kv[1] === parts.at(-1)) return i + 1;
+  }
+  return undefined;
+}
+
+/**
+ * `SCIMD_<SECTION>_<KEY>=value` overrides one key, for containers: `SCIMD_SERVER_PORT=9000`,
+ * `SCIMD_PROVISIONING_DEFAULT_GROUP=Staff`, `SCIMD_DIRECTORY_SITES=Paris,Lyon`. Values are read by the
+ * key's type in the schema (integers, booleans, comma-separated or JSON arrays).
+ */
+function applyEnvOverrides(raw: Record<string, unknown>, env: Record<string, string | undefined>): string[] {
+  const errors: string[] = [];
+  const sections = ConfigSchema.properties as Record<string, TSchema & { properties?: Record<string, TSchema> }>;
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith("SCIMD_") || name === "SCIMD_CONFIG" || value === undefined) continue;
+    const rest = name.slice("SCIMD_".length).toLowerCase();
+    const sectionName = Object.keys(sections).find((s) => rest.startsWith(s + "_"));
+    const keyName = sectionName ? rest.slice(sectionName.length + 1) : undefined;
+    const keySchema = sectionName && keyName ? sections[sectionName]!.properties?.[keyName] : undefined;
+    if (!sectionName || !keyName || !keySchema) {
+      errors.push(`Unknown environment variable ${name}; scimd reads SCIMD_<SECTION>_<KEY> for the keys in scimd.example.toml.`);
+      continue;
+    }
+    const section = (raw[sectionName] ??= {}) as Record<string, unknown>;
+    section[keyName] = fromEnvString(keySchema, value);
+  }
+  return errors;
+}
+
+function fromEnvString(schema: TSchema, value: string): unknown {
+  const type = (schema as { type?: string }).type;
+  if (type === "integer" || type === "number") return value.trim() === "" ? value : Number(value);
+  if (type === "boolean") return /^(true|1|yes)$/i.test(value) ? true : /^(false|0|no)$/i.test(value) ? false : value;
+  if (type === "array") {
+    if (value.trim().startsWith("[")) {
+      try {
+        return JSON.parse(value);
+      } catch {
+        return value;
+      }
+    }
+    return value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  }
+  return value;
+}
+
+/** Parses durations such as "500ms", "10s", "5m", "1h", "90d" into milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "ms" | "s" | "m" | "h" | "d"];
+  return n * unit;
+}

@@ -1,0 +1,146 @@
+import { InvalidPathError, InvalidValueError, NoTargetError } from "../errors.ts";
+import { assertNever, pathToString } from "../filter/ast.ts";
+import type { ScimResource } from "../resource/types.ts";
+import { resolveAttribute, splitUrn, topLevelAttributes, type ResourceSchema } from "../schema/registry.ts";
+import type { SchemaDef } from "../schema/types.ts";
+import { applyAdd } from "./add.ts";
+import {
+  assertWritable,
+  currentValue,
+  deepEqual,
+  isPlainObject,
+  isUnset,
+  resolveTarget,
+  targetOf,
+  type AttributeTarget,
+} from "./navigate.ts";
+import type { PatchOperation, PatchOpKind } from "./parse-patch.ts";
+import { applyRemove } from "./remove.ts";
+import { applyReplace } from "./replace.ts";
+
+/**
+ * Applies RFC 7644 §3.5.2 operations in order and returns the new resource. Pure: `resource` is never
+ * changed, and since every operation works on one clone, a failure in any of them leaves nothing applied
+ * (RFC 7644 §3.5.2: "the operations are applied atomically").
+ */
+export function applyPatch(resource: ScimResource, ops: readonly PatchOperation[], rs: ResourceSchema): ScimResource {
+  const out = structuredClone(resource);
+  for (const op of ops) applyOperation(out, op, rs);
+  assertRequiredKept(resource, out, rs);
+  syncSchemas(out, rs);
+  return out;
+}
+
+function applyOperation(resource: ScimResource, op: PatchOperation, rs: ResourceSchema): void {
+  if (!op.path) return applyAttributes(resource, op.op, op.value, rs, undefined);
+  const target = resolveTarget(op.path, rs, op.rawPath ?? pathToString(op.path.path));
+  switch (target.kind) {
+    case "schemas":
+      return;
+    case "schema":
+      if (op.op !== "remove") return applyAttributes(resource, op.op, op.value, rs, target.schema);
+      if (!target.extension) throw new InvalidPathError(`The core schema cannot be removed; remove its attributes one by one.`);
+      delete resource[target.schema.id];
+      return;
+    case "attribute":
+    case "subAttribute":
+    case "filtered":
+      assertWritable(target);
+      return applyToAttribute(resource, op.op, target, op.value);
+    default:
+      return assertNever(target);
+  }
+}
+
+function applyToAttribute(resource: ScimResource, kind: PatchOpKind, target: AttributeTarget, value: unknown): void {
+  switch (kind) {
+    case "add":
+      return applyAdd(resource, target, value);
+    case "replace":
+      return applyReplace(resource, target, value);
+    case "remove":
+      return applyRemove(resource, target, value);
+    default:
+      return assertNever(kind);
+  }
+}
+
+/**
+ * RFC 7644 §3.5.2.1/§3.5.2.3 without a path (or with a bare schema URN as path): the value is an object of
+ * attributes. Keys are resolved like paths, so Entra ID's `"name.givenName"` and
+ * `"urn:...:enterprise:2.0:User:manager"` keys work. Keys that name no attribute are ignored, as RFC 7643
+ * §2.1 lets a service provider ignore attributes it does not define; `schemas` is ignored as it is derived.
+ */
+function applyAttributes(
+  resource: ScimResource,
+  kind: PatchOpKind,
+  value: unknown,
+  rs: ResourceSchema,
+  scope: SchemaDef | undefined,
+): void {
+  if (kind === "remove") throw new NoTargetError(`A "remove" needs a "path" naming the attribute to remove.`);
+  if (!isPlainObject(value))
+    throw new InvalidValueError(`An "${kind}" without an attribute path needs an object of attributes as its value; send {"attribute": value}.`);
+  for (const [key, v] of Object.entries(value)) {
+    const qualified = scope ? `${scope.id}:${key}` : key;
+    const { schema, rest } = splitUrn(rs, qualified);
+    if (schema && rest === "") {
+      applySchemaKey(resource, kind, v, rs, schema);
+      continue;
+    }
+    if (!schema && key.toLowerCase() === "schemas") continue;
+    const resolved = resolveAttribute(rs, qualified);
+    if (!resolved) continue;
+    const target = targetOf(resolved);
+    if (isReadOnly(target)) {
+      if (deepEqual(currentValue(resource, target), v)) continue;
+      assertWritable(target);
+    }
+    applyToAttribute(resource, kind, target, v);
+  }
+}
+
+function applySchemaKey(resource: ScimResource, kind: PatchOpKind, v: unknown, rs: ResourceSchema, schema: SchemaDef): void {
+  // RFC 7643 §2.5: null unassigns, here the whole extension.
+  if (v === null && schema !== rs.core) {
+    delete resource[schema.id];
+    return;
+  }
+  applyAttributes(resource, kind, v, rs, schema);
+}
+
+function isReadOnly(target: AttributeTarget): boolean {
+  return target.def.mutability === "readOnly" || (target.kind !== "attribute" && target.sub?.mutability === "readOnly");
+}
+
+/** RFC 7643 §2.2: a required attribute the resource had cannot be patched away. */
+function assertRequiredKept(before: ScimResource, after: ScimResource, rs: ResourceSchema): void {
+  for (const { schema, extension, attribute } of topLevelAttributes(rs)) {
+    if (!attribute.required) continue;
+    const was = extension ? objectAt(before, schema.id)?.[attribute.name] : before[attribute.name];
+    const is = extension ? objectAt(after, schema.id)?.[attribute.name] : after[attribute.name];
+    if (!isUnset(was) && isUnset(is))
+      throw new InvalidValueError(`The attribute "${attribute.name}" is required and cannot be removed; replace it with a new value instead.`);
+  }
+}
+
+function objectAt(resource: ScimResource, key: string): Record<string, unknown> | undefined {
+  const v = resource[key];
+  return isPlainObject(v) ? v : undefined;
+}
+
+/** `schemas` lists exactly the extensions the resource has values for (RFC 7643 §3). */
+function syncSchemas(resource: ScimResource, rs: ResourceSchema): void {
+  const current = Array.isArray(resource.schemas) ? resource.schemas.filter((s): s is string => typeof s === "string") : [rs.core.id];
+  let schemas = current;
+  for (const ext of rs.extensions) {
+    const listed = schemas.some((s) => s.toLowerCase() === ext.id.toLowerCase());
+    const present = !isUnset(resource[ext.id]);
+    if (present && !listed) schemas = [...schemas, ext.id];
+    if (!present) {
+      if (ext.id in resource) delete resource[ext.id];
+      if (listed) schemas = schemas.filter((s) => s.toLowerCase() !== ext.id.toLowerCase());
+    }
+  }
+  if (schemas !== current || !Array.isArray(resource.schemas)) resource.schemas = schemas;
+}

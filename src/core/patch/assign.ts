@@ -1,0 +1,122 @@
+import { NoTargetError } from "../errors.ts";
+import type { ScimResource } from "../resource/types.ts";
+import type { AttributeDef } from "../schema/types.ts";
+import { elementFromFilter } from "./match-value.ts";
+import { coerceElement, coerceSub, isPrimary, keepOnePrimary, mergeComplex } from "./merge-values.ts";
+import {
+  assertImmutableKept,
+  containerOf,
+  isPlainObject,
+  isUnset,
+  store,
+  type AttributeTarget,
+  type JsonObject,
+} from "./navigate.ts";
+
+// What add and replace do alike (RFC 7644 §3.5.2.1 and §3.5.2.3): they differ only on a whole multi-valued
+// attribute, where add appends and replace substitutes.
+
+type SubTarget = Extract<AttributeTarget, { kind: "subAttribute" }>;
+type FilteredTarget = Extract<AttributeTarget, { kind: "filtered" }>;
+
+/** Sets a single-valued attribute whose value is already coerced; complex values are merged. */
+export function setSingle(container: JsonObject, def: AttributeDef, value: unknown, label: string): void {
+  const current = container[def.name];
+  const next = def.type === "complex" && isPlainObject(value) ? mergeComplex(def, asObject(current), value, label) : value;
+  assertImmutableKept(def, current, next, label);
+  store(container, def.name, next);
+}
+
+/** `null` for add or replace means "remove" (RFC 7643 §2.5: null is unassigned). */
+export function removeWhole(container: JsonObject | undefined, def: AttributeDef, label: string): void {
+  if (!container || !(def.name in container)) return;
+  assertImmutableKept(def, container[def.name], undefined, label);
+  delete container[def.name];
+}
+
+/** `name.givenName`, or `emails.value` for every element of a multi-valued attribute. */
+export function setSubAttribute(resource: ScimResource, target: SubTarget, value: unknown): void {
+  const { def, sub, label } = target;
+  const v = coerceSub(sub, value, label);
+  const container = containerOf(resource, target.owner, v !== null);
+  if (!container) return;
+  const current = container[def.name];
+  if (!def.multiValued) {
+    store(container, def.name, withSub(def, sub, asObject(current) ?? {}, v, label));
+    return;
+  }
+  const list = Array.isArray(current) ? current : [];
+  if (list.length === 0) {
+    if (v !== null) container[def.name] = [{ [sub.name]: v }];
+    return;
+  }
+  const next = list.map((e) => (isPlainObject(e) ? withSub(def, sub, e, v, label) : e)).filter((e) => !isUnset(e));
+  store(container, def.name, keepOnePrimary(next, undefined));
+}
+
+/**
+ * `emails[type eq "work"]` and `emails[type eq "work"].value`. When nothing matches, Entra ID expects the
+ * element to be created from the filter's eq clauses (it sends `phoneNumbers[type eq "mobile"].value` for a
+ * user who has no mobile number yet) rather than the noTarget of RFC 7644 §3.5.2.3.
+ */
+export function setFiltered(resource: ScimResource, target: FilteredTarget, value: unknown): void {
+  const incoming = filteredValue(target, value);
+  const container = containerOf(resource, target.owner, incoming !== null);
+  if (!container) return;
+  const { def, label } = target;
+  const current = container[def.name];
+  const elements = def.multiValued ? (Array.isArray(current) ? current : []) : current === undefined ? [] : [current];
+  let chosen: unknown;
+  let matched = false;
+  const next = elements.map((e) => {
+    if (!isPlainObject(e) || !target.matches(e)) return e;
+    matched = true;
+    const updated = updateElement(target, e, incoming);
+    if (isPrimary(updated)) chosen = updated;
+    return updated;
+  });
+  if (!matched) {
+    if (incoming === null) return;
+    if (!def.multiValued && current !== undefined)
+      throw new NoTargetError(`The filter in "${label}" matches no value of "${def.name}"; check the filter.`);
+    const created = createFromFilter(target, incoming);
+    next.push(created);
+    if (isPrimary(created)) chosen = created;
+  }
+  const kept = next.filter((e) => !isUnset(e));
+  store(container, def.name, def.multiValued ? keepOnePrimary(kept, chosen) : kept[0]);
+}
+
+/** The coerced value: a sub-attribute value, or a complex element to merge; null means remove. */
+function filteredValue(target: FilteredTarget, value: unknown): unknown {
+  return target.sub ? coerceSub(target.sub, value, target.label) : coerceElement(target.def, value, target.label);
+}
+
+function updateElement(target: FilteredTarget, element: JsonObject, incoming: unknown): JsonObject | null {
+  if (target.sub) return withSub(target.def, target.sub, element, incoming, target.label);
+  if (!isPlainObject(incoming)) return null;
+  return mergeComplex(target.def, element, incoming, target.label);
+}
+
+function createFromFilter(target: FilteredTarget, incoming: unknown): JsonObject {
+  const seed = elementFromFilter(target.filter, target.def);
+  if (!seed)
+    throw new NoTargetError(
+      `The filter in "${target.label}" matches no value and does not describe a new one; use eq clauses joined by "and", or add the value without a filter.`,
+    );
+  const fields = target.sub ? { [target.sub.name]: incoming } : asObject(incoming);
+  return { ...seed, ...fields };
+}
+
+function withSub(def: AttributeDef, sub: AttributeDef, element: JsonObject, v: unknown, label: string): JsonObject {
+  assertImmutableKept(sub, element[sub.name], v ?? undefined, label);
+  if (v === null) {
+    const { [sub.name]: _removed, ...rest } = element;
+    return rest;
+  }
+  return mergeComplex(def, element, { [sub.name]: v }, `${def.name}`);
+}
+
+export function asObject(v: unknown): JsonObject | undefined {
+  return isPlainObject(v) ? v : undefined;
+}

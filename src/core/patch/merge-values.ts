@@ -1,0 +1,120 @@
+import { coerceAttributeValue, coerceSingle } from "../resource/coerce-value.ts";
+import { findAttribute } from "../schema/registry.ts";
+import type { AttributeDef } from "../schema/types.ts";
+import { assertImmutableKept, deepEqual, isPlainObject, isUnset, sameValue, type JsonObject } from "./navigate.ts";
+
+/**
+ * Coerces a whole attribute value exactly as POST does, plus the shapes Entra ID sends only in PATCH.
+ * Returns null when the value means "remove the attribute".
+ */
+export function coerceWhole(def: AttributeDef, value: unknown, label: string): unknown {
+  const coerced = coerceAttributeValue(def, referenceShorthand(def, value), label);
+  if (def.type === "complex" && !def.multiValued && isPlainObject(coerced) && clearsReference(def, coerced)) return null;
+  return isUnset(coerced) ? null : coerced;
+}
+
+/** Coerces one element of a multi-valued attribute, or the value of a single-valued complex one. */
+export function coerceElement(def: AttributeDef, value: unknown, label: string): JsonObject | null {
+  const coerced = coerceSingle(def, referenceShorthand(def, value), label);
+  return isPlainObject(coerced) && !isUnset(coerced) ? coerced : null;
+}
+
+/** Coerces a value for one sub-attribute; null means "remove the sub-attribute". */
+export function coerceSub(sub: AttributeDef, value: unknown, label: string): unknown {
+  const coerced = coerceSingle(sub, value, label);
+  return isUnset(coerced) ? null : coerced;
+}
+
+// Entra ID sends the manager as a bare id string ("urn:...:manager": "<id>") as well as {"value": "<id>"}.
+function referenceShorthand(def: AttributeDef, value: unknown): unknown {
+  if (def.type !== "complex" || def.multiValued || typeof value !== "string") return value;
+  return valueSubOf(def) ? { value } : value;
+}
+
+// Entra ID clears the manager with {"value": ""} rather than a remove operation.
+function clearsReference(def: AttributeDef, value: JsonObject): boolean {
+  return valueSubOf(def) !== undefined && value.value === "";
+}
+
+function valueSubOf(def: AttributeDef): AttributeDef | undefined {
+  return def.subAttributes ? findAttribute(def.subAttributes, "value") : undefined;
+}
+
+// Sub-attributes that describe what `value` points at; stale once `value` changes.
+const DESCRIBES_VALUE = new Set(["$ref", "display", "displayName"]);
+
+/**
+ * RFC 7644 §3.5.2.1/§3.5.2.3: a complex value is merged; sub-attributes absent from `incoming` are kept,
+ * except those that describe an old `value` when `value` changes (a new manager id with the old `$ref`
+ * would point at the wrong user). Immutable sub-attributes may be set but not changed.
+ */
+export function mergeComplex(def: AttributeDef, current: JsonObject | undefined, incoming: JsonObject, label: string): JsonObject {
+  const out: JsonObject = { ...current };
+  const valueChanges = current !== undefined && "value" in incoming && !deepEqual(current.value, incoming.value);
+  if (valueChanges) for (const k of DESCRIBES_VALUE) if (!(k in incoming)) delete out[k];
+  for (const [k, v] of Object.entries(incoming)) {
+    const sub = def.subAttributes ? findAttribute(def.subAttributes, k) : undefined;
+    if (sub) assertImmutableKept(sub, current?.[k], v, `${label}.${sub.name}`);
+    out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * RFC 7644 §3.5.2.1: values are added unless they already exist. An element with the same `value` (and
+ * `type`) as an existing one is the same element, merged rather than duplicated: Entra ID re-adds members
+ * and emails it has already sent.
+ */
+export function appendElements(def: AttributeDef, list: unknown[], incoming: readonly unknown[], label: string): unknown[] {
+  const out = [...list];
+  let primary: unknown;
+  for (const item of incoming) {
+    const at = out.findIndex((e) => sameElement(def, e, item));
+    if (at >= 0 && isPlainObject(item)) out[at] = mergeComplex(def, asObject(out[at]), item, label);
+    else if (at < 0) out.push(item);
+    if (isPrimary(item)) primary = at >= 0 ? out[at] : item;
+  }
+  return keepOnePrimary(out, primary);
+}
+
+function sameElement(def: AttributeDef, existing: unknown, item: unknown): boolean {
+  if (!isPlainObject(existing) || !isPlainObject(item)) return sameValue(def, existing, item);
+  const valueDef = valueSubOf(def);
+  if (!valueDef || item.value === undefined) return deepEqual(existing, item);
+  const typeDef = def.subAttributes ? findAttribute(def.subAttributes, "type") : undefined;
+  const sameType = typeDef ? sameValue(typeDef, existing.type ?? null, item.type ?? null) : true;
+  return sameType && sameValue(valueDef, existing.value, item.value);
+}
+
+function asObject(v: unknown): JsonObject | undefined {
+  return isPlainObject(v) ? v : undefined;
+}
+
+export function isPrimary(v: unknown): boolean {
+  return isPlainObject(v) && v.primary === true;
+}
+
+/** RFC 7643 §2.4: `primary: true` appears at most once; the element last set primary keeps it. */
+export function keepOnePrimary(list: unknown[], chosen: unknown): unknown[] {
+  const keep = chosen ?? [...list].reverse().find(isPrimary);
+  if (keep === undefined) return list;
+  return list.map((e) => (e !== keep && isPrimary(e) && isPlainObject(e) ? { ...e, primary: false } : e));
+}
+
+/**
+ * Removes the elements that agree with one of `given` on every sub-attribute `given` names. Entra ID removes
+ * group members with `"path": "members", "value": [{"value": "<id>"}]`; only those members go.
+ */
+export function removeElements(def: AttributeDef, list: readonly unknown[], given: readonly unknown[]): unknown[] {
+  return list.filter((e) => !given.some((g) => agrees(def, e, g)));
+}
+
+function agrees(def: AttributeDef, element: unknown, given: unknown): boolean {
+  if (!isPlainObject(element) || !isPlainObject(given)) return sameValue(def, element, given);
+  const keys = Object.keys(given);
+  if (keys.length === 0) return false;
+  return keys.every((k) => {
+    const sub = def.subAttributes ? findAttribute(def.subAttributes, k) : undefined;
+    return sub ? sameValue(sub, element[k], given[k]) : deepEqual(element[k], given[k]);
+  });
+}

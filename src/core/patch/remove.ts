@@ -1,0 +1,68 @@
+import { assertNever } from "../filter/ast.ts";
+import { coerceSingle } from "../resource/coerce-value.ts";
+import type { ScimResource } from "../resource/types.ts";
+import type { AttributeDef } from "../schema/types.ts";
+import { asObject, removeWhole } from "./assign.ts";
+import { coerceElement, removeElements } from "./merge-values.ts";
+import { assertImmutableKept, containerOf, isPlainObject, isUnset, store, type AttributeTarget, type JsonObject } from "./navigate.ts";
+
+/**
+ * RFC 7644 §3.5.2.2. Removing what is not there succeeds without change: Entra ID retries and replays
+ * removals, and an idempotent remove lets a replay succeed (RFC 7644 §3.5.2.2 would answer noTarget for a
+ * filter that matches nothing). Mutates `resource`, which apply-patch has already cloned.
+ */
+export function applyRemove(resource: ScimResource, target: AttributeTarget, value: unknown): void {
+  const container = containerOf(resource, target.owner, false);
+  if (!container || container[target.def.name] === undefined) return;
+  switch (target.kind) {
+    case "attribute":
+      return removeAttribute(container, target.def, value, target.label);
+    case "subAttribute":
+      return removeSub(container, target.def, target.sub, target.label);
+    case "filtered":
+      return removeFiltered(container, target);
+    default:
+      return assertNever(target);
+  }
+}
+
+function removeAttribute(container: JsonObject, def: AttributeDef, value: unknown, label: string): void {
+  if (!def.multiValued || value === undefined || value === null) return removeWhole(container, def, label);
+  // Entra ID removes members with "path": "members" and a value array: exactly those go, never all of them.
+  const given = (Array.isArray(value) ? value : [value])
+    .map((v) => (def.type === "complex" ? coerceElement(def, v, label) : coerceSingle(def, v, label)))
+    .filter((v) => v !== null);
+  const current = container[def.name];
+  store(container, def.name, removeElements(def, Array.isArray(current) ? current : [], given));
+}
+
+function removeSub(container: JsonObject, def: AttributeDef, sub: AttributeDef, label: string): void {
+  const current = container[def.name];
+  if (def.multiValued) {
+    const list = Array.isArray(current) ? current : [];
+    store(container, def.name, list.map((e) => withoutSub(e, sub, label)).filter((e) => !isUnset(e)));
+  } else {
+    store(container, def.name, withoutSub(current, sub, label));
+  }
+}
+
+function removeFiltered(container: JsonObject, target: Extract<AttributeTarget, { kind: "filtered" }>): void {
+  const { def, sub, label } = target;
+  const current = container[def.name];
+  const elements = def.multiValued ? (Array.isArray(current) ? current : []) : [current];
+  const next = elements
+    .map((e) => {
+      const element = asObject(e);
+      if (!element || !target.matches(element)) return e;
+      return sub ? withoutSub(element, sub, label) : undefined;
+    })
+    .filter((e) => !isUnset(e));
+  store(container, def.name, def.multiValued ? next : next[0]);
+}
+
+function withoutSub(element: unknown, sub: AttributeDef, label: string): unknown {
+  if (!isPlainObject(element) || !(sub.name in element)) return element;
+  assertImmutableKept(sub, element[sub.name], undefined, label);
+  const { [sub.name]: _removed, ...rest } = element;
+  return rest;
+}

@@ -1,0 +1,141 @@
+import type { FilterNode } from "./filter/ast.ts";
+import type { ScimResource } from "./resource/types.ts";
+
+// The storage interface the use cases are written against. storage/ implements it on SQLite; a PostgreSQL
+// implementation must pass the same contract suite (test/storage/repository-contract.ts).
+
+export type ResourceKind = "User" | "Group";
+
+/** A resource as stored: `data` is the provisioned JSON without id, meta, groups or members. */
+export interface StoredResource {
+  readonly id: string;
+  readonly data: ScimResource;
+  readonly version: number;
+  readonly created: string;
+  readonly lastModified: string;
+}
+
+export interface ListQuery {
+  readonly filter?: FilterNode;
+  readonly sortBy?: string;
+  readonly sortOrder?: "ascending" | "descending";
+  /** 1-based, RFC 7644 §3.4.2.4. */
+  readonly startIndex: number;
+  readonly count: number;
+}
+
+export interface ListResult {
+  readonly totalResults: number;
+  readonly resources: StoredResource[];
+}
+
+export interface MemberRef {
+  readonly id: string;
+  readonly type: ResourceKind;
+  /** userName of a user or displayName of a group, for `display`. */
+  readonly display?: string;
+}
+
+/** The application's user record (README, "Integration contract"). */
+export interface DirectoryRecord {
+  readonly id: number;
+  readonly scimId: string | null;
+  readonly username: string;
+  readonly active: boolean;
+  readonly description: string | null;
+  readonly profession: string | null;
+  readonly email: string | null;
+  readonly firstName: string | null;
+  readonly lastName: string | null;
+  readonly phone: string | null;
+  readonly mobile: string | null;
+  readonly employeeCode: string | null;
+  readonly department: string | null;
+  readonly company: string | null;
+  readonly site: string | null;
+  readonly deleted: boolean;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export type DirectoryFields = Omit<DirectoryRecord, "id" | "scimId" | "username" | "deleted" | "createdAt" | "updatedAt">;
+
+export interface TokenRecord {
+  readonly id: number;
+  readonly name: string;
+  readonly scope: "scim" | "admin";
+  readonly createdAt: string;
+  readonly lastUsedAt: string | null;
+  readonly expiresAt: string | null;
+}
+
+/** Resource writes; every method runs inside the transaction that was opened with `Repository.write`. */
+export interface ResourceWriter {
+  insert(kind: ResourceKind, r: StoredResource): Promise<void>;
+  /** Replaces data and bumps version; returns false when the id does not exist. */
+  update(kind: ResourceKind, r: StoredResource): Promise<boolean>;
+  /** Deletes the resource with its memberships (as member and as group). */
+  delete(kind: ResourceKind, id: string): Promise<boolean>;
+}
+
+export interface MembershipWriter {
+  /** Adds members that are not members yet; returns the ids that were added. */
+  addMembers(groupId: string, members: readonly MemberRef[]): Promise<string[]>;
+  /** Removes the given member ids; returns the ids that were removed. */
+  removeMembers(groupId: string, memberIds: readonly string[]): Promise<string[]>;
+  removeAllMembers(groupId: string): Promise<number>;
+}
+
+export interface DirectoryWriter {
+  insertDirectory(username: string, scimId: string, fields: DirectoryFields, at: string): Promise<DirectoryRecord>;
+  updateDirectory(id: number, change: Partial<DirectoryFields> & { scimId?: string | null; username?: string; deleted?: boolean }, at: string): Promise<DirectoryRecord>;
+  deleteDirectory(id: number): Promise<void>;
+}
+
+/** Reads, available both inside a write transaction (seeing its own writes) and outside it. */
+export interface Reader {
+  get(kind: ResourceKind, id: string): Promise<StoredResource | null>;
+  /** The id of the user with this userName, or of the group with this displayName, without regard to case. */
+  findIdByName(kind: ResourceKind, name: string): Promise<string | null>;
+  list(kind: ResourceKind, query: ListQuery): Promise<ListResult>;
+  /** Which of these ids exist, and as what. */
+  existing(ids: readonly string[]): Promise<Map<string, MemberRef>>;
+  members(groupId: string): Promise<MemberRef[]>;
+  memberCount(groupId: string): Promise<number>;
+  groupsOf(memberId: string): Promise<MemberRef[]>;
+  directoryByUsername(username: string): Promise<DirectoryRecord | null>;
+  directoryByScimId(scimId: string): Promise<DirectoryRecord | null>;
+}
+
+export interface WriteTx extends Reader, ResourceWriter, MembershipWriter, DirectoryWriter {}
+
+export interface Repository extends Reader {
+  /**
+   * Runs `fn` in one atomic, durable transaction. Writes are serialised; the promise settles after commit.
+   * If `fn` throws, nothing it wrote is kept.
+   */
+  write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;
+  listDirectory(opts?: { includeDeleted?: boolean }): AsyncIterable<DirectoryRecord>;
+  close(): void;
+}
+
+/** Thrown by a writer when a unique key (userName, displayName) is taken; the service maps it to 409. */
+export class UniqueViolation extends Error {
+  constructor(readonly what: string) {
+    super(`unique violation: ${what}`);
+  }
+}
+
+export type TokenScope = "scim" | "admin";
+
+/** Bearer tokens; only a hash of each secret is stored. */
+export interface TokenStore {
+  /** Stores a token by the hash of its secret; throws UniqueViolation when the name is taken. */
+  create(name: string, hash: string, scope: TokenScope, createdAt: string, expiresAt: string | null): Promise<TokenRecord>;
+  list(): Promise<TokenRecord[]>;
+  /** Removes the token; false when no token has that name. */
+  revoke(name: string): Promise<boolean>;
+  findByHash(hash: string): Promise<(TokenRecord & { hash: string }) | null>;
+  touch(id: number, at: string): Promise<void>;
+  count(): Promise<number>;
+}

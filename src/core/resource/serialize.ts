@@ -1,0 +1,33 @@
+import type { ResourceMeta, ScimResource } from "./types.ts";
+
+export interface MetaInput extends Omit<ResourceMeta, "version" | "location"> {
+  version: number | string;
+  location: string;
+}
+
+/** RFC 7644 §3.14: the resource version as a weak entity tag; a value that already is one is kept. */
+export function etagOf(version: number | string): string {
+  const v = String(version);
+  return v.startsWith('W/"') ? v : `W/"${v}"`;
+}
+
+/**
+ * The outgoing resource: `schemas` and `id` first, as in the RFC 7643 §8 examples, then the stored
+ * attributes, then `meta` (RFC 7643 §3.1) with `version` as the same weak ETag the ETag header carries.
+ * Apply before projectResource so that `attributes` / `excludedAttributes` can drop `meta`.
+ */
+export function withMeta(resource: ScimResource, meta: MetaInput): ScimResource {
+  const { schemas, id, meta: _stored, ...attributes } = resource;
+  return {
+    schemas,
+    id,
+    ...attributes,
+    meta: {
+      resourceType: meta.resourceType,
+      created: meta.created,
+      lastModified: meta.lastModified,
+      version: etagOf(meta.version),
+      location: meta.location,
+    },
+  };
+}

@@ -1,0 +1,545 @@
+import { mapUser, diffFields, type ReferenceLists } from "./directory/map-user.ts";
+import {
+  InvalidValueError,
+  MutabilityError,
+  NotFoundError,
+  PreconditionFailedError,
+  ScimError,
+  UniquenessError,
+} from "./errors.ts";
+import type { FilterNode } from "./filter/ast.ts";
+import { matchFilter } from "./filter/match-filter.ts";
+import { parseFilter } from "./filter/parse-filter.ts";
+import { applyPatch } from "./patch/apply-patch.ts";
+import { parsePatchRequest, type PatchOperation } from "./patch/parse-patch.ts";
+import type { DirectoryRecord, MemberRef, Repository, ResourceKind, StoredResource, WriteTx } from "./repository.ts";
+import { UniqueViolation } from "./repository.ts";
+import { readResourceInput } from "./resource/deserialize.ts";
+import { parseAttributeList, projectResource, type ProjectionOptions } from "./resource/project.ts";
+import { etagOf } from "./resource/serialize.ts";
+import type { ScimResource } from "./resource/types.ts";
+import { GROUP, USER, type ResourceSchema } from "./schema/registry.ts";
+import { LIST_RESPONSE_SCHEMA } from "./schema/urns.ts";
+
+export interface ServiceOptions {
+  readonly usernameChanges: "ignore" | "reject" | "allow";
+  readonly unknownReference: "ignore" | "reject";
+  readonly deleteMode: "deactivate" | "delete";
+  readonly defaultGroup: string;
+  readonly references: ReferenceLists;
+  readonly maxPageSize: number;
+  readonly maxPatchOperations: number;
+  readonly maxFilterLength: number;
+}
+
+export interface Logger {
+  warn(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ServiceDeps {
+  readonly repo: Repository;
+  readonly options: ServiceOptions;
+  readonly clock?: () => Date;
+  readonly newId?: () => string;
+  readonly logger?: Logger;
+}
+
+/** What a request carries that the use cases need: where resources live, and who asked. */
+export interface RequestContext {
+  /** The SCIM base URL, e.g. https://scim.example.com/scim, for meta.location and $ref. */
+  readonly baseUrl: string;
+  readonly tokenName?: string;
+  readonly requestId?: string;
+}
+
+export interface ListParams {
+  readonly filter?: string;
+  readonly startIndex?: number | string;
+  readonly count?: number | string;
+  readonly sortBy?: string;
+  readonly sortOrder?: string;
+  readonly attributes?: string | string[];
+  readonly excludedAttributes?: string | string[];
+}
+
+export interface Preconditions {
+  readonly ifMatch?: string | null;
+}
+
+export interface ListResponse {
+  schemas: [typeof LIST_RESPONSE_SCHEMA];
+  totalResults: number;
+  startIndex: number;
+  itemsPerPage: number;
+  Resources: ScimResource[];
+}
+
+const schemaOf = (kind: ResourceKind): ResourceSchema => (kind === "User" ? USER : GROUP);
+const endpointOf = (kind: ResourceKind) => (kind === "User" ? "Users" : "Groups");
+
+const noopLogger: Logger = { warn() {}, info() {} };
+
+function toList(v: string | string[] | undefined): string[] | undefined {
+  if (v === undefined) return undefined;
+  return Array.isArray(v) ? v.flatMap((s) => parseAttributeList(s) ?? []) : parseAttributeList(v);
+}
+
+export function projectionOf(p: { attributes?: string | string[]; excludedAttributes?: string | string[] }): ProjectionOptions {
+  return { attributes: toList(p.attributes), excludedAttributes: toList(p.excludedAttributes) };
+}
+
+/** True when the projection returns `name` (e.g. members), so that it is loaded only when needed. */
+function wants(rs: ResourceSchema, name: string, projection: ProjectionOptions): boolean {
+  if (!projection.attributes?.length && !projection.excludedAttributes?.length) return true;
+  return name in projectResource({ schemas: [], id: "x", [name]: [{ value: "x" }] }, rs, projection);
+}
+
+/** RFC 7232 §3.1 with weak comparison, as RFC 7644 §3.14 uses weak ETags. */
+function checkIfMatch(ifMatch: string | null | undefined, version: number): void {
+  if (ifMatch === undefined || ifMatch === null || ifMatch.trim() === "") return;
+  const current = etagOf(version);
+  const strip = (t: string) => t.trim().replace(/^W\//i, "");
+  const ok = ifMatch.split(",").some((t) => t.trim() === "*" || strip(t) === strip(current));
+  if (!ok)
+    throw new PreconditionFailedError(
+      `The resource has changed (its version is ${current}, the request expected ${ifMatch.trim()}); read it again and retry with the new ETag.`,
+    );
+}
+
+function intParam(v: number | string | undefined): number | undefined {
+  if (v === undefined || v === "") return undefined;
+  const n = typeof v === "number" ? v : Number(v);
+  if (!Number.isFinite(n)) throw new InvalidValueError(`The paging value "${v}" is not a number; send a whole number.`);
+  return Math.trunc(n);
+}
+
+export class ScimService {
+  private readonly repo: Repository;
+  private readonly opts: ServiceOptions;
+  private readonly clock: () => Date;
+  private readonly newId: () => string;
+  private readonly log: Logger;
+
+  constructor(deps: ServiceDeps) {
+    this.repo = deps.repo;
+    this.opts = deps.options;
+    this.clock = deps.clock ?? (() => new Date());
+    this.newId = deps.newId ?? (() => crypto.randomUUID());
+    this.log = deps.logger ?? noopLogger;
+  }
+
+  // ---- rendering -------------------------------------------------------------------------------
+
+  private location(kind: ResourceKind, id: string, ctx: RequestContext): string {
+    return `${ctx.baseUrl}/${endpointOf(kind)}/${id}`;
+  }
+
+  private memberRefs(refs: MemberRef[], ctx: RequestContext): Record<string, unknown>[] {
+    return refs.map((m) => ({
+      value: m.id,
+      $ref: this.location(m.type, m.id, ctx),
+      type: m.type,
+      ...(m.display !== undefined ? { display: m.display } : {}),
+    }));
+  }
+
+  /** The outgoing resource: id and schemas first, then attributes, computed ones, and meta (RFC 7643 §3.1). */
+  private async render(kind: ResourceKind, s: StoredResource, ctx: RequestContext, projection: ProjectionOptions, preloaded?: MemberRef[]): Promise<ScimResource> {
+    const rs = schemaOf(kind);
+    const { schemas, ...rest } = s.data;
+    const out: ScimResource = { schemas, id: s.id, ...rest };
+    if (kind === "User") {
+      if (wants(rs, "groups", projection)) {
+        const groups = await this.repo.groupsOf(s.id);
+        if (groups.length)
+          out.groups = groups.map((g) => ({ value: g.id, $ref: this.location("Group", g.id, ctx), display: g.display, type: "direct" }));
+      }
+    } else if (wants(rs, "members", projection)) {
+      const members = preloaded ?? (await this.repo.members(s.id));
+      if (members.length) out.members = this.memberRefs(members, ctx);
+    }
+    out.meta = {
+      resourceType: kind,
+      created: s.created,
+      lastModified: s.lastModified,
+      location: this.location(kind, s.id, ctx),
+      version: etagOf(s.version),
+    };
+    return projectResource(out, rs, projection);
+  }
+
+  // ---- reads -------------------------------------------------------------------------------------
+
+  async get(kind: ResourceKind, id: string, ctx: RequestContext, projection: ProjectionOptions = {}): Promise<{ resource: ScimResource; etag: string }> {
+    const s = await this.repo.get(kind, id);
+    if (!s) throw this.notFound(kind, id);
+    return { resource: await this.render(kind, s, ctx, projection), etag: etagOf(s.version) };
+  }
+
+  /** The current ETag, for If-None-Match on GET (RFC 7644 §3.14). */
+  async etag(kind: ResourceKind, id: string): Promise<string | null> {
+    const s = await this.repo.get(kind, id);
+    return s ? etagOf(s.version) : null;
+  }
+
+  parseFilter(kind: ResourceKind, filter: string): FilterNode {
+    if (filter.length > this.opts.maxFilterLength)
+      throw new InvalidValueError(
+        `The filter is ${filter.length} characters long, more than the ${this.opts.maxFilterLength} allowed; send a shorter filter.`,
+      );
+    return parseFilter(filter, schemaOf(kind));
+  }
+
+  async list(kind: ResourceKind, p: ListParams, ctx: RequestContext): Promise<ListResponse> {
+    const filter = p.filter !== undefined && p.filter.trim() !== "" ? this.parseFilter(kind, p.filter) : undefined;
+    // RFC 7644 §3.4.2.4: startIndex < 1 is read as 1; a negative count as 0; count is capped by the server.
+    const startIndex = Math.max(1, intParam(p.startIndex) ?? 1);
+    const count = Math.min(Math.max(0, intParam(p.count) ?? 100), this.opts.maxPageSize);
+    const sortOrder = p.sortOrder?.toLowerCase() === "descending" ? "descending" : "ascending";
+    const result = await this.repo.list(kind, { filter, sortBy: p.sortBy || undefined, sortOrder, startIndex, count });
+    const projection = projectionOf(p);
+    const Resources: ScimResource[] = [];
+    for (const s of result.resources) Resources.push(await this.render(kind, s, ctx, projection));
+    return { schemas: [LIST_RESPONSE_SCHEMA], totalResults: result.totalResults, startIndex, itemsPerPage: Resources.length, Resources };
+  }
+
+  // ---- users -------------------------------------------------------------------------------------
+
+  private mapOptions() {
+    return { references: this.opts.references, unknownReference: this.opts.unknownReference };
+  }
+
+  private warnAll(warnings: string[], ctx: RequestContext, userName: string): void {
+    for (const w of warnings) this.log.warn(w, { userName, requestId: ctx.requestId, token: ctx.tokenName });
+  }
+
+  async create(kind: ResourceKind, body: unknown, ctx: RequestContext): Promise<{ resource: ScimResource; etag: string }> {
+    const rs = schemaOf(kind);
+    const data = readResourceInput(body, rs);
+    const now = this.clock().toISOString();
+    const stored: StoredResource = { id: this.newId(), data, version: 1, created: now, lastModified: now };
+    const members = kind === "Group" ? this.takeMembers(stored) : [];
+    const preloaded = await this.write(kind, async (tx) => {
+      if (await tx.findIdByName(kind, this.nameOf(kind, data))) throw this.duplicate(kind, data);
+      if (kind === "User") return this.createUser(tx, stored, ctx);
+      await tx.insert("Group", stored);
+      const refs = await this.resolveMembers(tx, members, stored.id);
+      await tx.addMembers(stored.id, refs);
+      return refs;
+    });
+    return { resource: await this.render(kind, stored, ctx, {}, preloaded ?? undefined), etag: etagOf(stored.version) };
+  }
+
+  private async createUser(tx: WriteTx, stored: StoredResource, ctx: RequestContext): Promise<undefined> {
+    const previous = await tx.directoryByUsername(String(stored.data.userName));
+    if (previous && previous.scimId !== null) throw this.duplicate("User", stored.data);
+    const mapped = mapUser(stored.data, previous, this.mapOptions());
+    await tx.insert("User", stored);
+    const at = stored.created;
+    if (previous) {
+      // A user deleted in "deactivate" mode comes back: its account is re-used, not duplicated.
+      await tx.updateDirectory(previous.id, { ...mapped.fields, scimId: stored.id, deleted: false }, at);
+      this.log.info("Re-used the directory record of a previously deleted user.", { userName: previous.username, requestId: ctx.requestId });
+    } else {
+      await tx.insertDirectory(mapped.username, stored.id, mapped.fields, at);
+    }
+    if (this.opts.defaultGroup) {
+      const groupId = await tx.findIdByName("Group", this.opts.defaultGroup);
+      if (groupId) await tx.addMembers(groupId, [{ id: stored.id, type: "User" }]);
+    }
+    this.warnAll(mapped.warnings, ctx, mapped.username);
+    return undefined;
+  }
+
+  async replace(kind: ResourceKind, id: string, body: unknown, ctx: RequestContext, pre: Preconditions = {}): Promise<{ resource: ScimResource; etag: string }> {
+    const rs = schemaOf(kind);
+    const data = readResourceInput(body, rs);
+    const { stored, members } = await this.write(kind, async (tx) => {
+      const current = await tx.get(kind, id);
+      if (!current) throw this.notFound(kind, id);
+      checkIfMatch(pre.ifMatch, current.version);
+      const next = this.nextVersion(current, data);
+      if (kind === "Group") {
+        const wanted = this.takeMembers(next);
+        await this.saveGroup(tx, current, next);
+        const refs = await this.resolveMembers(tx, wanted, id);
+        await tx.removeAllMembers(id);
+        await tx.addMembers(id, refs);
+        return { stored: next, members: refs };
+      }
+      await this.saveUser(tx, current, next, ctx);
+      return { stored: next, members: undefined };
+    });
+    return { resource: await this.render(kind, stored, ctx, {}, members), etag: etagOf(stored.version) };
+  }
+
+  async patch(kind: ResourceKind, id: string, body: unknown, ctx: RequestContext, pre: Preconditions = {}): Promise<{ resource: ScimResource; etag: string }> {
+    const rs = schemaOf(kind);
+    const ops = parsePatchRequest(body, rs, { maxOperations: this.opts.maxPatchOperations });
+    const stored = await this.write(kind, async (tx) => {
+      const current = await tx.get(kind, id);
+      if (!current) throw this.notFound(kind, id);
+      checkIfMatch(pre.ifMatch, current.version);
+      if (kind === "Group") return this.patchGroup(tx, current, ops);
+      const patched = applyPatch({ ...current.data, id }, ops, rs);
+      const { id: _id, meta: _meta, groups: _groups, ...data } = patched;
+      if (typeof data.userName !== "string" || data.userName === "")
+        throw new InvalidValueError('The attribute "userName" is required; a PATCH cannot remove it.');
+      const next = this.nextVersion(current, data);
+      await this.saveUser(tx, current, next, ctx);
+      return next;
+    });
+    return { resource: await this.render(kind, stored, ctx, {}), etag: etagOf(stored.version) };
+  }
+
+  async delete(kind: ResourceKind, id: string, ctx: RequestContext, pre: Preconditions = {}): Promise<void> {
+    await this.write(kind, async (tx) => {
+      const current = await tx.get(kind, id);
+      if (!current) throw this.notFound(kind, id);
+      checkIfMatch(pre.ifMatch, current.version);
+      if (kind === "User") {
+        const record = await tx.directoryByScimId(id);
+        if (record) {
+          if (this.opts.deleteMode === "delete") await tx.deleteDirectory(record.id);
+          else await tx.updateDirectory(record.id, { active: false, deleted: true, scimId: null }, this.clock().toISOString());
+        }
+      } else {
+        await tx.removeAllMembers(id);
+      }
+      await tx.delete(kind, id);
+    });
+    this.log.info(`${kind} deleted.`, { id, requestId: ctx.requestId, mode: kind === "User" ? this.opts.deleteMode : "delete" });
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------------
+
+  private nameOf(kind: ResourceKind, data: ScimResource): string {
+    return String(kind === "User" ? data.userName : data.displayName);
+  }
+
+  private nextVersion(current: StoredResource, data: ScimResource): StoredResource {
+    const now = this.clock().toISOString();
+    return { id: current.id, data, version: current.version + 1, created: current.created, lastModified: now };
+  }
+
+  private notFound(kind: ResourceKind, id: string): NotFoundError {
+    return new NotFoundError(`No ${kind} has the id "${id}"; check the id, or search with a filter.`);
+  }
+
+  private duplicate(kind: ResourceKind, data: ScimResource): UniquenessError {
+    return kind === "User"
+      ? new UniquenessError(`A user with the userName "${String(data.userName)}" already exists; choose another userName or update that user.`)
+      : new UniquenessError(`A group with the displayName "${String(data.displayName)}" already exists; choose another name or update that group.`);
+  }
+
+  /** Runs a write transaction, turning a unique-key race into the same 409 a sequential request gets. */
+  private async write<T>(kind: ResourceKind, fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    try {
+      return await this.repo.write(fn);
+    } catch (e) {
+      if (e instanceof UniqueViolation)
+        throw new UniquenessError(
+          kind === "User"
+            ? "Another user already has this userName (names are compared without regard to case); choose another userName."
+            : "Another group already has this displayName (names are compared without regard to case); choose another displayName.",
+        );
+      throw e;
+    }
+  }
+
+  /** userName changes follow `[provisioning] username_changes`; the directory record is updated in the same transaction. */
+  private async saveUser(tx: WriteTx, current: StoredResource, next: StoredResource, ctx: RequestContext): Promise<void> {
+    const oldName = String(current.data.userName);
+    const newName = String(next.data.userName);
+    const renamed = oldName !== newName;
+    if (renamed && newName.toLowerCase() !== oldName.toLowerCase()) {
+      const taken = await tx.findIdByName("User", newName);
+      if (taken && taken !== current.id) throw this.duplicate("User", next.data);
+    }
+    if (renamed && this.opts.usernameChanges === "reject")
+      throw new MutabilityError(
+        `The userName of a user cannot be changed on this server (from "${oldName}" to "${newName}"); set [provisioning] username_changes = "allow" to permit it.`,
+      );
+    const record = await tx.directoryByScimId(current.id);
+    const mapped = mapUser(next.data, record, this.mapOptions());
+    if (!(await tx.update("User", next))) throw this.notFound("User", current.id);
+    if (record) {
+      const change: Parameters<WriteTx["updateDirectory"]>[1] = { ...mapped.fields };
+      if (renamed && this.opts.usernameChanges === "allow") change.username = newName;
+      if (renamed && this.opts.usernameChanges === "ignore")
+        this.log.warn(`A userName change was ignored: the directory record keeps its username.`, {
+          username: record.username,
+          requested: newName,
+          requestId: ctx.requestId,
+        });
+      await tx.updateDirectory(record.id, change, next.lastModified);
+      const changed = diffFields(record, mapped.fields);
+      if (Object.keys(changed).length) this.log.info("Directory record updated.", { username: record.username, changed, requestId: ctx.requestId });
+    } else {
+      await tx.insertDirectory(mapped.username, next.id, mapped.fields, next.lastModified);
+    }
+    this.warnAll(mapped.warnings, ctx, newName);
+  }
+
+  private async saveGroup(tx: WriteTx, current: StoredResource, next: StoredResource): Promise<void> {
+    if (String(next.data.displayName).toLowerCase() !== String(current.data.displayName).toLowerCase()) {
+      const taken = await tx.findIdByName("Group", String(next.data.displayName));
+      if (taken && taken !== current.id) throw this.duplicate("Group", next.data);
+    }
+    if (!(await tx.update("Group", next))) throw this.notFound("Group", current.id);
+  }
+
+  /** Members are kept in their own table, not in the group's JSON. */
+  private takeMembers(s: StoredResource): { value: string; type?: string }[] {
+    const members = s.data.members;
+    delete (s.data as Record<string, unknown>).members;
+    if (!Array.isArray(members)) return [];
+    return members as { value: string; type?: string }[];
+  }
+
+  /** Every member must exist; otherwise the whole request fails naming the missing ones (nothing applied). */
+  private async resolveMembers(tx: WriteTx, members: readonly { value?: unknown; type?: unknown }[], groupId: string): Promise<MemberRef[]> {
+    const ids: string[] = [];
+    for (const m of members) {
+      if (typeof m?.value !== "string" || m.value === "")
+        throw new InvalidValueError('Each member needs a "value" with the id of a User or Group; send members as [{"value": "<id>"}].');
+      ids.push(m.value);
+    }
+    if (ids.length === 0) return [];
+    const found = await tx.existing(ids);
+    const missing = [...new Set(ids)].filter((i) => !found.has(i));
+    if (missing.length) {
+      const shown = missing.slice(0, 10).map((m) => `"${m}"`).join(", ");
+      const more = missing.length > 10 ? ` and ${missing.length - 10} more` : "";
+      throw new InvalidValueError(`These members do not exist: ${shown}${more}; create them first or remove them from the request.`);
+    }
+    if (found.has(groupId)) throw new InvalidValueError("A group cannot be a member of itself; remove its own id from members.");
+    const seen = new Set<string>();
+    const out: MemberRef[] = [];
+    for (const id of ids) if (!seen.has(id)) (seen.add(id), out.push(found.get(id)!));
+    return out;
+  }
+
+  /**
+   * Group PATCH: operations on `members` become membership changes in the member table (so a group of
+   * 100,000 members is never loaded to add or remove one); the other operations go through the PATCH engine.
+   */
+  private async patchGroup(tx: WriteTx, current: StoredResource, ops: PatchOperation[]): Promise<StoredResource> {
+    const rest: PatchOperation[] = [];
+    const id = current.id;
+    for (const op of ops) {
+      const target = op.path ? memberPathOf(op) : undefined;
+      if (op.path && !target) {
+        rest.push(op);
+        continue;
+      }
+      if (!op.path) {
+        // Path-less add/replace with a value object: its `members` key is a membership change.
+        const value = op.value as Record<string, unknown> | null;
+        if (value && typeof value === "object" && !Array.isArray(value)) {
+          const key = Object.keys(value).find((k) => k.toLowerCase() === "members");
+          if (key) {
+            await this.memberOp(tx, id, op.op === "replace" ? "replace" : "add", undefined, value[key]);
+            const { [key]: _m, ...others } = value;
+            if (Object.keys(others).length) rest.push({ ...op, value: others });
+            continue;
+          }
+        }
+        rest.push(op);
+        continue;
+      }
+      await this.memberOp(tx, id, op.op, target!.filter, op.value);
+    }
+    let data = current.data;
+    if (rest.length) {
+      const patched = applyPatch({ ...current.data, id }, rest, GROUP);
+      const { id: _id, meta: _meta, members: _members, ...d } = patched;
+      if (typeof d.displayName !== "string" || d.displayName === "")
+        throw new InvalidValueError('The attribute "displayName" is required; a PATCH cannot remove it.');
+      data = d;
+    }
+    const next = this.nextVersion(current, data);
+    await this.saveGroup(tx, current, next);
+    return next;
+  }
+
+  private async memberOp(tx: WriteTx, groupId: string, op: "add" | "remove" | "replace", filter: FilterNode | undefined, value: unknown): Promise<void> {
+    const list = value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
+    if (op === "add") {
+      await tx.addMembers(groupId, await this.resolveMembers(tx, list, groupId));
+      return;
+    }
+    if (op === "replace") {
+      const refs = await this.resolveMembers(tx, list, groupId);
+      await tx.removeAllMembers(groupId);
+      await tx.addMembers(groupId, refs);
+      return;
+    }
+    if (filter) {
+      const ids = memberIdsOf(filter) ?? (await tx.members(groupId)).filter((m) => matchMember(filter, m)).map((m) => m.id);
+      await tx.removeMembers(groupId, ids);
+      return;
+    }
+    // Entra ID removes members with path "members" and a value array: exactly those go, never all.
+    if (list.length) {
+      const ids = list.map((m) => (m && typeof m === "object" ? (m as { value?: unknown }).value : m)).filter((v): v is string => typeof v === "string");
+      await tx.removeMembers(groupId, ids);
+      return;
+    }
+    // RFC 7644 §3.5.2.2: remove with path "members" and no value removes all members.
+    await tx.removeAllMembers(groupId);
+  }
+
+  // ---- directory (CLI) ---------------------------------------------------------------------------
+
+  async directoryRecord(username: string): Promise<DirectoryRecord | null> {
+    return this.repo.directoryByUsername(username);
+  }
+
+  /** Creates the `[provisioning] default_group` at start-up when it does not exist. */
+  async ensureDefaultGroup(): Promise<void> {
+    const name = this.opts.defaultGroup;
+    if (!name) return;
+    if (await this.repo.findIdByName("Group", name)) return;
+    const now = this.clock().toISOString();
+    await this.write("Group", async (tx) => {
+      if (await tx.findIdByName("Group", name)) return;
+      await tx.insert("Group", {
+        id: this.newId(),
+        data: { schemas: [GROUP.core.id], displayName: name },
+        version: 1,
+        created: now,
+        lastModified: now,
+      });
+    });
+    this.log.info("Created the default group.", { displayName: name });
+  }
+}
+
+/** For a PATCH path on `members` (with or without a value filter), the filter; undefined for other paths. */
+function memberPathOf(op: PatchOperation): { filter?: FilterNode } | undefined {
+  const p = op.path!;
+  if (p.path.attribute.toLowerCase() !== "members" || p.path.subAttribute !== undefined || p.subAttribute !== undefined) return undefined;
+  if (p.path.uri && p.path.uri.toLowerCase() !== GROUP.core.id.toLowerCase()) return undefined;
+  return { filter: p.filter };
+}
+
+/** `value eq "a" or value eq "b"`: the ids, without loading the member list. */
+function memberIdsOf(filter: FilterNode): string[] | undefined {
+  if (filter.kind === "compare" && filter.op === "eq" && filter.path.attribute.toLowerCase() === "value" && !filter.path.subAttribute && typeof filter.value === "string")
+    return [filter.value];
+  if (filter.kind === "or") {
+    const l = memberIdsOf(filter.left);
+    const r = memberIdsOf(filter.right);
+    return l && r ? [...l, ...r] : undefined;
+  }
+  return undefined;
+}
+
+function matchMember(filter: FilterNode, m: MemberRef): boolean {
+  const element = { value: m.id, type: m.type, display: m.display };
+  return matchFilter({ kind: "valuePath", path: { attribute: "members" }, filter }, { members: [element] }, GROUP);
+}
+
+export { ScimError };

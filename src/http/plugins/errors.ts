@@ -1,0 +1,29 @@
+import { Elysia } from "elysia";
+import { InvalidSyntaxError, InvalidValueError, isScimError, NotFoundError } from "../../core/errors.ts";
+import type { Logger } from "../../log/logger.ts";
+import { errorResponse, asScimError } from "../scim-response.ts";
+
+/**
+ * Every failure leaves as an RFC 7644 §3.12 error body: unknown routes, Elysia's parse and validation
+ * errors (never its default 422), and anything unexpected (a 500 without internals, logged here).
+ */
+export const scimErrors = (logger: Logger) =>
+  new Elysia({ name: "scimd/errors" }).onError({ as: "global" }, ({ code, error, request }) => {
+    if (isScimError(error)) return errorResponse(error);
+    switch (code) {
+      case "NOT_FOUND":
+        return errorResponse(new NotFoundError(`There is nothing at ${new URL(request.url).pathname}; the SCIM API is under /scim (for example /scim/Users).`));
+      case "PARSE":
+        return errorResponse(new InvalidSyntaxError("The request body is not valid JSON; check the syntax and send it again."));
+      case "VALIDATION":
+        return errorResponse(new InvalidValueError("The request does not have the expected shape; check it against RFC 7644."));
+      default: {
+        logger.error("Unexpected error while handling a request.", {
+          method: request.method,
+          path: new URL(request.url).pathname,
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        });
+        return errorResponse(asScimError(error));
+      }
+    }
+  });

@@ -1,0 +1,46 @@
+import { Elysia } from "elysia";
+import { InvalidSyntaxError, PayloadTooLargeError, UnsupportedMediaTypeError } from "../../core/errors.ts";
+
+export interface BodyLimits {
+  readonly maxBodyBytes: number;
+  readonly maxJsonDepth: number;
+}
+
+/** Deepest nesting of arrays and objects, walked iteratively so hostile input cannot exhaust the stack. */
+export function jsonDepth(value: unknown, limit: number): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (d > max) max = d;
+    if (max > limit) return max;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === "object") stack.push([child, d + 1]);
+  }
+  return max;
+}
+
+/**
+ * RFC 7644 §3.1/§8.1: request bodies are application/scim+json, and application/json is accepted too.
+ * Elysia does not parse the SCIM media type itself, so this parser reads every body: with a size limit
+ * (413), a nesting limit, and malformed JSON as 400 invalidSyntax rather than Elysia's 422.
+ */
+export const requestBody = (limits: BodyLimits) =>
+  new Elysia({ name: "scimd/request-body", seed: limits }).onParse({ as: "global" }, async ({ request }) => {
+    const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+    const text = await request.text();
+    if (text.length > limits.maxBodyBytes || Buffer.byteLength(text) > limits.maxBodyBytes)
+      throw new PayloadTooLargeError(`The request body is larger than ${limits.maxBodyBytes} bytes; send a smaller request.`);
+    if (text.trim() === "") return undefined;
+    if (type !== "" && type !== "application/scim+json" && type !== "application/json" && !type.endsWith("+json"))
+      throw new UnsupportedMediaTypeError(`The content type "${type}" is not accepted; send the body as application/scim+json.`);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new InvalidSyntaxError("The request body is not valid JSON; check the syntax and send it again.");
+    }
+    if (jsonDepth(body, limits.maxJsonDepth) > limits.maxJsonDepth)
+      throw new InvalidSyntaxError(`The request body is nested more than ${limits.maxJsonDepth} levels deep; send a flatter document.`);
+    return body;
+  });

@@ -1,0 +1,30 @@
+import { Elysia } from "elysia";
+import { NotFoundError } from "../../core/errors.ts";
+import { resourceTypes } from "../../core/discovery/resource-types.ts";
+import { schemaResources } from "../../core/discovery/schema-resources.ts";
+import { serviceProviderConfig, type ServiceProviderConfigOptions } from "../../core/discovery/service-provider-config.ts";
+import { LIST_RESPONSE_SCHEMA } from "../../core/schema/urns.ts";
+import { scimJson } from "../scim-response.ts";
+
+const list = (resources: Record<string, unknown>[]) => ({
+  schemas: [LIST_RESPONSE_SCHEMA],
+  totalResults: resources.length,
+  startIndex: 1,
+  itemsPerPage: resources.length,
+  Resources: resources,
+});
+
+/** RFC 7644 §4: discovery documents generated from the schema registry. */
+export function discoveryRoutes(config: Omit<ServiceProviderConfigOptions, "baseUrl">, baseUrlOf: (request: Request) => string) {
+  const byId = (items: Record<string, unknown>[], id: string, what: string) => {
+    const found = items.find((r) => String(r.id).toLowerCase() === id.toLowerCase() || String(r.name).toLowerCase() === id.toLowerCase());
+    if (!found) throw new NotFoundError(`There is no ${what} "${id}"; list them at /${what === "schema" ? "Schemas" : "ResourceTypes"}.`);
+    return found;
+  };
+  return new Elysia({ name: "scimd/routes/discovery" })
+    .get("/ServiceProviderConfig", ({ request }) => scimJson(serviceProviderConfig({ ...config, baseUrl: baseUrlOf(request) })))
+    .get("/ResourceTypes", ({ request }) => scimJson(list(resourceTypes(baseUrlOf(request)))))
+    .get("/ResourceTypes/:name", ({ request, params }) => scimJson(byId(resourceTypes(baseUrlOf(request)), params.name, "resource type")))
+    .get("/Schemas", ({ request }) => scimJson(list(schemaResources(baseUrlOf(request)))))
+    .get("/Schemas/:urn", ({ request, params }) => scimJson(byId(schemaResources(baseUrlOf(request)), params.urn, "schema")));
+}

@@ -1,0 +1,74 @@
+import { Elysia } from "elysia";
+import { InvalidSyntaxError, MethodNotAllowedError } from "../../core/errors.ts";
+import type { ResourceKind } from "../../core/repository.ts";
+import { projectionOf, type ListParams, type RequestContext, type ScimService } from "../../core/service.ts";
+import { errorResponse, scimJson } from "../scim-response.ts";
+
+export type ContextOf = (request: Request) => RequestContext;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** RFC 7644 §3.4.3: a SearchRequest body carries the query parameters; member names without regard to case. */
+function searchParams(body: unknown): ListParams {
+  if (body === undefined) return {};
+  if (!isObject(body)) throw new InvalidSyntaxError("The search body must be a JSON object (a SearchRequest); send the query parameters as its members.");
+  const get = (name: string) => {
+    const key = Object.keys(body).find((k) => k.toLowerCase() === name.toLowerCase());
+    return key === undefined ? undefined : body[key];
+  };
+  const strOrList = (v: unknown) => (typeof v === "string" || (Array.isArray(v) && v.every((x) => typeof x === "string")) ? (v as string | string[]) : undefined);
+  const num = (v: unknown) => (typeof v === "number" || typeof v === "string" ? v : undefined);
+  return {
+    filter: typeof get("filter") === "string" ? (get("filter") as string) : undefined,
+    startIndex: num(get("startIndex")),
+    count: num(get("count")),
+    sortBy: typeof get("sortBy") === "string" ? (get("sortBy") as string) : undefined,
+    sortOrder: typeof get("sortOrder") === "string" ? (get("sortOrder") as string) : undefined,
+    attributes: strOrList(get("attributes")),
+    excludedAttributes: strOrList(get("excludedAttributes")),
+  };
+}
+
+const notAllowed = (allowed: string) => () =>
+  errorResponse(new MethodNotAllowedError(`This method is not allowed here; use ${allowed}.`), { allow: allowed });
+
+/** One route set for Users and Groups (RFC 7644 §3.2-§3.6). No SCIM rule lives here: each route calls a use case. */
+export function resourceRoutes(kind: ResourceKind, service: ScimService, contextOf: ContextOf) {
+  const endpoint = kind === "User" ? "/Users" : "/Groups";
+  const headers = (etag: string) => ({ etag });
+  return new Elysia({ name: `scimd/routes/${kind}` })
+    .get(endpoint, async ({ request, query }) => scimJson(await service.list(kind, query as ListParams, contextOf(request))))
+    .post(`${endpoint}/.search`, async ({ request, body }) => scimJson(await service.list(kind, searchParams(body), contextOf(request))))
+    .post(endpoint, async ({ request, body }) => {
+      const { resource, etag } = await service.create(kind, body, contextOf(request));
+      const meta = resource.meta as { location: string };
+      return scimJson(resource, 201, { location: meta.location, ...headers(etag) });
+    })
+    .get(`${endpoint}/:id`, async ({ request, params, query }) => {
+      const ifNoneMatch = request.headers.get("if-none-match");
+      if (ifNoneMatch) {
+        const etag = await service.etag(kind, params.id);
+        // RFC 7232 §3.2 with weak comparison: an unchanged resource is 304 without a body.
+        const strip = (t: string) => t.trim().replace(/^W\//i, "");
+        if (etag && ifNoneMatch.split(",").some((t) => t.trim() === "*" || strip(t) === strip(etag)))
+          return new Response(null, { status: 304, headers: headers(etag) });
+      }
+      const { resource, etag } = await service.get(kind, params.id, contextOf(request), projectionOf(query as ListParams));
+      return scimJson(resource, 200, headers(etag));
+    })
+    .put(`${endpoint}/:id`, async ({ request, params, body }) => {
+      const { resource, etag } = await service.replace(kind, params.id, body, contextOf(request), { ifMatch: request.headers.get("if-match") });
+      return scimJson(resource, 200, headers(etag));
+    })
+    .patch(`${endpoint}/:id`, async ({ request, params, body }) => {
+      const { resource, etag } = await service.patch(kind, params.id, body, contextOf(request), { ifMatch: request.headers.get("if-match") });
+      return scimJson(resource, 200, headers(etag));
+    })
+    .delete(`${endpoint}/:id`, async ({ request, params }) => {
+      await service.delete(kind, params.id, contextOf(request), { ifMatch: request.headers.get("if-match") });
+      return new Response(null, { status: 204 });
+    })
+    .all(endpoint, notAllowed("GET, POST"))
+    .all(`${endpoint}/.search`, notAllowed("POST"))
+    .all(`${endpoint}/:id`, notAllowed("GET, PUT, PATCH, DELETE"));
+}

@@ -1,0 +1,42 @@
+// One JSON line per event on stdout (or a readable line with format = "pretty"). Callers pass explicit
+// fields only: tokens, Authorization headers and request bodies are never handed to the logger.
+
+export type Level = "debug" | "info" | "warn" | "error";
+const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface LoggerOptions {
+  level?: Level;
+  format?: "json" | "pretty";
+  write?: (line: string) => void;
+}
+
+export function createLogger(opts: LoggerOptions = {}): Logger {
+  const min = ORDER[opts.level ?? "info"];
+  const format = opts.format ?? "json";
+  const write = opts.write ?? ((line: string) => process.stdout.write(line + "\n"));
+  const emit = (level: Level, message: string, fields?: Record<string, unknown>) => {
+    if (ORDER[level] < min) return;
+    const time = new Date().toISOString();
+    if (format === "json") {
+      write(JSON.stringify({ time, level, msg: message, ...fields }));
+    } else {
+      const extra = fields && Object.keys(fields).length ? " " + Object.entries(fields).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ") : "";
+      write(`${time} ${level.toUpperCase().padEnd(5)} ${message}${extra}`);
+    }
+  };
+  return {
+    debug: (m, f) => emit("debug", m, f),
+    info: (m, f) => emit("info", m, f),
+    warn: (m, f) => emit("warn", m, f),
+    error: (m, f) => emit("error", m, f),
+  };
+}
+
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -1,0 +1,73 @@
+import { parseArgs } from "node:util";
+import { checkConfigCommand } from "./cli/check-config.ts";
+import { CliError, processIo, type Io } from "./cli/common.ts";
+import { groupsCommand } from "./cli/groups.ts";
+import { HELP } from "./cli/help.ts";
+import { migrateCommand } from "./cli/migrate.ts";
+import { serveCommand } from "./cli/serve.ts";
+import { tokenCommand } from "./cli/token.ts";
+import { usersCommand } from "./cli/users.ts";
+import { VERSION } from "./version.ts";
+
+const OPTIONS = {
+  config: { type: "string" },
+  name: { type: "string" },
+  expires: { type: "string" },
+  scope: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** argv -> command. Returns the exit code; every failure is one sentence on stderr. */
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  try {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    } catch (e) {
+      throw new CliError(`${(e as Error).message.replace(/\.$/, "")}; run "scimd help" for the options.`, 2);
+    }
+    const { values, positionals } = parsed;
+    const [command, ...rest] = positionals;
+    if (values.help || command === "help" || command === undefined) {
+      io.out(HELP);
+      return command === undefined && !values.help ? 2 : 0;
+    }
+    switch (command) {
+      case "serve":
+        await serveCommand({ config: values.config }, io);
+        return 0;
+      case "token":
+        await tokenCommand({ sub: rest[0], positionals: rest.slice(1), ...values }, io);
+        return 0;
+      case "users":
+        await usersCommand({ sub: rest[0], positionals: rest.slice(1), config: values.config, json: values.json }, io);
+        return 0;
+      case "groups":
+        await groupsCommand({ sub: rest[0], positionals: rest.slice(1), config: values.config, json: values.json }, io);
+        return 0;
+      case "migrate":
+        await migrateCommand({ config: values.config }, io);
+        return 0;
+      case "check-config":
+        await checkConfigCommand({ config: values.config }, io);
+        return 0;
+      case "version":
+        io.out(`scimd ${VERSION}`);
+        return 0;
+      default:
+        throw new CliError(`Unknown command "${command}"; run "scimd help" for the list.`, 2);
+    }
+  } catch (e) {
+    if (e instanceof CliError) {
+      io.err(`scimd: ${e.message}`);
+      return e.exitCode;
+    }
+    io.err(`scimd: unexpected failure (${e instanceof Error ? e.message : String(e)}); please report it.`);
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,99 @@
+import { Database } from "bun:sqlite";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
+import { migrate } from "drizzle-orm/bun-sqlite/migrator";
+import * as schema from "./schema.ts";
+
+export type Drizzle = BunSQLiteDatabase<typeof schema>;
+
+/** A storage failure that the CLI reports as one sentence (exit 1), never as a stack trace. */
+export class StorageError extends Error {}
+
+/**
+ * Where the drizzle-kit migrations are: embedded in the compiled binary with `--asset=drizzle`
+ * (visible under /$bunfs/root/drizzle), or the repository's drizzle/ folder when run from source.
+ */
+export function migrationsFolder(): string {
+  if (Bun.main.startsWith("/$bunfs/")) return "/$bunfs/root/drizzle";
+  return resolve(import.meta.dir, "../../drizzle");
+}
+
+interface Journal {
+  entries: { idx: number; when: number; tag: string }[];
+}
+
+function latestKnownMigration(folder: string): number {
+  const journal = JSON.parse(readFileSync(join(folder, "meta/_journal.json"), "utf8")) as Journal;
+  return Math.max(...journal.entries.map((e) => e.when));
+}
+
+function configure(db: Database): void {
+  // WAL lets readers run beside the one writer; synchronous=FULL makes every acknowledged commit
+  // survive power loss, not only a process crash.
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec("PRAGMA synchronous = FULL");
+  db.exec("PRAGMA busy_timeout = 5000");
+  db.exec("PRAGMA foreign_keys = ON");
+}
+
+export function openDatabase(path: string, opts: { readonly?: boolean; create?: boolean } = {}): Database {
+  if (path !== ":memory:") {
+    if (!existsSync(path) && opts.create === false)
+      throw new StorageError(`The database ${path} does not exist; start scimd once or run "scimd migrate" to create it.`);
+    try {
+      mkdirSync(dirname(resolve(path)), { recursive: true });
+    } catch {
+      throw new StorageError(`Cannot create the folder for the database ${path}; check [storage] path and its permissions.`);
+    }
+  }
+  let db: Database;
+  try {
+    db = opts.readonly ? new Database(path, { readonly: true }) : new Database(path, { create: true, readwrite: true });
+  } catch (e) {
+    throw new StorageError(`Cannot open the database ${path} (${(e as Error).message}); check [storage] path and its permissions.`);
+  }
+  if (!opts.readonly) configure(db);
+  else {
+    db.exec("PRAGMA busy_timeout = 5000");
+    db.exec("PRAGMA foreign_keys = ON");
+  }
+  return db;
+}
+
+/**
+ * Applies pending migrations. A database written by a newer scimd (a migration this binary does not know)
+ * is refused rather than used with a schema this code does not understand.
+ */
+export function migrateDatabase(db: Database, folder = migrationsFolder()): { applied: number } {
+  const known = latestKnownMigration(folder);
+  const hasTable = db
+    .query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'")
+    .get();
+  const before = hasTable ? (db.query("SELECT count(*) AS n FROM __drizzle_migrations").get() as { n: number }).n : 0;
+  if (hasTable) {
+    const newest = db.query("SELECT max(created_at) AS m FROM __drizzle_migrations").get() as { m: number | null };
+    if (newest.m !== null && Number(newest.m) > known)
+      throw new StorageError(
+        "The database was created by a newer version of scimd; run that version or restore a backup made by this one.",
+      );
+  }
+  migrate(drizzle(db, { schema }), { migrationsFolder: folder });
+  const after = (db.query("SELECT count(*) AS n FROM __drizzle_migrations").get() as { n: number }).n;
+  return { applied: after - before };
+}
+
+/** True when every migration this binary knows has been applied (for /readyz). */
+export function isMigrated(db: Database, folder = migrationsFolder()): boolean {
+  try {
+    const known = latestKnownMigration(folder);
+    const newest = db.query("SELECT max(created_at) AS m FROM __drizzle_migrations").get() as { m: number | null };
+    return newest.m !== null && Number(newest.m) >= known;
+  } catch {
+    return false;
+  }
+}
+
+export function toDrizzle(db: Database): Drizzle {
+  return drizzle(db, { schema });
+}

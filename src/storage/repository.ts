@@ -1,0 +1,360 @@
+import type { Database } from "bun:sqlite";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type {
+  DirectoryFields,
+  DirectoryRecord,
+  ListQuery,
+  ListResult,
+  MemberRef,
+  Reader,
+  Repository,
+  ResourceKind,
+  StoredResource,
+  WriteTx,
+} from "../core/repository.ts";
+import { UniqueViolation } from "../core/repository.ts";
+import { GROUP, USER } from "../core/schema/registry.ts";
+import type { ScimResource } from "../core/resource/types.ts";
+import { toDrizzle, type Drizzle } from "./db.ts";
+import { compileFilter, compileSort } from "./filter-to-sql.ts";
+import { directoryUsers, groupMembers, scimGroups, scimUsers, userEmails } from "./schema.ts";
+import { GROUP_TARGET, USER_TARGET } from "./sql-targets.ts";
+
+const fold = (s: string) => s.toLowerCase();
+
+type UserRow = typeof scimUsers.$inferSelect;
+type GroupRow = typeof scimGroups.$inferSelect;
+
+function toStored(row: { id: string; data: string; version: number; created: string; lastModified: string }): StoredResource {
+  return { id: row.id, data: JSON.parse(row.data) as ScimResource, version: row.version, created: row.created, lastModified: row.lastModified };
+}
+
+function str(v: unknown): string | null {
+  return typeof v === "string" ? v : null;
+}
+
+/** Work emails and every other email value, folded, for the `emails.value` index. */
+function emailValues(data: ScimResource): string[] {
+  const emails = data.emails;
+  if (!Array.isArray(emails)) return [];
+  const out = new Set<string>();
+  for (const e of emails) {
+    const v = (e as { value?: unknown } | null)?.value;
+    if (typeof v === "string") out.add(fold(v));
+  }
+  return [...out];
+}
+
+/** Rows changed by a drizzle `run()` (bun:sqlite returns them; drizzle's types say void). */
+export function changes(result: unknown): number {
+  return (result as { changes?: number } | undefined)?.changes ?? 0;
+}
+
+function isUniqueError(e: unknown): boolean {
+  return e instanceof Error && /UNIQUE constraint failed/i.test(e.message);
+}
+
+/** Reads shared by the read connection and the write transaction. */
+class SqliteReader implements Reader {
+  constructor(
+    protected readonly d: Drizzle,
+    protected readonly raw: Database,
+  ) {}
+
+  async get(kind: ResourceKind, id: string): Promise<StoredResource | null> {
+    const table = kind === "User" ? scimUsers : scimGroups;
+    const row = this.d.select().from(table).where(eq(table.id, id)).get() as UserRow | GroupRow | undefined;
+    return row ? toStored(row) : null;
+  }
+
+  async findIdByName(kind: ResourceKind, name: string): Promise<string | null> {
+    if (kind === "User") {
+      const row = this.d.select({ id: scimUsers.id }).from(scimUsers).where(eq(scimUsers.userNameFolded, fold(name))).get();
+      return row?.id ?? null;
+    }
+    const row = this.d.select({ id: scimGroups.id }).from(scimGroups).where(eq(scimGroups.displayNameFolded, fold(name))).get();
+    return row?.id ?? null;
+  }
+
+  async list(kind: ResourceKind, q: ListQuery): Promise<ListResult> {
+    const rs = kind === "User" ? USER : GROUP;
+    const target = kind === "User" ? USER_TARGET : GROUP_TARGET;
+    const from = `${target.table} AS ${target.alias}`;
+    const where = q.filter ? compileFilter(q.filter, rs, target) : { sql: "1", params: [] };
+    const total = (this.raw.query(`SELECT count(*) AS n FROM ${from} WHERE ${where.sql}`).get(...where.params) as { n: number }).n;
+    if (q.count <= 0) return { totalResults: total, resources: [] };
+    // A stable order (the sort key, then the rowid) so that paging returns each resource exactly once.
+    const order = q.sortBy
+      ? `${compileSort(q.sortBy, q.sortOrder ?? "ascending", rs, target)}, ${target.alias}.rowid`
+      : `${target.alias}.rowid`;
+    const rows = this.raw
+      .query(
+        `SELECT ${target.alias}.id AS id, ${target.alias}.data AS data, ${target.alias}.version AS version, ${target.alias}.created AS created, ${target.alias}.last_modified AS lastModified FROM ${from} WHERE ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`,
+      )
+      .all(...where.params, q.count, Math.max(0, q.startIndex - 1)) as { id: string; data: string; version: number; created: string; lastModified: string }[];
+    return { totalResults: total, resources: rows.map(toStored) };
+  }
+
+  async existing(ids: readonly string[]): Promise<Map<string, MemberRef>> {
+    const out = new Map<string, MemberRef>();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += 500) {
+      const chunk = unique.slice(i, i + 500);
+      for (const r of this.d.select({ id: scimUsers.id, name: scimUsers.userName }).from(scimUsers).where(inArray(scimUsers.id, chunk)).all())
+        out.set(r.id, { id: r.id, type: "User", display: r.name });
+      for (const r of this.d.select({ id: scimGroups.id, name: scimGroups.displayName }).from(scimGroups).where(inArray(scimGroups.id, chunk)).all())
+        out.set(r.id, { id: r.id, type: "Group", display: r.name });
+    }
+    return out;
+  }
+
+  async members(groupId: string): Promise<MemberRef[]> {
+    const rows = this.raw
+      .query(
+        `SELECT m.member_id AS id, m.member_type AS type, coalesce(u.user_name, g.display_name) AS display
+         FROM group_members m
+         LEFT JOIN scim_users u ON m.member_type = 'User' AND u.id = m.member_id
+         LEFT JOIN scim_groups g ON m.member_type = 'Group' AND g.id = m.member_id
+         WHERE m.group_id = ? ORDER BY m.rowid`,
+      )
+      .all(groupId) as { id: string; type: ResourceKind; display: string | null }[];
+    return rows.map((r) => ({ id: r.id, type: r.type, ...(r.display !== null ? { display: r.display } : {}) }));
+  }
+
+  async memberCount(groupId: string): Promise<number> {
+    return (this.raw.query("SELECT count(*) AS n FROM group_members WHERE group_id = ?").get(groupId) as { n: number }).n;
+  }
+
+  async groupsOf(memberId: string): Promise<MemberRef[]> {
+    const rows = this.raw
+      .query(
+        `SELECT g.id AS id, g.display_name AS display FROM group_members m JOIN scim_groups g ON g.id = m.group_id
+         WHERE m.member_id = ? ORDER BY g.display_name_folded`,
+      )
+      .all(memberId) as { id: string; display: string }[];
+    return rows.map((r) => ({ id: r.id, type: "Group", display: r.display }));
+  }
+
+  async directoryByUsername(username: string): Promise<DirectoryRecord | null> {
+    return this.d.select().from(directoryUsers).where(eq(directoryUsers.usernameFolded, fold(username))).get() ?? null;
+  }
+
+  async directoryByScimId(scimId: string): Promise<DirectoryRecord | null> {
+    return this.d.select().from(directoryUsers).where(eq(directoryUsers.scimId, scimId)).get() ?? null;
+  }
+}
+
+class SqliteWriteTx extends SqliteReader implements WriteTx {
+  async insert(kind: ResourceKind, r: StoredResource): Promise<void> {
+    try {
+      if (kind === "User") {
+        const userName = String(r.data.userName);
+        this.d
+          .insert(scimUsers)
+          .values({
+            id: r.id,
+            userName,
+            userNameFolded: fold(userName),
+            externalId: str(r.data.externalId),
+            displayName: str(r.data.displayName),
+            active: typeof r.data.active === "boolean" ? r.data.active : null,
+            data: JSON.stringify(r.data),
+            version: r.version,
+            created: r.created,
+            lastModified: r.lastModified,
+          })
+          .run();
+        this.writeEmails(r.id, r.data);
+      } else {
+        const displayName = String(r.data.displayName);
+        this.d
+          .insert(scimGroups)
+          .values({
+            id: r.id,
+            displayName,
+            displayNameFolded: fold(displayName),
+            externalId: str(r.data.externalId),
+            data: JSON.stringify(r.data),
+            version: r.version,
+            created: r.created,
+            lastModified: r.lastModified,
+          })
+          .run();
+      }
+    } catch (e) {
+      if (isUniqueError(e)) throw new UniqueViolation(kind === "User" ? "userName" : "displayName");
+      throw e;
+    }
+  }
+
+  private writeEmails(id: string, data: ScimResource): void {
+    this.d.delete(userEmails).where(eq(userEmails.userId, id)).run();
+    const values = emailValues(data);
+    if (values.length) this.d.insert(userEmails).values(values.map((valueFolded) => ({ userId: id, valueFolded }))).run();
+  }
+
+  async update(kind: ResourceKind, r: StoredResource): Promise<boolean> {
+    try {
+      if (kind === "User") {
+        const userName = String(r.data.userName);
+        const res = this.d
+          .update(scimUsers)
+          .set({
+            userName,
+            userNameFolded: fold(userName),
+            externalId: str(r.data.externalId),
+            displayName: str(r.data.displayName),
+            active: typeof r.data.active === "boolean" ? r.data.active : null,
+            data: JSON.stringify(r.data),
+            version: r.version,
+            lastModified: r.lastModified,
+          })
+          .where(eq(scimUsers.id, r.id))
+          .run();
+        if (changes(res) === 0) return false;
+        this.writeEmails(r.id, r.data);
+        return true;
+      }
+      const displayName = String(r.data.displayName);
+      const res = this.d
+        .update(scimGroups)
+        .set({
+          displayName,
+          displayNameFolded: fold(displayName),
+          externalId: str(r.data.externalId),
+          data: JSON.stringify(r.data),
+          version: r.version,
+          lastModified: r.lastModified,
+        })
+        .where(eq(scimGroups.id, r.id))
+        .run();
+      return changes(res) > 0;
+    } catch (e) {
+      if (isUniqueError(e)) throw new UniqueViolation(kind === "User" ? "userName" : "displayName");
+      throw e;
+    }
+  }
+
+  async delete(kind: ResourceKind, id: string): Promise<boolean> {
+    this.d.delete(groupMembers).where(eq(groupMembers.memberId, id)).run();
+    const table = kind === "User" ? scimUsers : scimGroups;
+    return changes(this.d.delete(table).where(eq(table.id, id)).run()) > 0;
+  }
+
+  async addMembers(groupId: string, members: readonly MemberRef[]): Promise<string[]> {
+    const stmt = this.raw.prepare("INSERT OR IGNORE INTO group_members (group_id, member_id, member_type) VALUES (?, ?, ?)");
+    const added: string[] = [];
+    for (const m of members) if (stmt.run(groupId, m.id, m.type).changes > 0) added.push(m.id);
+    return added;
+  }
+
+  async removeMembers(groupId: string, memberIds: readonly string[]): Promise<string[]> {
+    const stmt = this.raw.prepare("DELETE FROM group_members WHERE group_id = ? AND member_id = ?");
+    const removed: string[] = [];
+    for (const id of memberIds) if (stmt.run(groupId, id).changes > 0) removed.push(id);
+    return removed;
+  }
+
+  async removeAllMembers(groupId: string): Promise<number> {
+    return changes(this.d.delete(groupMembers).where(eq(groupMembers.groupId, groupId)).run());
+  }
+
+  async insertDirectory(username: string, scimId: string, fields: DirectoryFields, at: string): Promise<DirectoryRecord> {
+    try {
+      return this.d
+        .insert(directoryUsers)
+        .values({ ...fields, username, usernameFolded: fold(username), scimId, deleted: false, createdAt: at, updatedAt: at })
+        .returning()
+        .get();
+    } catch (e) {
+      if (isUniqueError(e)) throw new UniqueViolation("userName");
+      throw e;
+    }
+  }
+
+  async updateDirectory(
+    id: number,
+    change: Partial<DirectoryFields> & { scimId?: string | null; username?: string; deleted?: boolean },
+    at: string,
+  ): Promise<DirectoryRecord> {
+    const set: Record<string, unknown> = { ...change, updatedAt: at };
+    if (change.username !== undefined) set.usernameFolded = fold(change.username);
+    try {
+      return this.d.update(directoryUsers).set(set).where(eq(directoryUsers.id, id)).returning().get();
+    } catch (e) {
+      if (isUniqueError(e)) throw new UniqueViolation("userName");
+      throw e;
+    }
+  }
+
+  async deleteDirectory(id: number): Promise<void> {
+    this.d.delete(directoryUsers).where(eq(directoryUsers.id, id)).run();
+  }
+}
+
+/**
+ * The SQLite repository: one connection for the single writer (transactions are queued in-process, so
+ * requests never meet SQLITE_BUSY from each other) and one for reads, which in WAL mode see only
+ * committed data even while a write transaction is open.
+ */
+export class SqliteRepository extends SqliteReader implements Repository {
+  private readonly writeTx: SqliteWriteTx;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly writer: Database,
+    reader: Database,
+  ) {
+    super(toDrizzle(reader), reader);
+    this.writeTx = new SqliteWriteTx(toDrizzle(writer), writer);
+  }
+
+  /**
+   * Runs `fn` alone on the write connection. Every write in the process goes through here: a write made
+   * beside an open transaction would join it (same connection) or wait on its lock (another connection).
+   */
+  exclusive<T>(fn: (writer: Database) => T | Promise<T>): Promise<T> {
+    const run = async () => fn(this.writer);
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    return this.exclusive(async (writer) => {
+      writer.exec("BEGIN IMMEDIATE");
+      try {
+        const result = await fn(this.writeTx);
+        writer.exec("COMMIT");
+        return result;
+      } catch (e) {
+        if (writer.inTransaction) writer.exec("ROLLBACK");
+        throw e;
+      }
+    });
+  }
+
+  async *listDirectory(opts: { includeDeleted?: boolean } = {}): AsyncIterable<DirectoryRecord> {
+    let after = 0;
+    for (;;) {
+      const where = opts.includeDeleted
+        ? sql`${directoryUsers.id} > ${after}`
+        : and(sql`${directoryUsers.id} > ${after}`, eq(directoryUsers.deleted, false));
+      const page = this.d.select().from(directoryUsers).where(where).orderBy(directoryUsers.id).limit(500).all();
+      if (page.length === 0) return;
+      yield* page;
+      after = page[page.length - 1]!.id;
+    }
+  }
+
+  close(): void {
+    if (this.raw !== this.writer) this.raw.close();
+    // Checkpoint so that the database file alone holds every committed change after a clean stop.
+    try {
+      this.writer.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    } catch {
+      // A checkpoint can fail while another process reads; the WAL then stays and is still durable.
+    }
+    this.writer.close();
+  }
+}

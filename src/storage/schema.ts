@@ -1,0 +1,122 @@
+
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+// Drizzle tables. drizzle-kit generates drizzle/*.sql from this file (`npm run db:generate`);
+// the migrations are applied at start and by `scimd migrate`.
+
+export const tokens = sqliteTable(
+  "tokens",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull(),
+    /** SHA-256 of the secret, hex. The secret itself is never stored. */
+    hash: text("hash").notNull(),
+    scope: text("scope", { enum: ["scim", "admin"] }).notNull().default("scim"),
+    createdAt: text("created_at").notNull(),
+    lastUsedAt: text("last_used_at"),
+    expiresAt: text("expires_at"),
+  },
+  (t) => [uniqueIndex("tokens_name_unique").on(t.name), uniqueIndex("tokens_hash_unique").on(t.hash)],
+);
+
+/** SCIM User resources as provisioned (`data` is the JSON without id, meta and groups). */
+export const scimUsers = sqliteTable(
+  "scim_users",
+  {
+    id: text("id").primaryKey(),
+    userName: text("user_name").notNull(),
+    /** userName folded with JS toLowerCase(): RFC 7643 §4.1.1 makes it unique without regard to case. */
+    userNameFolded: text("user_name_folded").notNull(),
+    externalId: text("external_id"),
+    displayName: text("display_name"),
+    active: integer("active", { mode: "boolean" }),
+    data: text("data").notNull(),
+    version: integer("version").notNull(),
+    created: text("created").notNull(),
+    lastModified: text("last_modified").notNull(),
+  },
+  (t) => [
+    uniqueIndex("scim_users_user_name_folded_unique").on(t.userNameFolded),
+    index("scim_users_external_id_idx").on(t.externalId),
+    index("scim_users_created_idx").on(t.created),
+  ],
+);
+
+/** Side table so that `emails.value eq "..."` (Okta's and Entra's lookup) uses an index. */
+export const userEmails = sqliteTable(
+  "user_emails",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => scimUsers.id, { onDelete: "cascade" }),
+    valueFolded: text("value_folded").notNull(),
+  },
+  (t) => [index("user_emails_value_idx").on(t.valueFolded), index("user_emails_user_idx").on(t.userId)],
+);
+
+/** SCIM Group resources (`data` is the JSON without id, meta and members). */
+export const scimGroups = sqliteTable(
+  "scim_groups",
+  {
+    id: text("id").primaryKey(),
+    displayName: text("display_name").notNull(),
+    displayNameFolded: text("display_name_folded").notNull(),
+    externalId: text("external_id"),
+    data: text("data").notNull(),
+    version: integer("version").notNull(),
+    created: text("created").notNull(),
+    lastModified: text("last_modified").notNull(),
+  },
+  (t) => [
+    uniqueIndex("scim_groups_display_name_folded_unique").on(t.displayNameFolded),
+    index("scim_groups_external_id_idx").on(t.externalId),
+  ],
+);
+
+/** Direct membership; a member is a User or a Group (nested groups). */
+export const groupMembers = sqliteTable(
+  "group_members",
+  {
+    groupId: text("group_id")
+      .notNull()
+      .references(() => scimGroups.id, { onDelete: "cascade" }),
+    memberId: text("member_id").notNull(),
+    memberType: text("member_type", { enum: ["User", "Group"] }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.memberId] }), index("group_members_member_idx").on(t.memberId)],
+);
+
+/**
+ * The directory record: the user an application owns, mapped from the SCIM resource (README, "Integration
+ * contract"). It outlives the SCIM resource when `[provisioning] delete = "deactivate"`.
+ */
+export const directoryUsers = sqliteTable(
+  "directory_users",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    scimId: text("scim_id").references(() => scimUsers.id, { onDelete: "set null" }),
+    username: text("username").notNull(),
+    usernameFolded: text("username_folded").notNull(),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+    description: text("description"),
+    profession: text("profession"),
+    email: text("email"),
+    firstName: text("first_name"),
+    lastName: text("last_name"),
+    phone: text("phone"),
+    mobile: text("mobile"),
+    employeeCode: text("employee_code"),
+    department: text("department"),
+    company: text("company"),
+    site: text("site"),
+    deleted: integer("deleted", { mode: "boolean" }).notNull().default(false),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("directory_users_username_folded_unique").on(t.usernameFolded),
+    uniqueIndex("directory_users_scim_id_unique").on(t.scimId),
+  ],
+);
+
+export const schemaTables = { tokens, scimUsers, userEmails, scimGroups, groupMembers, directoryUsers };

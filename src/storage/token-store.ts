@@ -1,0 +1,57 @@
+import { count, eq } from "drizzle-orm";
+import type { TokenRecord, TokenScope, TokenStore } from "../core/repository.ts";
+import { UniqueViolation } from "../core/repository.ts";
+import type { Drizzle } from "./db.ts";
+import { changes } from "./repository.ts";
+import { tokens } from "./schema.ts";
+
+const columns = {
+  id: tokens.id,
+  name: tokens.name,
+  scope: tokens.scope,
+  createdAt: tokens.createdAt,
+  lastUsedAt: tokens.lastUsedAt,
+  expiresAt: tokens.expiresAt,
+};
+
+type Exclusive = <T>(fn: () => T | Promise<T>) => Promise<T>;
+
+/** Reads on the read connection; writes on the write connection, queued with the repository's writes. */
+export class SqliteTokenStore implements TokenStore {
+  constructor(
+    private readonly d: Drizzle,
+    private readonly w: Drizzle,
+    private readonly exclusive: Exclusive,
+  ) {}
+
+  async create(name: string, hash: string, scope: TokenScope, createdAt: string, expiresAt: string | null): Promise<TokenRecord> {
+    return this.exclusive(() => {
+      try {
+        return this.w.insert(tokens).values({ name, hash, scope, createdAt, expiresAt }).returning(columns).get();
+      } catch (e) {
+        if (e instanceof Error && /UNIQUE constraint failed/i.test(e.message)) throw new UniqueViolation("token name");
+        throw e;
+      }
+    });
+  }
+
+  async list(): Promise<TokenRecord[]> {
+    return this.d.select(columns).from(tokens).orderBy(tokens.id).all();
+  }
+
+  async revoke(name: string): Promise<boolean> {
+    return this.exclusive(() => changes(this.w.delete(tokens).where(eq(tokens.name, name)).run()) > 0);
+  }
+
+  async findByHash(hash: string): Promise<(TokenRecord & { hash: string }) | null> {
+    return this.d.select({ ...columns, hash: tokens.hash }).from(tokens).where(eq(tokens.hash, hash)).get() ?? null;
+  }
+
+  async touch(id: number, at: string): Promise<void> {
+    await this.exclusive(() => this.w.update(tokens).set({ lastUsedAt: at }).where(eq(tokens.id, id)).run());
+  }
+
+  async count(): Promise<number> {
+    return this.d.select({ n: count() }).from(tokens).get()?.n ?? 0;
+  }
+}

@@ -1,0 +1,99 @@
+import { describe, expect, test } from "bun:test";
+import { isScimError, type ScimType } from "../../../src/core/errors.ts";
+import { parsePatchRequest } from "../../../src/core/patch/parse-patch.ts";
+import { GROUP, USER } from "../../../src/core/schema/registry.ts";
+import { body, E, thrown } from "./patch-helpers.ts";
+
+describe("parsePatchRequest accepts", () => {
+  test.each([
+    ["Entra ID's capitalised ops", body({ op: "Replace", path: "title", value: "x" }), "replace"],
+    ["upper-case ops", body({ op: "ADD", path: "title", value: "x" }), "add"],
+    ["a message without schemas", { Operations: [{ op: "remove", path: "title" }] }, "remove"],
+    ["a message with other schemas", { schemas: ["urn:x"], Operations: [{ op: "add", path: "title", value: 1 }] }, "add"],
+    ["lower-case member names", { operations: [{ OP: "replace", Path: "title", Value: "x" }] }, "replace"],
+  ])("%s", (_name, input, op) => {
+    const [first] = parsePatchRequest(input, USER);
+    expect(first?.op).toBe(op as "add");
+  });
+
+  test("normalises the path and keeps the raw text", () => {
+    const [op] = parsePatchRequest(body({ op: "replace", path: 'emails[type eq "work"].value', value: "a@b" }), USER);
+    expect(op?.rawPath).toBe('emails[type eq "work"].value');
+    expect(op?.path?.path.attribute).toBe("emails");
+    expect(op?.path?.subAttribute).toBe("value");
+    expect(op?.path?.filter?.kind).toBe("compare");
+  });
+
+  test.each([[""], ["   "], [null]])("path %p means no path", (path) => {
+    const [op] = parsePatchRequest(body({ op: "add", path, value: { title: "x" } }), USER);
+    expect(op?.path).toBeUndefined();
+  });
+
+  test("a value of null is kept for add and replace: it means remove", () => {
+    const [op] = parsePatchRequest(body({ op: "replace", path: "title", value: null }), USER);
+    expect(op).toEqual({ op: "replace", path: op!.path!, rawPath: "title", value: null });
+  });
+
+  test("`schemas` as a path parses (and is ignored when applied)", () => {
+    expect(parsePatchRequest(body({ op: "replace", path: "schemas", value: [] }), USER)).toHaveLength(1);
+  });
+
+  test("extension paths and the bare extension URN", () => {
+    const ops = parsePatchRequest(
+      body({ op: "add", path: `${E}:manager.value`, value: "x" }, { op: "add", path: E, value: { department: "d" } }),
+      USER,
+    );
+    expect(ops).toHaveLength(2);
+  });
+});
+
+describe("parsePatchRequest rejects", () => {
+  const cases: [string, unknown, ScimType][] = [
+    ["a body that is not an object", [1], "invalidSyntax"],
+    ["a missing Operations", { schemas: [] }, "invalidSyntax"],
+    ["Operations that is not an array", { Operations: { op: "add" } }, "invalidSyntax"],
+    ["an empty Operations", { Operations: [] }, "invalidSyntax"],
+    ["an operation that is not an object", body("add"), "invalidSyntax"],
+    ["an unknown op", body({ op: "move", path: "title" }), "invalidSyntax"],
+    ["a missing op", body({ path: "title", value: "x" }), "invalidSyntax"],
+    ["an add without value", body({ op: "add", path: "title" }), "invalidSyntax"],
+    ["a replace without value", body({ op: "replace", path: "title" }), "invalidSyntax"],
+    ["a remove without path (RFC 7644 §3.5.2.2)", body({ op: "remove" }), "noTarget"],
+    ["a path-less add whose value is not an object", body({ op: "add", value: "x" }), "invalidValue"],
+    ["a path that is not a string", body({ op: "add", path: 3, value: "x" }), "invalidPath"],
+    ["a malformed path", body({ op: "add", path: "emails[type eq", value: "x" }), "invalidPath"],
+    ["an unknown attribute", body({ op: "add", path: "shoeSize", value: 1 }), "invalidPath"],
+    ["an unknown sub-attribute", body({ op: "add", path: "name.nick", value: 1 }), "invalidPath"],
+    ["an unknown extension attribute", body({ op: "add", path: `${E}:shoeSize`, value: 1 }), "invalidPath"],
+    ["a filter on an unknown sub-attribute", body({ op: "remove", path: 'emails[kind eq "work"]' }), "invalidPath"],
+    ["a filter on a simple attribute", body({ op: "remove", path: 'title[value eq "x"]' }), "invalidPath"],
+  ];
+  test.each(cases)("%s", (_name, input, scimType) => {
+    const e = thrown(() => parsePatchRequest(input, USER));
+    expect(isScimError(e) && e.scimType).toBe(scimType);
+    expect(isScimError(e) && e.status).toBe(400);
+  });
+
+  test("a User path on a Group", () => {
+    const e = thrown(() => parsePatchRequest(body({ op: "add", path: "userName", value: "x" }), GROUP));
+    expect(isScimError(e) && e.scimType).toBe("invalidPath");
+  });
+
+  test("more than maxOperations operations is tooMany, before anything is parsed", () => {
+    const ops = Array.from({ length: 3 }, () => ({ op: "add", path: "title", value: "x" }));
+    const e = thrown(() => parsePatchRequest(body(...ops), USER, { maxOperations: 2 }));
+    expect(isScimError(e) && e.scimType).toBe("tooMany");
+    expect(isScimError(e) && e.detail).toContain("2 allowed");
+  });
+
+  test("the default limit is 1000", () => {
+    const ops = Array.from({ length: 1001 }, () => ({ op: "add", path: "title", value: "x" }));
+    expect(parsePatchRequest(body(...ops.slice(1)), USER)).toHaveLength(1000);
+    expect(isScimError(thrown(() => parsePatchRequest(body(...ops), USER)))).toBe(true);
+  });
+
+  test("errors name the failing operation", () => {
+    const e = thrown(() => parsePatchRequest(body({ op: "add", path: "title", value: "x" }, { op: "nope" }), USER));
+    expect(isScimError(e) && e.detail).toContain("Operations[1]");
+  });
+});
