@@ -37,6 +37,7 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
   }
 
   const app = createApp({ config, service, tokens: storage.tokens, logger, ready: storage.ready });
+  let inFlight = 0;
   let server: ReturnType<typeof Bun.serve>;
   try {
     server = Bun.serve({
@@ -46,7 +47,13 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
       development: false,
       async fetch(request, srv) {
         const started = performance.now();
-        const response = await app.handle(request);
+        inFlight++;
+        let response: Response;
+        try {
+          response = await app.handle(request);
+        } finally {
+          inFlight--;
+        }
         const url = new URL(request.url);
         logger.info("request", {
           requestId: response.headers.get("x-request-id") ?? undefined,
@@ -79,8 +86,13 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
       stopping = true;
       logger.info("scimd stopping", { signal });
       const timeout = parseDuration(config.server.shutdown_timeout) ?? 10_000;
-      // Stop accepting, let in-flight requests finish (bounded), then checkpoint and close the database.
-      await Promise.race([server.stop(false), Bun.sleep(timeout).then(() => server.stop(true))]);
+      // Stop accepting, let in-flight requests finish (bounded), close idle keep-alive connections (Bun's
+      // stop(false) would wait for clients to hang up), then checkpoint and close the database.
+      void server.stop(false);
+      const deadline = Date.now() + timeout;
+      while (inFlight > 0 && Date.now() < deadline) await Bun.sleep(10);
+      if (inFlight > 0) logger.warn("Shutdown timeout reached with requests still running; closing them.", { inFlight });
+      await server.stop(true);
       storage.close();
       logger.info("scimd stopped", { signal });
       resolve();

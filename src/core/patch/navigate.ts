@@ -46,8 +46,19 @@ export type PathTarget =
   | { readonly kind: "schema"; readonly schema: SchemaDef; readonly extension: boolean }
   | AttributeTarget;
 
+// Parsed paths are immutable and reused (parse-patch caches them), so each is resolved once per schema.
+const resolvedTargets = new WeakMap<PatchPath, { readonly rs: ResourceSchema; readonly target: PathTarget }>();
+
 /** Resolves a parsed path against the resource type, or throws InvalidPathError naming what is wrong. */
 export function resolveTarget(p: PatchPath, rs: ResourceSchema, rawPath: string): PathTarget {
+  const hit = resolvedTargets.get(p);
+  if (hit && hit.rs === rs) return hit.target;
+  const target = resolveUncached(p, rs, rawPath);
+  resolvedTargets.set(p, { rs, target });
+  return target;
+}
+
+function resolveUncached(p: PatchPath, rs: ResourceSchema, rawPath: string): PathTarget {
   const { path, filter, subAttribute } = p;
   if (!path.uri && !filter && path.subAttribute === undefined && path.attribute.toLowerCase() === "schemas")
     return { kind: "schemas" };

@@ -88,8 +88,24 @@ function parseRawPath(raw: unknown, where: string): string | undefined {
 
 const SCHEMAS_PATH: PatchPath = { path: { attribute: "schemas" } };
 
+// Provisioning clients send the same few dozen paths in every request; a parsed path is immutable, so
+// it is kept per resource type (bounded, emptied when full) and parsed only the first time.
+const MAX_CACHED_PATHS = 2048;
+const pathCache = new WeakMap<ResourceSchema, Map<string, PatchPath>>();
+
 /** Parses and resolves a path so that a request naming an unknown attribute fails before anything is applied. */
 export function parsePatchPath(rawPath: string, rs: ResourceSchema): PatchPath {
+  let cache = pathCache.get(rs);
+  const hit = cache?.get(rawPath);
+  if (hit) return hit;
+  const path = parseUncached(rawPath, rs);
+  if (!cache) pathCache.set(rs, (cache = new Map()));
+  if (cache.size >= MAX_CACHED_PATHS) cache.clear();
+  cache.set(rawPath, path);
+  return path;
+}
+
+function parseUncached(rawPath: string, rs: ResourceSchema): PatchPath {
   // `schemas` is derived from the extensions present, so operations on it are accepted and ignored.
   if (rawPath.toLowerCase() === "schemas") return SCHEMAS_PATH;
   const path = parsePath(rawPath, rs);
