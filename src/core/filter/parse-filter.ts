@@ -91,7 +91,7 @@ export class FilterReader {
     const end = this.pos + word.length;
     if (end <= s.length && s.slice(this.pos, end).toLowerCase() === word) {
       const next = s.charCodeAt(end);
-      if (end === s.length) this.fail(end, `expected a filter after "${s.slice(this.pos, end)}"`);
+      if (end === s.length) this.fail(this.pos, `expected a filter after "${s.slice(this.pos, end)}"`);
       if (isSpace(next) || next === 0x28) {
         this.pos = end;
         this.skipSpace();

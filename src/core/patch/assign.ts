@@ -114,7 +114,7 @@ function withSub(def: AttributeDef, sub: AttributeDef, element: JsonObject, v: u
     const { [sub.name]: _removed, ...rest } = element;
     return rest;
   }
-  return mergeComplex(def, element, { [sub.name]: v }, `${def.name}`);
+  return mergeComplex(def, element, { [sub.name]: v }, def.name);
 }
 
 export function asObject(v: unknown): JsonObject | undefined {

@@ -1,6 +1,6 @@
 import { InvalidPathError } from "../errors.ts";
 import type { AttrPath, FilterNode } from "../filter/ast.ts";
-import { DEFAULT_MAX_FILTER_DEPTH, FilterReader, FilterSyntaxFailure } from "../filter/parse-filter.ts";
+import { DEFAULT_MAX_FILTER_DEPTH, DEFAULT_MAX_FILTER_LENGTH, FilterReader, FilterSyntaxFailure } from "../filter/parse-filter.ts";
 import { ALL_SCHEMAS, findSchema, type ResourceSchema } from "../schema/registry.ts";
 
 /**
@@ -62,6 +62,10 @@ function read(reader: FilterReader, rs: ResourceSchema | undefined): PatchPath {
  * With `rs`, every attribute must exist on that resource type. Throws InvalidPathError for any bad input.
  */
 export function parsePath(input: string, rs?: ResourceSchema): PatchPath {
+  if (input.length > DEFAULT_MAX_FILTER_LENGTH)
+    throw new InvalidPathError(
+      `The path is ${input.length} characters long, more than the ${DEFAULT_MAX_FILTER_LENGTH} accepted; send a shorter path.`,
+    );
   const reader = new FilterReader(input, rs, DEFAULT_MAX_FILTER_DEPTH);
   try {
     return read(reader, rs);

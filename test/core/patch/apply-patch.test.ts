@@ -240,3 +240,18 @@ describe("atomicity and purity", () => {
     expect(out).not.toBe(input);
   });
 });
+
+describe("path cache", () => {
+  test("one raw path resolves per resource type", () => {
+    const g: ScimResource = { schemas: [GROUP_SCHEMA], id: "g", displayName: "G" };
+    expect(patch(fullUser(), [{ op: "replace", path: "displayName", value: "U" }]).displayName).toBe("U");
+    expect(patch(g, [{ op: "replace", path: "displayName", value: "H" }], GROUP).displayName).toBe("H");
+    expect(patch(fullUser(), [{ op: "replace", path: "displayName", value: "V" }]).displayName).toBe("V");
+  });
+
+  test("a mis-cased extension URN is written under the canonical key", () => {
+    const r = patch(fullUser(), [{ op: "replace", path: `${E.toUpperCase()}:Department`, value: "D" }]);
+    expect(ext(r)?.department).toBe("D");
+    expect(Object.keys(r).filter((k) => k.toLowerCase() === E.toLowerCase())).toEqual([E]);
+  });
+});

@@ -43,7 +43,7 @@ function check(fx: PatchFixture): void {
     expect(isScimError(caught)).toBe(true);
     if (isScimError(caught)) {
       expect(caught.status).toBe(fx.error.status);
-      expect(caught.scimType).toBe(fx.error.scimType);
+      expect<string | undefined>(caught.scimType).toBe(fx.error.scimType);
     }
   } else {
     expect(run(fx)).toEqual(fx.expected as ScimResource);
