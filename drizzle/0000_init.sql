@@ -23,6 +23,21 @@ CREATE TABLE `directory_users` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `directory_users_username_folded_unique` ON `directory_users` (`username_folded`);--> statement-breakpoint
 CREATE UNIQUE INDEX `directory_users_scim_id_unique` ON `directory_users` (`scim_id`);--> statement-breakpoint
+CREATE TABLE `events` (
+	`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`time` text NOT NULL,
+	`type` text NOT NULL,
+	`token` text,
+	`request_id` text,
+	`resource_type` text,
+	`resource_id` text,
+	`name` text,
+	`data` text
+);
+--> statement-breakpoint
+CREATE INDEX `events_time_idx` ON `events` (`time`);--> statement-breakpoint
+CREATE INDEX `events_type_idx` ON `events` (`type`);--> statement-breakpoint
+CREATE INDEX `events_name_idx` ON `events` (`name`);--> statement-breakpoint
 CREATE TABLE `group_members` (
 	`group_id` text NOT NULL,
 	`member_id` text NOT NULL,
@@ -32,6 +47,19 @@ CREATE TABLE `group_members` (
 );
 --> statement-breakpoint
 CREATE INDEX `group_members_member_idx` ON `group_members` (`member_id`);--> statement-breakpoint
+CREATE TABLE `request_failures` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`time` text NOT NULL,
+	`token` text,
+	`request_id` text,
+	`method` text NOT NULL,
+	`path` text NOT NULL,
+	`status` integer NOT NULL,
+	`scim_type` text,
+	`detail` text
+);
+--> statement-breakpoint
+CREATE INDEX `request_failures_time_idx` ON `request_failures` (`time`);--> statement-breakpoint
 CREATE TABLE `scim_groups` (
 	`id` text PRIMARY KEY NOT NULL,
 	`display_name` text NOT NULL,
@@ -80,4 +108,20 @@ CREATE TABLE `user_emails` (
 );
 --> statement-breakpoint
 CREATE INDEX `user_emails_value_idx` ON `user_emails` (`value_folded`);--> statement-breakpoint
-CREATE INDEX `user_emails_user_idx` ON `user_emails` (`user_id`);
+CREATE INDEX `user_emails_user_idx` ON `user_emails` (`user_id`);--> statement-breakpoint
+CREATE TABLE `webhook_cursors` (
+	`endpoint` text PRIMARY KEY NOT NULL,
+	`last_seq` integer NOT NULL,
+	`attempts` integer DEFAULT 0 NOT NULL,
+	`next_attempt_at` text,
+	`last_error` text
+);
+--> statement-breakpoint
+CREATE TABLE `webhook_dead` (
+	`endpoint` text NOT NULL,
+	`seq` integer NOT NULL,
+	`attempts` integer NOT NULL,
+	`last_error` text,
+	`parked_at` text NOT NULL,
+	PRIMARY KEY(`endpoint`, `seq`)
+);

@@ -83,7 +83,8 @@ export interface MembershipWriter {
   addMembers(groupId: string, members: readonly MemberRef[]): Promise<string[]>;
   /** Removes the given member ids; returns the ids that were removed. */
   removeMembers(groupId: string, memberIds: readonly string[]): Promise<string[]>;
-  removeAllMembers(groupId: string): Promise<number>;
+  /** Removes every member; returns the ids that were removed. */
+  removeAllMembers(groupId: string): Promise<string[]>;
 }
 
 export interface DirectoryWriter {
@@ -105,9 +106,58 @@ export interface Reader {
   groupsOf(memberId: string): Promise<MemberRef[]>;
   directoryByUsername(username: string): Promise<DirectoryRecord | null>;
   directoryByScimId(scimId: string): Promise<DirectoryRecord | null>;
+  events(q: EventQuery): Promise<EventRecord[]>;
+  failures(q: { after?: number; limit: number }): Promise<FailureRecord[]>;
 }
 
-export interface WriteTx extends Reader, ResourceWriter, MembershipWriter, DirectoryWriter {}
+/** One state change, appended in the transaction of the change itself (README, "Events"). */
+export interface NewEvent {
+  readonly type: string;
+  readonly time: string;
+  readonly token?: string | null;
+  readonly requestId?: string | null;
+  readonly resourceType?: ResourceKind | "Token" | null;
+  readonly resourceId?: string | null;
+  /** userName, displayName or token name. */
+  readonly name?: string | null;
+  /** For updates `{ changes: {field: {before, after}} }`; for memberships `{ member: {id, type} }`. */
+  readonly data?: Record<string, unknown> | null;
+}
+
+export interface EventRecord extends NewEvent {
+  readonly seq: number;
+}
+
+export interface EventQuery {
+  /** Events with a sequence number greater than this. */
+  readonly after?: number;
+  readonly limit: number;
+  /** Type patterns: exact (`user.created`) or a prefix with `*` (`user.*`). */
+  readonly types?: readonly string[];
+  /** Only events about this userName/displayName (without regard to case). */
+  readonly name?: string;
+}
+
+export interface NewFailure {
+  readonly time: string;
+  readonly token?: string | null;
+  readonly requestId?: string | null;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly scimType?: string | null;
+  readonly detail?: string | null;
+}
+
+export interface FailureRecord extends NewFailure {
+  readonly id: number;
+}
+
+export interface EventWriter {
+  appendEvent(e: NewEvent): Promise<number>;
+}
+
+export interface WriteTx extends Reader, ResourceWriter, MembershipWriter, DirectoryWriter, EventWriter {}
 
 export interface Repository extends Reader {
   /**
@@ -116,6 +166,13 @@ export interface Repository extends Reader {
    */
   write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;
   listDirectory(opts?: { includeDeleted?: boolean }): AsyncIterable<DirectoryRecord>;
+  /** Records a failed request (outside any resource transaction: the failure itself changed nothing). */
+  recordFailure(f: NewFailure): Promise<void>;
+  /**
+   * Deletes events and failures older than `before`, except events that a webhook endpoint has not yet
+   * delivered (seq above `keepAfterSeq`) or has parked as dead. Returns how many rows went.
+   */
+  prune(before: string, keepAfterSeq: number): Promise<{ events: number; failures: number }>;
   close(): void;
 }
 

@@ -225,7 +225,9 @@ export class ScimService {
       if (kind === "User") return this.createUser(tx, stored, ctx);
       await tx.insert("Group", stored);
       const refs = await this.resolveMembers(tx, members, stored.id);
-      await tx.addMembers(stored.id, refs);
+      const added = await tx.addMembers(stored.id, refs);
+      await this.emit(tx, ctx, "group.created", "Group", stored.id, String(data.displayName), { externalId: data.externalId ?? null });
+      await this.emitMembers(tx, ctx, stored, "group.member_added", added, new Map(refs.map((r) => [r.id, r])));
       return refs;
     });
     return { resource: await this.render(kind, stored, ctx, {}, preloaded ?? undefined), etag: etagOf(stored.version) };
@@ -237,16 +239,20 @@ export class ScimService {
     const mapped = mapUser(stored.data, previous, this.mapOptions());
     await tx.insert("User", stored);
     const at = stored.created;
+    let record: DirectoryRecord;
     if (previous) {
       // A user deleted in "deactivate" mode comes back: its account is re-used, not duplicated.
-      await tx.updateDirectory(previous.id, { ...mapped.fields, scimId: stored.id, deleted: false }, at);
+      record = await tx.updateDirectory(previous.id, { ...mapped.fields, scimId: stored.id, deleted: false }, at);
       this.log.info("Re-used the directory record of a previously deleted user.", { userName: previous.username, requestId: ctx.requestId });
     } else {
-      await tx.insertDirectory(mapped.username, stored.id, mapped.fields, at);
+      record = await tx.insertDirectory(mapped.username, stored.id, mapped.fields, at);
     }
+    await this.emit(tx, ctx, "user.created", "User", stored.id, record.username, { record: { ...mapped.fields, username: record.username }, reused: previous !== null });
     if (this.opts.defaultGroup) {
       const groupId = await tx.findIdByName("Group", this.opts.defaultGroup);
-      if (groupId) await tx.addMembers(groupId, [{ id: stored.id, type: "User" }]);
+      const group = groupId ? await tx.get("Group", groupId) : null;
+      if (group && (await tx.addMembers(group.id, [{ id: stored.id, type: "User" }])).length)
+        await this.emitMembers(tx, ctx, group, "group.member_added", [stored.id], new Map([[stored.id, { id: stored.id, type: "User", display: record.username }]]));
     }
     this.warnAll(mapped.warnings, ctx, mapped.username);
     return undefined;
@@ -262,10 +268,9 @@ export class ScimService {
       const next = this.nextVersion(current, data);
       if (kind === "Group") {
         const wanted = this.takeMembers(next);
-        await this.saveGroup(tx, current, next);
+        await this.saveGroup(tx, current, next, ctx);
         const refs = await this.resolveMembers(tx, wanted, id);
-        await tx.removeAllMembers(id);
-        await tx.addMembers(id, refs);
+        await this.setMembers(tx, ctx, next, refs);
         return { stored: next, members: refs };
       }
       await this.saveUser(tx, current, next, ctx);
@@ -281,7 +286,7 @@ export class ScimService {
       const current = await tx.get(kind, id);
       if (!current) throw this.notFound(kind, id);
       checkIfMatch(pre.ifMatch, current.version);
-      if (kind === "Group") return this.patchGroup(tx, current, ops);
+      if (kind === "Group") return this.patchGroup(tx, current, ops, ctx);
       const patched = applyPatch({ ...current.data, id }, ops, rs);
       const { id: _id, meta: _meta, groups: _groups, ...data } = patched;
       if (typeof data.userName !== "string" || data.userName === "")
@@ -300,12 +305,18 @@ export class ScimService {
       checkIfMatch(pre.ifMatch, current.version);
       if (kind === "User") {
         const record = await tx.directoryByScimId(id);
+        for (const g of await tx.groupsOf(id)) {
+          const group = await tx.get("Group", g.id);
+          if (group) await this.emitMembers(tx, ctx, group, "group.member_removed", [id], new Map([[id, { id, type: "User", display: String(current.data.userName) }]]));
+        }
         if (record) {
           if (this.opts.deleteMode === "delete") await tx.deleteDirectory(record.id);
           else await tx.updateDirectory(record.id, { active: false, deleted: true, scimId: null }, this.clock().toISOString());
         }
+        await this.emit(tx, ctx, "user.deleted", "User", id, record?.username ?? String(current.data.userName), { mode: this.opts.deleteMode });
       } else {
-        await tx.removeAllMembers(id);
+        const removed = await tx.removeAllMembers(id);
+        await this.emit(tx, ctx, "group.deleted", "Group", id, String(current.data.displayName), { memberCount: removed.length });
       }
       await tx.delete(kind, id);
     });
@@ -313,6 +324,18 @@ export class ScimService {
   }
 
   // ---- helpers -----------------------------------------------------------------------------------
+
+  /** Appends an event in the transaction of the change (a change never exists without its event). */
+  private emit(tx: WriteTx, ctx: RequestContext, type: string, resourceType: ResourceKind, id: string, name: string, data?: Record<string, unknown>): Promise<number> {
+    return tx.appendEvent({ type, time: this.clock().toISOString(), token: ctx.tokenName, requestId: ctx.requestId, resourceType, resourceId: id, name, data: data ?? null });
+  }
+
+  private async emitMembers(tx: WriteTx, ctx: RequestContext, group: StoredResource, type: "group.member_added" | "group.member_removed", ids: readonly string[], refs?: Map<string, MemberRef>): Promise<void> {
+    for (const memberId of ids) {
+      const ref = refs?.get(memberId);
+      await this.emit(tx, ctx, type, "Group", group.id, String(group.data.displayName), { member: { id: memberId, ...(ref ? { type: ref.type, display: ref.display } : {}) } });
+    }
+  }
 
   private nameOf(kind: ResourceKind, data: ScimResource): string {
     return String(kind === "User" ? data.userName : data.displayName);
@@ -373,21 +396,39 @@ export class ScimService {
           requested: newName,
           requestId: ctx.requestId,
         });
-      await tx.updateDirectory(record.id, change, next.lastModified);
-      const changed = diffFields(record, mapped.fields);
-      if (Object.keys(changed).length) this.log.info("Directory record updated.", { username: record.username, changed, requestId: ctx.requestId });
+      const after = await tx.updateDirectory(record.id, change, next.lastModified);
+      const changed: Record<string, { before: unknown; after: unknown }> = diffFields(record, mapped.fields);
+      if (after.username !== record.username) changed.username = { before: record.username, after: after.username };
+      const type = record.active && !after.active ? "user.deactivated" : !record.active && after.active ? "user.reactivated" : "user.updated";
+      await this.emit(tx, ctx, type, "User", next.id, after.username, { changes: changed });
     } else {
-      await tx.insertDirectory(mapped.username, next.id, mapped.fields, next.lastModified);
+      const created = await tx.insertDirectory(mapped.username, next.id, mapped.fields, next.lastModified);
+      await this.emit(tx, ctx, "user.updated", "User", next.id, created.username, { changes: {}, record: mapped.fields });
     }
     this.warnAll(mapped.warnings, ctx, newName);
   }
 
-  private async saveGroup(tx: WriteTx, current: StoredResource, next: StoredResource): Promise<void> {
+  private async saveGroup(tx: WriteTx, current: StoredResource, next: StoredResource, ctx: RequestContext): Promise<void> {
     if (String(next.data.displayName).toLowerCase() !== String(current.data.displayName).toLowerCase()) {
       const taken = await tx.findIdByName("Group", String(next.data.displayName));
       if (taken && taken !== current.id) throw this.duplicate("Group", next.data);
     }
     if (!(await tx.update("Group", next))) throw this.notFound("Group", current.id);
+    const changes: Record<string, { before: unknown; after: unknown }> = {};
+    for (const key of ["displayName", "externalId"])
+      if (current.data[key] !== next.data[key]) changes[key] = { before: current.data[key] ?? null, after: next.data[key] ?? null };
+    if (Object.keys(changes).length) await this.emit(tx, ctx, "group.updated", "Group", next.id, String(next.data.displayName), { changes });
+  }
+
+  /** Makes the member list exactly `refs`, touching only the differences (and emitting one event for each). */
+  private async setMembers(tx: WriteTx, ctx: RequestContext, group: StoredResource, refs: MemberRef[]): Promise<void> {
+    const wanted = new Set(refs.map((r) => r.id));
+    const current = await tx.members(group.id);
+    const gone = current.filter((m) => !wanted.has(m.id)).map((m) => m.id);
+    const removed = await tx.removeMembers(group.id, gone);
+    await this.emitMembers(tx, ctx, group, "group.member_removed", removed, new Map(current.map((m) => [m.id, m])));
+    const added = await tx.addMembers(group.id, refs);
+    await this.emitMembers(tx, ctx, group, "group.member_added", added, new Map(refs.map((r) => [r.id, r])));
   }
 
   /** Members are kept in their own table, not in the group's JSON. */
@@ -425,7 +466,7 @@ export class ScimService {
    * Group PATCH: operations on `members` become membership changes in the member table (so a group of
    * 100,000 members is never loaded to add or remove one); the other operations go through the PATCH engine.
    */
-  private async patchGroup(tx: WriteTx, current: StoredResource, ops: PatchOperation[]): Promise<StoredResource> {
+  private async patchGroup(tx: WriteTx, current: StoredResource, ops: PatchOperation[], ctx: RequestContext): Promise<StoredResource> {
     const rest: PatchOperation[] = [];
     const id = current.id;
     for (const op of ops) {
@@ -440,7 +481,7 @@ export class ScimService {
         if (value && typeof value === "object" && !Array.isArray(value)) {
           const key = Object.keys(value).find((k) => k.toLowerCase() === "members");
           if (key) {
-            await this.memberOp(tx, id, op.op === "replace" ? "replace" : "add", undefined, value[key]);
+            await this.memberOp(tx, ctx, current, op.op === "replace" ? "replace" : "add", undefined, value[key]);
             const { [key]: _m, ...others } = value;
             if (Object.keys(others).length) rest.push({ ...op, value: others });
             continue;
@@ -449,7 +490,7 @@ export class ScimService {
         rest.push(op);
         continue;
       }
-      await this.memberOp(tx, id, op.op, target!.filter, op.value);
+      await this.memberOp(tx, ctx, current, op.op, target!.filter, op.value);
     }
     let data = current.data;
     if (rest.length) {
@@ -460,35 +501,36 @@ export class ScimService {
       data = d;
     }
     const next = this.nextVersion(current, data);
-    await this.saveGroup(tx, current, next);
+    await this.saveGroup(tx, current, next, ctx);
     return next;
   }
 
-  private async memberOp(tx: WriteTx, groupId: string, op: "add" | "remove" | "replace", filter: FilterNode | undefined, value: unknown): Promise<void> {
+  private async memberOp(tx: WriteTx, ctx: RequestContext, group: StoredResource, op: "add" | "remove" | "replace", filter: FilterNode | undefined, value: unknown): Promise<void> {
+    const groupId = group.id;
     const list = value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
     if (op === "add") {
-      await tx.addMembers(groupId, await this.resolveMembers(tx, list, groupId));
+      const refs = await this.resolveMembers(tx, list, groupId);
+      const added = await tx.addMembers(groupId, refs);
+      await this.emitMembers(tx, ctx, group, "group.member_added", added, new Map(refs.map((r) => [r.id, r])));
       return;
     }
     if (op === "replace") {
-      const refs = await this.resolveMembers(tx, list, groupId);
-      await tx.removeAllMembers(groupId);
-      await tx.addMembers(groupId, refs);
+      await this.setMembers(tx, ctx, group, await this.resolveMembers(tx, list, groupId));
       return;
     }
+    let removed: string[];
     if (filter) {
       const ids = memberIdsOf(filter) ?? (await tx.members(groupId)).filter((m) => matchMember(filter, m)).map((m) => m.id);
-      await tx.removeMembers(groupId, ids);
-      return;
-    }
-    // Entra ID removes members with path "members" and a value array: exactly those go, never all.
-    if (list.length) {
+      removed = await tx.removeMembers(groupId, ids);
+    } else if (list.length) {
+      // Entra ID removes members with path "members" and a value array: exactly those go, never all.
       const ids = list.map((m) => (m && typeof m === "object" ? (m as { value?: unknown }).value : m)).filter((v): v is string => typeof v === "string");
-      await tx.removeMembers(groupId, ids);
-      return;
+      removed = await tx.removeMembers(groupId, ids);
+    } else {
+      // RFC 7644 §3.5.2.2: remove with path "members" and no value removes all members.
+      removed = await tx.removeAllMembers(groupId);
     }
-    // RFC 7644 §3.5.2.2: remove with path "members" and no value removes all members.
-    await tx.removeAllMembers(groupId);
+    await this.emitMembers(tx, ctx, group, "group.member_removed", removed);
   }
 
   // ---- directory (CLI) ---------------------------------------------------------------------------
@@ -505,13 +547,9 @@ export class ScimService {
     const now = this.clock().toISOString();
     await this.write("Group", async (tx) => {
       if (await tx.findIdByName("Group", name)) return;
-      await tx.insert("Group", {
-        id: this.newId(),
-        data: { schemas: [GROUP.core.id], displayName: name },
-        version: 1,
-        created: now,
-        lastModified: now,
-      });
+      const id = this.newId();
+      await tx.insert("Group", { id, data: { schemas: [GROUP.core.id], displayName: name }, version: 1, created: now, lastModified: now });
+      await this.emit(tx, { baseUrl: "", tokenName: "scimd" }, "group.created", "Group", id, name, { defaultGroup: true });
     });
     this.log.info("Created the default group.", { displayName: name });
   }

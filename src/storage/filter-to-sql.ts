@@ -377,9 +377,9 @@ export function compileSort(sortBy: string, order: "ascending" | "descending", r
     );
   };
   if (!r) return fail();
-  const target_ = comparedLeaf(r);
-  if (!target_) return fail();
-  const { sub, leaf } = target_;
+  const compared = comparedLeaf(r);
+  if (!compared) return fail();
+  const { sub, leaf } = compared;
   const fold = (x: string, folded: boolean) =>
     !leaf.caseExact && !folded && (leaf.type === "string" || leaf.type === "reference") ? `lower(${x})` : x;
   const column = target.columns[canonicalKey(r, sub)];

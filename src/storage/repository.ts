@@ -1,6 +1,11 @@
 import type { Database } from "bun:sqlite";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type {
+  EventQuery,
+  EventRecord,
+  FailureRecord,
+  NewEvent,
+  NewFailure,
   DirectoryFields,
   DirectoryRecord,
   ListQuery,
@@ -17,7 +22,7 @@ import { GROUP, USER } from "../core/schema/registry.ts";
 import type { ScimResource } from "../core/resource/types.ts";
 import { toDrizzle, type Drizzle } from "./db.ts";
 import { compileFilter, compileSort } from "./filter-to-sql.ts";
-import { directoryUsers, groupMembers, scimGroups, scimUsers, userEmails } from "./schema.ts";
+import { directoryUsers, events, groupMembers, requestFailures, scimGroups, scimUsers, userEmails, webhookDead } from "./schema.ts";
 import { GROUP_TARGET, USER_TARGET } from "./sql-targets.ts";
 
 const fold = (s: string) => s.toLowerCase();
@@ -57,7 +62,7 @@ function isUniqueError(e: unknown): boolean {
 /** Reads shared by the read connection and the write transaction. */
 class SqliteReader implements Reader {
   constructor(
-    protected readonly d: Drizzle,
+    readonly d: Drizzle,
     protected readonly raw: Database,
   ) {}
 
@@ -142,9 +147,62 @@ class SqliteReader implements Reader {
   async directoryByScimId(scimId: string): Promise<DirectoryRecord | null> {
     return this.d.select().from(directoryUsers).where(eq(directoryUsers.scimId, scimId)).get() ?? null;
   }
+
+  async events(q: EventQuery): Promise<EventRecord[]> {
+    const where: string[] = ["seq > ?"];
+    const params: (string | number)[] = [q.after ?? 0];
+    if (q.types?.length) {
+      const ors = q.types.map((t) => (t.endsWith("*") ? "type LIKE ? ESCAPE '\\'" : "type = ?"));
+      where.push(`(${ors.join(" OR ")})`);
+      for (const t of q.types) params.push(t.endsWith("*") ? t.slice(0, -1).replace(/[\\%_]/g, (c) => "\\" + c) + "%" : t);
+    }
+    if (q.name !== undefined) {
+      where.push("lower(name) = ?");
+      params.push(q.name.toLowerCase());
+    }
+    const rows = this.raw
+      .query(
+        `SELECT seq, time, type, token, request_id AS requestId, resource_type AS resourceType, resource_id AS resourceId, name, data
+         FROM events WHERE ${where.join(" AND ")} ORDER BY seq LIMIT ?`,
+      )
+      .all(...params, q.limit) as (Omit<EventRecord, "data"> & { data: string | null })[];
+    return rows.map((r) => ({ ...r, data: r.data === null ? null : (JSON.parse(r.data) as Record<string, unknown>) }));
+  }
+
+  async failures(q: { after?: number; limit: number }): Promise<FailureRecord[]> {
+    return this.d
+      .select()
+      .from(requestFailures)
+      .where(sql`${requestFailures.id} > ${q.after ?? 0}`)
+      .orderBy(requestFailures.id)
+      .limit(q.limit)
+      .all();
+  }
+}
+
+export function insertEvent(d: Drizzle, e: NewEvent): number {
+  const row = d
+    .insert(events)
+    .values({
+      time: e.time,
+      type: e.type,
+      token: e.token ?? null,
+      requestId: e.requestId ?? null,
+      resourceType: e.resourceType ?? null,
+      resourceId: e.resourceId ?? null,
+      name: e.name ?? null,
+      data: e.data ? JSON.stringify(e.data) : null,
+    })
+    .returning({ seq: events.seq })
+    .get();
+  return row.seq;
 }
 
 class SqliteWriteTx extends SqliteReader implements WriteTx {
+  async appendEvent(e: NewEvent): Promise<number> {
+    return insertEvent(this.d, e);
+  }
+
   async insert(kind: ResourceKind, r: StoredResource): Promise<void> {
     try {
       if (kind === "User") {
@@ -255,8 +313,9 @@ class SqliteWriteTx extends SqliteReader implements WriteTx {
     return removed;
   }
 
-  async removeAllMembers(groupId: string): Promise<number> {
-    return changes(this.d.delete(groupMembers).where(eq(groupMembers.groupId, groupId)).run());
+  async removeAllMembers(groupId: string): Promise<string[]> {
+    const rows = this.raw.query("DELETE FROM group_members WHERE group_id = ? RETURNING member_id AS id").all(groupId) as { id: string }[];
+    return rows.map((r) => r.id);
   }
 
   async insertDirectory(username: string, scimId: string, fields: DirectoryFields, at: string): Promise<DirectoryRecord> {
@@ -331,6 +390,25 @@ export class SqliteRepository extends SqliteReader implements Repository {
         if (writer.inTransaction) writer.exec("ROLLBACK");
         throw e;
       }
+    });
+  }
+
+  async recordFailure(f: NewFailure): Promise<void> {
+    await this.exclusive(() => {
+      this.writeTx.d.insert(requestFailures).values({ ...f, token: f.token ?? null, requestId: f.requestId ?? null, scimType: f.scimType ?? null, detail: f.detail ?? null }).run();
+    });
+  }
+
+  async prune(before: string, keepAfterSeq: number): Promise<{ events: number; failures: number }> {
+    return this.exclusive(() => {
+      const d = this.writeTx.d;
+      const ev = changes(
+        d.delete(events)
+          .where(and(sql`${events.time} < ${before}`, sql`${events.seq} <= ${keepAfterSeq}`, sql`${events.seq} NOT IN (SELECT ${webhookDead.seq} FROM ${webhookDead})`))
+          .run(),
+      );
+      const fl = changes(d.delete(requestFailures).where(sql`${requestFailures.time} < ${before}`).run());
+      return { events: ev, failures: fl };
     });
   }
 

@@ -120,3 +120,63 @@ export const directoryUsers = sqliteTable(
 );
 
 export const schemaTables = { tokens, scimUsers, userEmails, scimGroups, groupMembers, directoryUsers };
+
+/**
+ * The audit trail and change feed: one row per state change, appended in the transaction of the change.
+ * `seq` only grows (AUTOINCREMENT never reuses a number, even after pruning).
+ */
+export const events = sqliteTable(
+  "events",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    time: text("time").notNull(),
+    type: text("type").notNull(),
+    token: text("token"),
+    requestId: text("request_id"),
+    resourceType: text("resource_type"),
+    resourceId: text("resource_id"),
+    name: text("name"),
+    /** JSON: for updates, the directory fields that changed, `{field: {before, after}}`; else extra data. */
+    data: text("data"),
+  },
+  (t) => [index("events_time_idx").on(t.time), index("events_type_idx").on(t.type), index("events_name_idx").on(t.name)],
+);
+
+/** Failed SCIM requests (4xx/5xx): never the body or the token, only what explains the failure. */
+export const requestFailures = sqliteTable(
+  "request_failures",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    time: text("time").notNull(),
+    token: text("token"),
+    requestId: text("request_id"),
+    method: text("method").notNull(),
+    path: text("path").notNull(),
+    status: integer("status").notNull(),
+    scimType: text("scim_type"),
+    detail: text("detail"),
+  },
+  (t) => [index("request_failures_time_idx").on(t.time)],
+);
+
+/** Per webhook endpoint: the last event delivered (or parked), so delivery resumes after a restart. */
+export const webhookCursors = sqliteTable("webhook_cursors", {
+  endpoint: text("endpoint").primaryKey(),
+  lastSeq: integer("last_seq").notNull(),
+  attempts: integer("attempts").notNull().default(0),
+  nextAttemptAt: text("next_attempt_at"),
+  lastError: text("last_error"),
+});
+
+/** Events a webhook endpoint could not take within max_age: shown by `webhooks status`, re-sent by `webhooks retry`. */
+export const webhookDead = sqliteTable(
+  "webhook_dead",
+  {
+    endpoint: text("endpoint").notNull(),
+    seq: integer("seq").notNull(),
+    attempts: integer("attempts").notNull(),
+    lastError: text("last_error"),
+    parkedAt: text("parked_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.endpoint, t.seq] })],
+);

@@ -1,3 +1,5 @@
+import { resolveAttribute, type ResolvedAttribute, type ResourceSchema } from "../schema/registry.ts";
+
 // RFC 7644 §3.4.2.2: one parsed filter tree, interpreted by several walkers
 // (in-memory matching in core/filter/match-filter.ts, SQL in storage/filter-to-sql.ts).
 
@@ -30,4 +32,24 @@ export function assertNever(x: never): never {
 export function pathToString(p: AttrPath): string {
   const base = p.subAttribute === undefined ? p.attribute : `${p.attribute}.${p.subAttribute}`;
   return p.uri ? `${p.uri}:${base}` : base;
+}
+
+const RESOLVED_CACHE_LIMIT = 512;
+const resolvedCache = new WeakMap<ResourceSchema, Map<string, ResolvedAttribute | null>>();
+
+/**
+ * resolveAttribute for a parsed path, memoised per resource type: clients send the same few paths on
+ * every request, and parsing, matching and SQL compilation each resolve them. The cache is cleared when
+ * full, so paths spelled in many case variants cannot grow it without bound.
+ */
+export function resolvePath(rs: ResourceSchema, p: AttrPath): ResolvedAttribute | null {
+  const key = pathToString(p);
+  let cache = resolvedCache.get(rs);
+  if (!cache) resolvedCache.set(rs, (cache = new Map()));
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const resolved = resolveAttribute(rs, key);
+  if (cache.size >= RESOLVED_CACHE_LIMIT) cache.clear();
+  cache.set(key, resolved);
+  return resolved;
 }

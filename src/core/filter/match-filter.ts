@@ -1,8 +1,8 @@
 import { InvalidFilterError } from "../errors.ts";
 import { coerceBoolean } from "../resource/coerce-value.ts";
-import { findAttribute, resolveAttribute, type ResolvedAttribute, type ResourceSchema } from "../schema/registry.ts";
+import { findAttribute, type ResolvedAttribute, type ResourceSchema } from "../schema/registry.ts";
 import type { AttributeDef } from "../schema/types.ts";
-import { assertNever, pathToString, type AttrPath, type CompareOp, type FilterNode } from "./ast.ts";
+import { assertNever, pathToString, resolvePath, type AttrPath, type CompareOp, type FilterNode } from "./ast.ts";
 
 // The comparison rules below are shared with storage/filter-to-sql.ts so that an in-memory match and a
 // SQL query give the same answer for the same filter. Decisions the RFC leaves open:
@@ -80,7 +80,7 @@ export function comparedLeaf(r: ResolvedAttribute): { readonly sub: AttributeDef
 
 /** Resolves a filter path, or throws InvalidFilterError naming it. */
 export function resolveFilterPath(rs: ResourceSchema, path: AttrPath): ResolvedAttribute {
-  const r = resolveAttribute(rs, pathToString(path));
+  const r = resolvePath(rs, path);
   if (!r) throw unknownAttribute(rs, pathToString(path));
   return r;
 }

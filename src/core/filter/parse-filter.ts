@@ -1,6 +1,6 @@
 import { InvalidFilterError } from "../errors.ts";
 import { resolveAttribute, type ResolvedAttribute, type ResourceSchema } from "../schema/registry.ts";
-import { pathToString, type AttrPath, type CompareOp, type FilterNode, type FilterValue } from "./ast.ts";
+import { resolvePath, type AttrPath, type CompareOp, type FilterNode, type FilterValue } from "./ast.ts";
 
 export interface ParseFilterOptions {
   /** Deepest nesting of `(`, `not (` and `[` accepted; bounds the parser's recursion. */
@@ -32,6 +32,13 @@ const isPathChar = (c: number) =>
   isAlpha(c) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2d || c === 0x3a || c === 0x2e || c === 0x24;
 // Entra ID's unquoted values end at whitespace or a closing bracket.
 const endsBareValue = (c: number) => isSpace(c) || c === 0x28 || c === 0x29 || c === 0x5b || c === 0x5d || c === 0x22;
+
+/** True when `word` (lower-case letters) is at `at` in `s`, in any case. */
+function wordAt(s: string, at: number, word: string): boolean {
+  if (at + word.length > s.length) return false;
+  for (let i = 0; i < word.length; i++) if ((s.charCodeAt(at + i) | 0x20) !== word.charCodeAt(i)) return false;
+  return true;
+}
 
 const quote = (s: string) => JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
 
@@ -89,7 +96,7 @@ export class FilterReader {
     this.skipSpace();
     const s = this.input;
     const end = this.pos + word.length;
-    if (end <= s.length && s.slice(this.pos, end).toLowerCase() === word) {
+    if (wordAt(s, this.pos, word)) {
       const next = s.charCodeAt(end);
       if (end === s.length) this.fail(this.pos, `expected a filter after "${s.slice(this.pos, end)}"`);
       if (isSpace(next) || next === 0x28) {
@@ -119,7 +126,7 @@ export class FilterReader {
       return inner;
     }
     // RFC 7644 §3.4.2.2 writes `not` immediately before a parenthesised filter; any case is accepted.
-    if (s.slice(start, start + 3).toLowerCase() === "not") {
+    if (wordAt(s, start, "not")) {
       let p = start + 3;
       while (p < s.length && isSpace(s.charCodeAt(p))) p++;
       if (s.charCodeAt(p) === 0x28) {
@@ -169,7 +176,7 @@ export class FilterReader {
     const text = s.slice(start, p);
     let uri: string | undefined;
     let rest = text;
-    if (/^urn:/i.test(text)) {
+    if (text.length > 4 && text.charCodeAt(3) === 0x3a && wordAt(text, 0, "urn")) {
       const colon = text.lastIndexOf(":");
       uri = text.slice(0, colon);
       rest = text.slice(colon + 1);
@@ -199,7 +206,7 @@ export class FilterReader {
     if (!rs) return null;
     const resolved = outer
       ? resolveAttribute(rs, `${outer.schema.id}:${outer.attribute.name}.${path.attribute}`)
-      : resolveAttribute(rs, pathToString(path));
+      : resolvePath(rs, path);
     if (!resolved) {
       const where = outer ? `a sub-attribute of "${outer.attribute.name}"` : `an attribute of ${rs.type.name} resources`;
       this.fail(start, `${quote(text)} is not ${where}`);
