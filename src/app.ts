@@ -1,6 +1,7 @@
 import { Elysia, type AnyElysia } from "elysia";
 import type { Config } from "./config/schema.ts";
-import type { TokenStore } from "./core/repository.ts";
+import type { Repository, TokenStore } from "./core/repository.ts";
+import { failureRecorder } from "./http/failure-log.ts";
 import type { ScimService } from "./core/service.ts";
 import type { Logger } from "./log/logger.ts";
 import { baseUrlFor } from "./http/base-url.ts";
@@ -16,6 +17,7 @@ export interface AppDeps {
   readonly config: Config;
   readonly service: ScimService;
   readonly tokens: TokenStore;
+  readonly repo: Repository;
   readonly logger: Logger;
   readonly ready: () => boolean;
   readonly clock?: () => Date;
@@ -41,6 +43,7 @@ export function createApp(deps: AppDeps) {
     requestId: requestIdOf(request),
   });
   // Typed loosely: the full route type of both resource sets exceeds what TypeScript can represent.
+  const recordFailure = failureRecorder(deps.repo, logger, deps.clock);
   const scimApi: AnyElysia = new Elysia()
     .use(discoveryRoutes(
       {
@@ -59,8 +62,8 @@ export function createApp(deps: AppDeps) {
 
   return new Elysia()
     .use(requestId())
-    .use(scimErrors(logger))
-    .use(auth({ tokens: deps.tokens, areas: [["/scim", "scim"]], maxBodyBytes: config.limits.max_body_bytes, logger, clock: deps.clock }))
+    .use(scimErrors(logger, recordFailure))
+    .use(auth({ tokens: deps.tokens, areas: [["/scim", "scim"]], maxBodyBytes: config.limits.max_body_bytes, logger, clock: deps.clock, recordFailure }))
     .use(requestBody({ maxBodyBytes: config.limits.max_body_bytes, maxJsonDepth: config.limits.max_json_depth }))
     .use(healthRoutes(deps.ready))
     .group(PREFIXES[0], (g) => g.use(scimApi))

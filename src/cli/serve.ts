@@ -36,7 +36,7 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
     io.err('scimd: revoke it with "scimd token revoke initial" once you have created your own with "scimd token create --name NAME".');
   }
 
-  const app = createApp({ config, service, tokens: storage.tokens, logger, ready: storage.ready });
+  const app = createApp({ config, service, tokens: storage.tokens, repo: storage.repo, logger, ready: storage.ready });
   let inFlight = 0;
   let server: ReturnType<typeof Bun.serve>;
   try {

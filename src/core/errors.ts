@@ -111,8 +111,11 @@ export class NotFoundError extends ScimError {
   }
 }
 export class MethodNotAllowedError extends ScimError {
-  constructor(detail: string) {
+  /** The methods the resource supports, for the Allow header (RFC 9110 §15.5.6). */
+  readonly allow: string;
+  constructor(detail: string, allow = "") {
     super(405, detail);
+    this.allow = allow;
   }
 }
 export class ConflictError extends ScimError {

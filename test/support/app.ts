@@ -47,7 +47,7 @@ export async function createTestApp(overrides: DeepPartial<Config> = {}, opts: {
   await service.ensureDefaultGroup();
   const token = generateSecret();
   await storage.tokens.create("test", hashSecret(token), "scim", new Date().toISOString(), null);
-  const app = createApp({ config, service, tokens: storage.tokens, logger, ready: storage.ready, clock: opts.clock });
+  const app = createApp({ config, service, tokens: storage.tokens, repo: storage.repo, logger, ready: storage.ready, clock: opts.clock });
   const request: TestApp["request"] = (method, path, body, o = {}) => {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };
     const auth = o.auth === undefined ? token : o.auth;

@@ -1,8 +1,9 @@
 import { Elysia } from "elysia";
-import { PayloadTooLargeError, UnauthorizedError } from "../../core/errors.ts";
+import { PayloadTooLargeError, UnauthorizedError, type ScimError } from "../../core/errors.ts";
 import type { TokenRecord, TokenScope, TokenStore } from "../../core/repository.ts";
 import { authenticate, type AuthFailure } from "../../core/tokens.ts";
 import type { Logger } from "../../log/logger.ts";
+import type { RecordFailure } from "../failure-log.ts";
 import { errorResponse } from "../scim-response.ts";
 
 export interface AuthOptions {
@@ -12,6 +13,7 @@ export interface AuthOptions {
   readonly maxBodyBytes: number;
   readonly logger: Logger;
   readonly clock?: () => Date;
+  readonly recordFailure?: RecordFailure;
 }
 
 const MESSAGES: Record<AuthFailure, string> = {
@@ -52,17 +54,19 @@ export const auth = (opts: AuthOptions) => {
     if (!area) return;
     const now = clock();
     const result = await authenticate(opts.tokens, request.headers.get("authorization"), now);
-    const challenge = { "www-authenticate": 'Bearer realm="scimd"' };
-    if (!result.ok) return errorResponse(new UnauthorizedError(MESSAGES[result.reason]), challenge);
+    const fail = (error: ScimError, headers: Record<string, string> = {}) => {
+      opts.recordFailure?.(request, error);
+      return errorResponse(error, headers);
+    };
+    if (!result.ok) return fail(new UnauthorizedError(MESSAGES[result.reason]), { "www-authenticate": 'Bearer realm="scimd"' });
     if (result.token.scope !== area[1])
-      return errorResponse(
+      return fail(
         new UnauthorizedError(`This token has the "${result.token.scope}" scope and cannot be used here; use a token created with --scope ${area[1]}.`),
         { "www-authenticate": 'Bearer realm="scimd", error="insufficient_scope"' },
       );
-    const length = Number(request.headers.get("content-length") ?? "0");
-    if (length > opts.maxBodyBytes)
-      return errorResponse(new PayloadTooLargeError(`The request body is larger than ${opts.maxBodyBytes} bytes; send a smaller request.`));
     tokenOf.set(request, result.token);
+    const length = Number(request.headers.get("content-length") ?? "0");
+    if (length > opts.maxBodyBytes) return fail(new PayloadTooLargeError(`The request body is larger than ${opts.maxBodyBytes} bytes; send a smaller request.`));
     touch(result.token, now);
   });
 };

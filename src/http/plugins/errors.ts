@@ -1,29 +1,34 @@
 import { Elysia } from "elysia";
-import { InvalidSyntaxError, InvalidValueError, isScimError, NotFoundError } from "../../core/errors.ts";
+import { InvalidSyntaxError, InvalidValueError, isScimError, MethodNotAllowedError, NotFoundError, type ScimError } from "../../core/errors.ts";
 import type { Logger } from "../../log/logger.ts";
+import type { RecordFailure } from "../failure-log.ts";
 import { errorResponse, asScimError } from "../scim-response.ts";
 
 /**
  * Every failure leaves as an RFC 7644 §3.12 error body: unknown routes, Elysia's parse and validation
  * errors (never its default 422), and anything unexpected (a 500 without internals, logged here).
  */
-export const scimErrors = (logger: Logger) =>
+export const scimErrors = (logger: Logger, record: RecordFailure) =>
   new Elysia({ name: "scimd/errors" }).onError({ as: "global" }, ({ code, error, request }) => {
-    if (isScimError(error)) return errorResponse(error);
+    const failed = (e: ScimError) => {
+      record(request, e);
+      return errorResponse(e, e instanceof MethodNotAllowedError ? { allow: e.allow } : {});
+    };
+    if (isScimError(error)) return failed(error);
     switch (code) {
       case "NOT_FOUND":
-        return errorResponse(new NotFoundError(`There is nothing at ${new URL(request.url).pathname}; the SCIM API is under /scim (for example /scim/Users).`));
+        return failed(new NotFoundError(`There is nothing at ${new URL(request.url).pathname}; the SCIM API is under /scim (for example /scim/Users).`));
       case "PARSE":
-        return errorResponse(new InvalidSyntaxError("The request body is not valid JSON; check the syntax and send it again."));
+        return failed(new InvalidSyntaxError("The request body is not valid JSON; check the syntax and send it again."));
       case "VALIDATION":
-        return errorResponse(new InvalidValueError("The request does not have the expected shape; check it against RFC 7644."));
+        return failed(new InvalidValueError("The request does not have the expected shape; check it against RFC 7644."));
       default: {
         logger.error("Unexpected error while handling a request.", {
           method: request.method,
           path: new URL(request.url).pathname,
           error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
         });
-        return errorResponse(asScimError(error));
+        return failed(asScimError(error));
       }
     }
   });

@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import { InvalidSyntaxError, MethodNotAllowedError } from "../../core/errors.ts";
 import type { ResourceKind } from "../../core/repository.ts";
 import { projectionOf, type ListParams, type RequestContext, type ScimService } from "../../core/service.ts";
-import { errorResponse, scimJson } from "../scim-response.ts";
+import { scimJson } from "../scim-response.ts";
 
 export type ContextOf = (request: Request) => RequestContext;
 
@@ -29,8 +29,9 @@ function searchParams(body: unknown): ListParams {
   };
 }
 
-const notAllowed = (allowed: string) => () =>
-  errorResponse(new MethodNotAllowedError(`This method is not allowed here; use ${allowed}.`), { allow: allowed });
+const notAllowed = (allowed: string) => () => {
+  throw new MethodNotAllowedError(`This method is not allowed here; use ${allowed}.`, allowed);
+};
 
 /** One route set for Users and Groups (RFC 7644 §3.2-§3.6). No SCIM rule lives here: each route calls a use case. */
 export function resourceRoutes(kind: ResourceKind, service: ScimService, contextOf: ContextOf) {
