@@ -9,6 +9,7 @@ import { auth, requestToken } from "./http/plugins/auth.ts";
 import { scimErrors } from "./http/plugins/errors.ts";
 import { requestBody } from "./http/plugins/request-body.ts";
 import { requestId, requestIdOf } from "./http/plugins/request-id.ts";
+import { adminRoutes } from "./http/routes/admin.ts";
 import { discoveryRoutes } from "./http/routes/discovery.ts";
 import { healthRoutes } from "./http/routes/health.ts";
 import { resourceRoutes } from "./http/routes/resources.ts";
@@ -63,9 +64,10 @@ export function createApp(deps: AppDeps) {
   return new Elysia()
     .use(requestId())
     .use(scimErrors(logger, recordFailure))
-    .use(auth({ tokens: deps.tokens, areas: [["/scim", "scim"]], maxBodyBytes: config.limits.max_body_bytes, logger, clock: deps.clock, recordFailure }))
+    .use(auth({ tokens: deps.tokens, areas: [["/scim", "scim"], ["/admin", "admin"]], maxBodyBytes: config.limits.max_body_bytes, logger, clock: deps.clock, recordFailure }))
     .use(requestBody({ maxBodyBytes: config.limits.max_body_bytes, maxJsonDepth: config.limits.max_json_depth }))
     .use(healthRoutes(deps.ready))
+    .use(adminRoutes(deps.repo))
     .group(PREFIXES[0], (g) => g.use(scimApi))
     .group(PREFIXES[1], (g) => g.use(scimApi));
 }

@@ -1,7 +1,11 @@
 import { parseArgs } from "node:util";
+import { backupCommand, restoreCommand } from "./cli/backup.ts";
 import { checkConfigCommand } from "./cli/check-config.ts";
 import { CliError, processIo, type Io } from "./cli/common.ts";
+import { eventsCommand } from "./cli/events.ts";
 import { groupsCommand } from "./cli/groups.ts";
+import { webhooksCommand } from "./cli/webhooks.ts";
+import { healthcheckCommand } from "./cli/healthcheck.ts";
 import { HELP } from "./cli/help.ts";
 import { migrateCommand } from "./cli/migrate.ts";
 import { serveCommand } from "./cli/serve.ts";
@@ -15,7 +19,15 @@ const OPTIONS = {
   expires: { type: "string" },
   scope: { type: "string" },
   json: { type: "boolean" },
+  force: { type: "boolean" },
   help: { type: "boolean", short: "h" },
+  since: { type: "string" },
+  type: { type: "string" },
+  user: { type: "string" },
+  failed: { type: "boolean" },
+  follow: { type: "boolean" },
+  format: { type: "string" },
+  out: { type: "string" },
 } as const;
 
 /** argv -> command. Returns the exit code; every failure is one sentence on stderr. */
@@ -41,7 +53,13 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         await tokenCommand({ sub: rest[0], positionals: rest.slice(1), ...values }, io);
         return 0;
       case "users":
-        await usersCommand({ sub: rest[0], positionals: rest.slice(1), config: values.config, json: values.json }, io);
+        await usersCommand({ sub: rest[0], positionals: rest.slice(1), config: values.config, json: values.json, format: values.format, out: values.out }, io);
+        return 0;
+      case "events":
+        await eventsCommand({ config: values.config, since: values.since, type: values.type, user: values.user, failed: values.failed, follow: values.follow, json: values.json }, io);
+        return 0;
+      case "webhooks":
+        await webhooksCommand({ sub: rest[0], positionals: rest.slice(1), config: values.config, json: values.json }, io);
         return 0;
       case "groups":
         await groupsCommand({ sub: rest[0], positionals: rest.slice(1), config: values.config, json: values.json }, io);
@@ -51,6 +69,15 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return 0;
       case "check-config":
         await checkConfigCommand({ config: values.config }, io);
+        return 0;
+      case "backup":
+        await backupCommand({ positionals: rest, config: values.config, force: values.force }, io);
+        return 0;
+      case "restore":
+        await restoreCommand({ positionals: rest, config: values.config }, io);
+        return 0;
+      case "healthcheck":
+        await healthcheckCommand({ config: values.config }, io);
         return 0;
       case "version":
         io.out(`scimd ${VERSION}`);

@@ -12,8 +12,17 @@ Commands:
   users show USERNAME [--json]  Print one directory user with its groups.
   groups list [--json]          Print groups with member counts.
   groups show NAME [--json]     Print one group with its members.
+  users export --format csv|json [--out FILE]
+                                Stream every directory user (deleted ones included) to a file or stdout.
+  events [--since SEQ] [--type user.*] [--user USERNAME] [--failed] [--follow] [--json]
+                                The audit trail (or, with --failed, the failed SCIM requests).
+  webhooks status [--json]      Delivery position, pending and parked events of each webhook.
+  webhooks retry [NAME]         Re-send events parked as dead.
   migrate                       Create the database or bring it up to date.
   check-config                  Validate the configuration file and exit.
+  backup FILE [--force]         Write a consistent copy of the database (safe while scimd runs).
+  restore FILE                  Check FILE and replace the database with it (scimd must be stopped).
+  healthcheck                   GET /healthz on the configured port; exit 0 when healthy, else 1.
   version                       Print the version.
   help                          Print this help.
 

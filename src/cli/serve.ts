@@ -1,12 +1,17 @@
 import { createApp } from "../app.ts";
+import { startRetention } from "../events/retention.ts";
+import { endpointsOf, WebhookWorker } from "../events/webhooks.ts";
 import { parseDuration } from "../config/load.ts";
 import { ScimService } from "../core/service.ts";
 import { generateSecret, hashSecret } from "../core/tokens.ts";
+import { Listener, ListenError } from "../http/listener.ts";
 import { requestToken } from "../http/plugins/auth.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { serviceOptions } from "../service-options.ts";
+import { acquireServerLock, lockPathOf } from "../storage/server-lock.ts";
 import { VERSION } from "../version.ts";
 import { CliError, readConfig, withStorage, type Io } from "./common.ts";
+import { startMetrics } from "./serve-metrics.ts";
 
 export interface ServeArgs {
   config?: string;
@@ -24,6 +29,9 @@ function clientAddress(request: Request, peer: string | undefined, trustProxy: b
 export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
   const { config, source } = readConfig(args.config, io);
   const logger: Logger = createLogger({ level: config.logging.level, format: config.logging.format });
+  // One server per database; `scimd restore` takes the same lock (src/storage/server-lock.ts).
+  const lock = acquireServerLock(config.storage.path);
+  if (!lock) throw new CliError(`Another scimd (serve or restore) is using ${config.storage.path} (it holds ${lockPathOf(config.storage.path)}); stop it first.`, 1);
   const storage = withStorage(config);
   const service = new ScimService({ repo: storage.repo, options: serviceOptions(config), logger });
   await service.ensureDefaultGroup();
@@ -38,23 +46,33 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
 
   const app = createApp({ config, service, tokens: storage.tokens, repo: storage.repo, logger, ready: storage.ready });
   let inFlight = 0;
-  let server: ReturnType<typeof Bun.serve>;
+  let server: Listener;
+  let metrics: ReturnType<typeof startMetrics>;
   try {
-    server = Bun.serve({
+    metrics = startMetrics(config, logger);
+  } catch (e) {
+    storage.close();
+    lock.release();
+    throw e;
+  }
+  try {
+    server = Listener.start({
       hostname: config.server.host,
       port: config.server.port,
       maxRequestBodySize: config.limits.max_body_bytes + 1024,
-      development: false,
+      tls: config.server.tls,
+      logger,
       async fetch(request, srv) {
         const started = performance.now();
+        const url = new URL(request.url);
         inFlight++;
         let response: Response;
         try {
-          response = await app.handle(request);
+          response = await (metrics?.intercept(request, url.pathname) ?? app.handle(request));
         } finally {
           inFlight--;
         }
-        const url = new URL(request.url);
+        metrics?.observe(request.method, url.pathname, response.status, (performance.now() - started) / 1000);
         logger.info("request", {
           requestId: response.headers.get("x-request-id") ?? undefined,
           method: request.method,
@@ -66,7 +84,8 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
         });
         return response;
       },
-      error() {
+      error(error) {
+        logger.error("Unexpected error while handling a request.", { error: error.message });
         return new Response(JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "500", detail: "The server hit an unexpected error; retry the request." }), {
           status: 500,
           headers: { "content-type": "application/scim+json; charset=utf-8" },
@@ -75,9 +94,15 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
     });
   } catch (e) {
     storage.close();
+    metrics?.stop();
+    lock.release();
+    if (e instanceof ListenError) throw new CliError(e.message, 2);
     throw new CliError(`Cannot listen on ${config.server.host}:${config.server.port} (${(e as Error).message}); free the port or set [server] port.`, 1);
   }
-  logger.info("scimd started", { version: VERSION, url: `http://${config.server.host}:${server.port}/scim`, config: source, database: config.storage.path });
+  const worker = new WebhookWorker({ repo: storage.repo, endpoints: endpointsOf(config.webhooks), logger, pollMs: 200 });
+  worker.start();
+  const stopRetention = startRetention(storage.repo, worker.endpointNames(), config.audit.retain_days, logger);
+  logger.info("scimd started", { version: VERSION, url: `${server.scheme}://${config.server.host}:${server.port}/scim`, config: source, database: config.storage.path, ...(server.certificate ? { certificate: server.certificate.fingerprint, certificateValidTo: server.certificate.validTo } : {}), ...(metrics ? { metrics: metrics.where } : {}) });
 
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -93,11 +118,16 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
       while (inFlight > 0 && Date.now() < deadline) await Bun.sleep(10);
       if (inFlight > 0) logger.warn("Shutdown timeout reached with requests still running; closing them.", { inFlight });
       await server.stop(true);
+      stopRetention();
+      await worker.stop();
       storage.close();
+      metrics?.stop();
+      lock.release();
       logger.info("scimd stopped", { signal });
       resolve();
     };
     process.on("SIGTERM", () => void stop("SIGTERM"));
     process.on("SIGINT", () => void stop("SIGINT"));
+    process.on("SIGHUP", () => void (stopping || server.reloadTls()));
   });
 }

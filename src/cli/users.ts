@@ -6,7 +6,43 @@ export interface UsersArgs {
   config?: string;
   json?: boolean;
   all?: boolean;
+  format?: string;
+  out?: string;
   positionals: string[];
+}
+
+const EXPORT_COLUMNS = ["username", "active", "description", "profession", "email", "firstName", "lastName", "phone", "mobile", "employeeCode", "department", "company", "site", "deleted", "scimId", "createdAt", "updatedAt"] as const;
+
+/** RFC 4180 quoting. Values are exported as stored (no spreadsheet-formula escaping: this is a data export). */
+function csvField(v: unknown): string {
+  const s = v === null || v === undefined ? "" : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+/**
+ * Streams the directory users page by page (never all in memory) to a file or stdout, with a progress
+ * count on a terminal.
+ */
+async function exportUsers(storage: ReturnType<typeof withStorage>, args: UsersArgs, io: Io): Promise<void> {
+  const format = args.format ?? "json";
+  if (format !== "csv" && format !== "json") throw new CliError(`The export format "${format}" is unknown; use --format csv or --format json.`, 2);
+  const sink = args.out ? Bun.file(args.out).writer() : undefined;
+  const write = (text: string) => (sink ? sink.write(text) : process.stdout.write(text));
+  const progress = Boolean(args.out) && process.stderr.isTTY;
+  let n = 0;
+  if (format === "csv") write(EXPORT_COLUMNS.join(",") + "\n");
+  else write("[");
+  for await (const r of storage.repo.listDirectory({ includeDeleted: true })) {
+    const row = directoryJson(r);
+    if (format === "csv") write(EXPORT_COLUMNS.map((c) => csvField(row[c])).join(",") + "\n");
+    else write((n === 0 ? "\n" : ",\n") + JSON.stringify(row));
+    n++;
+    if (progress && n % 1000 === 0) process.stderr.write(`\rexported ${n} users`);
+  }
+  if (format === "json") write(n ? "\n]\n" : "]\n");
+  if (sink) await sink.end();
+  if (progress) process.stderr.write("\r");
+  if (args.out) io.err(`scimd: exported ${n} user${n === 1 ? "" : "s"} to ${args.out}.`);
 }
 
 /** The integration contract's JSON keys (README, "The directory user"). */
@@ -63,8 +99,11 @@ export async function usersCommand(args: UsersArgs, io: Io): Promise<void> {
         for (const l of table(Object.entries(json).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : v === null ? "" : String(v)]))) io.out(l);
         return;
       }
+      case "export":
+        await exportUsers(storage, args, io);
+        return;
       default:
-        throw new CliError('Use "scimd users list [--json]" or "scimd users show USERNAME [--json]".', 2);
+        throw new CliError('Use "scimd users list [--json]", "scimd users show USERNAME [--json]" or "scimd users export --format csv|json [--out FILE]".', 2);
     }
   } finally {
     storage.close();

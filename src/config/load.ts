@@ -96,26 +96,42 @@ function findLine(text: string, key: string): number | undefined {
  */
 function applyEnvOverrides(raw: Record<string, unknown>, env: Record<string, string | undefined>): string[] {
   const errors: string[] = [];
-  const sections = ConfigSchema.properties as Record<string, TSchema & { properties?: Record<string, TSchema> }>;
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith("SCIMD_") || name === "SCIMD_CONFIG" || value === undefined) continue;
-    const rest = name.slice("SCIMD_".length).toLowerCase();
-    const sectionName = Object.keys(sections).find((s) => rest.startsWith(s + "_"));
-    const keyName = sectionName ? rest.slice(sectionName.length + 1) : undefined;
-    const keySchema = sectionName && keyName ? sections[sectionName]!.properties?.[keyName] : undefined;
-    if (!sectionName || !keyName || !keySchema) {
+    const found = findKey(ConfigSchema, name.slice("SCIMD_".length).toLowerCase());
+    if (!found) {
       errors.push(`Unknown environment variable ${name}; scimd reads SCIMD_<SECTION>_<KEY> for the keys in scimd.example.toml.`);
       continue;
     }
-    const section = (raw[sectionName] ??= {}) as Record<string, unknown>;
-    section[keyName] = fromEnvString(keySchema, value);
+    let target = raw;
+    for (const segment of found.path.slice(0, -1)) {
+      const next = target[segment];
+      target = (typeof next === "object" && next !== null && !Array.isArray(next) ? next : (target[segment] = {})) as Record<string, unknown>;
+    }
+    target[found.path.at(-1)!] = fromEnvString(found.schema, value);
   }
   return errors;
 }
 
+type ObjectSchema = TSchema & { properties?: Record<string, TSchema> };
+
+/** `server_tls_cert` -> ["server", "tls", "cert"], walking the schema (keys may contain underscores). */
+function findKey(schema: ObjectSchema, rest: string): { path: string[]; schema: TSchema } | undefined {
+  const props = schema.properties ?? {};
+  for (const key of Object.keys(props).sort((a, b) => b.length - a.length)) {
+    const child = props[key]! as ObjectSchema;
+    if (rest === key) return child.type === "object" ? undefined : { path: [key], schema: child };
+    if (rest.startsWith(key + "_") && child.type === "object") {
+      const inner = findKey(child, rest.slice(key.length + 1));
+      if (inner) return { path: [key, ...inner.path], schema: inner.schema };
+    }
+  }
+  return undefined;
+}
+
 function fromEnvString(schema: TSchema, value: string): unknown {
   const type = (schema as { type?: string }).type;
-  if (type === "integer" || type === "number") return value.trim() === "" ? value : Number(value);
+  if (type === "integer" || type === "number") return value.trim() !== "" && Number.isFinite(Number(value)) ? Number(value) : value;
   if (type === "boolean") return /^(true|1|yes)$/i.test(value) ? true : /^(false|0|no)$/i.test(value) ? false : value;
   if (type === "array") {
     if (value.trim().startsWith("[")) {

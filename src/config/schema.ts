@@ -12,6 +12,14 @@ export const ServerSection = Type.Object(
     public_url: Type.String({ default: "", pattern: "^(https?://.+)?$" }),
     trust_proxy: Type.Boolean({ default: false }),
     shutdown_timeout: Type.String({ ...Duration, default: "10s" }),
+    /** `[server.tls]`: PEM files; both empty = plain HTTP. Re-read on SIGHUP. */
+    tls: Type.Object(
+      {
+        cert: Type.String({ default: "" }),
+        key: Type.String({ default: "" }),
+      },
+      { additionalProperties: false, default: { cert: "", key: "" } },
+    ),
   },
   { additionalProperties: false, default: {} },
 );
@@ -65,6 +73,40 @@ export const LoggingSection = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+export const AuditSection = Type.Object(
+  {
+    retain_days: Type.Integer({ default: 90, minimum: 1 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const WebhookEntry = Type.Object(
+  {
+    /** Names the endpoint in `scimd webhooks status`; its delivery position is kept under this name. */
+    name: Type.String({ default: "", pattern: "^[A-Za-z0-9._-]*$" }),
+    url: Type.String({ pattern: "^https?://.+" }),
+    /** Standard Webhooks secret: "whsec_" and base64 (at least 24 random bytes). */
+    secret: Type.String({ pattern: "^whsec_[A-Za-z0-9+/=]{32,}$" }),
+    events: Type.Array(Type.String({ pattern: "^[a-z_]+(\\.[a-z_]+|\\.\\*)?$|^\\*$" }), { default: ["*"], minItems: 1 }),
+    retry_base: Type.String({ ...Duration, default: "5s" }),
+    retry_max: Type.String({ ...Duration, default: "1h" }),
+    max_age: Type.String({ ...Duration, default: "24h" }),
+    timeout: Type.String({ ...Duration, default: "10s" }),
+  },
+  { additionalProperties: false },
+);
+
+export const MetricsSection = Type.Object(
+  {
+    enabled: Type.Boolean({ default: false }),
+    /** A bearer token for GET /metrics, separate from the SCIM tokens; empty = no authentication. */
+    token: Type.String({ default: "" }),
+    /** "host:port" for a second listener that serves only /metrics; empty = /metrics on the main port. */
+    listen: Type.String({ default: "", pattern: "^(.+:\\d{1,5})?$" }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const ConfigSchema = Type.Object(
   {
     server: ServerSection,
@@ -73,8 +115,12 @@ export const ConfigSchema = Type.Object(
     directory: DirectorySection,
     limits: LimitsSection,
     logging: LoggingSection,
+    metrics: MetricsSection,
+    audit: AuditSection,
+    webhooks: Type.Array(WebhookEntry, { default: [] }),
   },
   { additionalProperties: false },
 );
 
 export type Config = Static<typeof ConfigSchema>;
+export type WebhookConfig = Static<typeof WebhookEntry>;

@@ -159,7 +159,37 @@ export interface EventWriter {
 
 export interface WriteTx extends Reader, ResourceWriter, MembershipWriter, DirectoryWriter, EventWriter {}
 
-export interface Repository extends Reader {
+/** Where one webhook endpoint's delivery stands; it survives restarts and crashes. */
+export interface WebhookCursor {
+  readonly endpoint: string;
+  readonly lastSeq: number;
+  readonly attempts: number;
+  readonly nextAttemptAt: string | null;
+  readonly lastError: string | null;
+}
+
+export interface DeadLetter {
+  readonly endpoint: string;
+  readonly seq: number;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly parkedAt: string;
+}
+
+/** The outbox bookkeeping of webhook delivery. */
+export interface OutboxStore {
+  /** The endpoint's cursor, created at the current end of the event log when the endpoint is new. */
+  webhookCursor(endpoint: string): Promise<WebhookCursor>;
+  saveWebhookCursor(c: WebhookCursor): Promise<void>;
+  /** Parks an event as dead and moves the cursor past it, in one transaction. */
+  parkDead(d: DeadLetter): Promise<void>;
+  deadLetters(endpoint?: string): Promise<DeadLetter[]>;
+  removeDeadLetter(endpoint: string, seq: number): Promise<void>;
+  event(seq: number): Promise<EventRecord | null>;
+  lastSeq(): Promise<number>;
+}
+
+export interface Repository extends Reader, OutboxStore {
   /**
    * Runs `fn` in one atomic, durable transaction. Writes are serialised; the promise settles after commit.
    * If `fn` throws, nothing it wrote is kept.

@@ -214,7 +214,7 @@ export class ScimService {
     for (const w of warnings) this.log.warn(w, { userName, requestId: ctx.requestId, token: ctx.tokenName });
   }
 
-  async create(kind: ResourceKind, body: unknown, ctx: RequestContext): Promise<{ resource: ScimResource; etag: string }> {
+  async create(kind: ResourceKind, body: unknown, ctx: RequestContext, projection: ProjectionOptions = {}): Promise<{ resource: ScimResource; etag: string }> {
     const rs = schemaOf(kind);
     const data = readResourceInput(body, rs);
     const now = this.clock().toISOString();
@@ -230,7 +230,7 @@ export class ScimService {
       await this.emitMembers(tx, ctx, stored, "group.member_added", added, new Map(refs.map((r) => [r.id, r])));
       return refs;
     });
-    return { resource: await this.render(kind, stored, ctx, {}, preloaded ?? undefined), etag: etagOf(stored.version) };
+    return { resource: await this.render(kind, stored, ctx, projection, preloaded ?? undefined), etag: etagOf(stored.version) };
   }
 
   private async createUser(tx: WriteTx, stored: StoredResource, ctx: RequestContext): Promise<undefined> {
@@ -258,7 +258,7 @@ export class ScimService {
     return undefined;
   }
 
-  async replace(kind: ResourceKind, id: string, body: unknown, ctx: RequestContext, pre: Preconditions = {}): Promise<{ resource: ScimResource; etag: string }> {
+  async replace(kind: ResourceKind, id: string, body: unknown, ctx: RequestContext, pre: Preconditions = {}, projection: ProjectionOptions = {}): Promise<{ resource: ScimResource; etag: string }> {
     const rs = schemaOf(kind);
     const data = readResourceInput(body, rs);
     const { stored, members } = await this.write(kind, async (tx) => {
@@ -276,10 +276,14 @@ export class ScimService {
       await this.saveUser(tx, current, next, ctx);
       return { stored: next, members: undefined };
     });
-    return { resource: await this.render(kind, stored, ctx, {}, members), etag: etagOf(stored.version) };
+    return { resource: await this.render(kind, stored, ctx, projection, members), etag: etagOf(stored.version) };
   }
 
-  async patch(kind: ResourceKind, id: string, body: unknown, ctx: RequestContext, pre: Preconditions = {}): Promise<{ resource: ScimResource; etag: string }> {
+  /**
+   * With `projection` null the caller wants no representation (a 204), so none is built: for a group of
+   * 100,000 members that saves reading and serialising every member after each membership change.
+   */
+  async patch(kind: ResourceKind, id: string, body: unknown, ctx: RequestContext, pre: Preconditions = {}, projection: ProjectionOptions | null = {}): Promise<{ resource: ScimResource | null; etag: string }> {
     const rs = schemaOf(kind);
     const ops = parsePatchRequest(body, rs, { maxOperations: this.opts.maxPatchOperations });
     const stored = await this.write(kind, async (tx) => {
@@ -295,7 +299,7 @@ export class ScimService {
       await this.saveUser(tx, current, next, ctx);
       return next;
     });
-    return { resource: await this.render(kind, stored, ctx, {}), etag: etagOf(stored.version) };
+    return { resource: projection ? await this.render(kind, stored, ctx, projection) : null, etag: etagOf(stored.version) };
   }
 
   async delete(kind: ResourceKind, id: string, ctx: RequestContext, pre: Preconditions = {}): Promise<void> {
@@ -522,8 +526,9 @@ export class ScimService {
     if (filter) {
       const ids = memberIdsOf(filter) ?? (await tx.members(groupId)).filter((m) => matchMember(filter, m)).map((m) => m.id);
       removed = await tx.removeMembers(groupId, ids);
-    } else if (list.length) {
-      // Entra ID removes members with path "members" and a value array: exactly those go, never all.
+    } else if (value !== undefined && value !== null) {
+      // Entra ID removes members with path "members" and a value array: exactly those go (none for an
+      // empty array), never all.
       const ids = list.map((m) => (m && typeof m === "object" ? (m as { value?: unknown }).value : m)).filter((v): v is string => typeof v === "string");
       removed = await tx.removeMembers(groupId, ids);
     } else {

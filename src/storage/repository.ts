@@ -1,6 +1,8 @@
 import type { Database } from "bun:sqlite";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import type {
+  DeadLetter,
+  WebhookCursor,
   EventQuery,
   EventRecord,
   FailureRecord,
@@ -22,7 +24,7 @@ import { GROUP, USER } from "../core/schema/registry.ts";
 import type { ScimResource } from "../core/resource/types.ts";
 import { toDrizzle, type Drizzle } from "./db.ts";
 import { compileFilter, compileSort } from "./filter-to-sql.ts";
-import { directoryUsers, events, groupMembers, requestFailures, scimGroups, scimUsers, userEmails, webhookDead } from "./schema.ts";
+import { directoryUsers, events, groupMembers, requestFailures, scimGroups, scimUsers, userEmails, webhookCursors, webhookDead } from "./schema.ts";
 import { GROUP_TARGET, USER_TARGET } from "./sql-targets.ts";
 
 const fold = (s: string) => s.toLowerCase();
@@ -33,6 +35,9 @@ type GroupRow = typeof scimGroups.$inferSelect;
 function toStored(row: { id: string; data: string; version: number; created: string; lastModified: string }): StoredResource {
   return { id: row.id, data: JSON.parse(row.data) as ScimResource, version: row.version, created: row.created, lastModified: row.lastModified };
 }
+
+/** The DirectoryRecord columns: never the storage-only username_folded. */
+const { usernameFolded: _folded, ...directoryColumns } = getTableColumns(directoryUsers);
 
 function str(v: unknown): string | null {
   return typeof v === "string" ? v : null;
@@ -141,11 +146,11 @@ class SqliteReader implements Reader {
   }
 
   async directoryByUsername(username: string): Promise<DirectoryRecord | null> {
-    return this.d.select().from(directoryUsers).where(eq(directoryUsers.usernameFolded, fold(username))).get() ?? null;
+    return this.d.select(directoryColumns).from(directoryUsers).where(eq(directoryUsers.usernameFolded, fold(username))).get() ?? null;
   }
 
   async directoryByScimId(scimId: string): Promise<DirectoryRecord | null> {
-    return this.d.select().from(directoryUsers).where(eq(directoryUsers.scimId, scimId)).get() ?? null;
+    return this.d.select(directoryColumns).from(directoryUsers).where(eq(directoryUsers.scimId, scimId)).get() ?? null;
   }
 
   async events(q: EventQuery): Promise<EventRecord[]> {
@@ -180,7 +185,7 @@ class SqliteReader implements Reader {
   }
 }
 
-export function insertEvent(d: Drizzle, e: NewEvent): number {
+export function insertEvent(d: Pick<Drizzle, "insert">, e: NewEvent): number {
   const row = d
     .insert(events)
     .values({
@@ -323,7 +328,7 @@ class SqliteWriteTx extends SqliteReader implements WriteTx {
       return this.d
         .insert(directoryUsers)
         .values({ ...fields, username, usernameFolded: fold(username), scimId, deleted: false, createdAt: at, updatedAt: at })
-        .returning()
+        .returning(directoryColumns)
         .get();
     } catch (e) {
       if (isUniqueError(e)) throw new UniqueViolation("userName");
@@ -339,7 +344,7 @@ class SqliteWriteTx extends SqliteReader implements WriteTx {
     const set: Record<string, unknown> = { ...change, updatedAt: at };
     if (change.username !== undefined) set.usernameFolded = fold(change.username);
     try {
-      return this.d.update(directoryUsers).set(set).where(eq(directoryUsers.id, id)).returning().get();
+      return this.d.update(directoryUsers).set(set).where(eq(directoryUsers.id, id)).returning(directoryColumns).get();
     } catch (e) {
       if (isUniqueError(e)) throw new UniqueViolation("userName");
       throw e;
@@ -357,11 +362,11 @@ class SqliteWriteTx extends SqliteReader implements WriteTx {
  * committed data even while a write transaction is open.
  */
 export class SqliteRepository extends SqliteReader implements Repository {
-  private readonly writeTx: SqliteWriteTx;
+  readonly writeTx: SqliteWriteTx;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly writer: Database,
+    readonly writer: Database,
     reader: Database,
   ) {
     super(toDrizzle(reader), reader);
@@ -412,13 +417,63 @@ export class SqliteRepository extends SqliteReader implements Repository {
     });
   }
 
+  async lastSeq(): Promise<number> {
+    return (this.raw.query("SELECT coalesce(max(seq), 0) AS n FROM events").get() as { n: number }).n;
+  }
+
+  async event(seq: number): Promise<EventRecord | null> {
+    return (await this.events({ after: seq - 1, limit: 1 })).find((e) => e.seq === seq) ?? null;
+  }
+
+  async webhookCursor(endpoint: string): Promise<WebhookCursor> {
+    const found = this.d.select().from(webhookCursors).where(eq(webhookCursors.endpoint, endpoint)).get();
+    if (found) return found;
+    // A new endpoint starts at the end of the log: it receives changes made from now on, not history.
+    return this.exclusive(() => {
+      const w = this.writeTx.d;
+      const existing = w.select().from(webhookCursors).where(eq(webhookCursors.endpoint, endpoint)).get();
+      if (existing) return existing;
+      const seq = (this.writer.query("SELECT coalesce(max(seq), 0) AS n FROM events").get() as { n: number }).n;
+      return w.insert(webhookCursors).values({ endpoint, lastSeq: seq, attempts: 0 }).returning().get();
+    });
+  }
+
+  async saveWebhookCursor(c: WebhookCursor): Promise<void> {
+    await this.exclusive(() => {
+      this.writeTx.d
+        .insert(webhookCursors)
+        .values(c)
+        .onConflictDoUpdate({ target: webhookCursors.endpoint, set: { lastSeq: c.lastSeq, attempts: c.attempts, nextAttemptAt: c.nextAttemptAt, lastError: c.lastError } })
+        .run();
+    });
+  }
+
+  async parkDead(dl: DeadLetter): Promise<void> {
+    await this.write(async () => {
+      const w = this.writeTx.d;
+      w.insert(webhookDead).values(dl).onConflictDoNothing().run();
+      w.update(webhookCursors).set({ lastSeq: dl.seq, attempts: 0, nextAttemptAt: null, lastError: null }).where(eq(webhookCursors.endpoint, dl.endpoint)).run();
+    });
+  }
+
+  async deadLetters(endpoint?: string): Promise<DeadLetter[]> {
+    const q = this.d.select().from(webhookDead);
+    return (endpoint ? q.where(eq(webhookDead.endpoint, endpoint)) : q).orderBy(webhookDead.endpoint, webhookDead.seq).all();
+  }
+
+  async removeDeadLetter(endpoint: string, seq: number): Promise<void> {
+    await this.exclusive(() => {
+      this.writeTx.d.delete(webhookDead).where(and(eq(webhookDead.endpoint, endpoint), eq(webhookDead.seq, seq))).run();
+    });
+  }
+
   async *listDirectory(opts: { includeDeleted?: boolean } = {}): AsyncIterable<DirectoryRecord> {
     let after = 0;
     for (;;) {
       const where = opts.includeDeleted
         ? sql`${directoryUsers.id} > ${after}`
         : and(sql`${directoryUsers.id} > ${after}`, eq(directoryUsers.deleted, false));
-      const page = this.d.select().from(directoryUsers).where(where).orderBy(directoryUsers.id).limit(500).all();
+      const page = this.d.select(directoryColumns).from(directoryUsers).where(where).orderBy(directoryUsers.id).limit(500).all();
       if (page.length === 0) return;
       yield* page;
       after = page[page.length - 1]!.id;

@@ -2,7 +2,7 @@ import { count, eq } from "drizzle-orm";
 import type { TokenRecord, TokenScope, TokenStore } from "../core/repository.ts";
 import { UniqueViolation } from "../core/repository.ts";
 import type { Drizzle } from "./db.ts";
-import { changes } from "./repository.ts";
+import { insertEvent } from "./repository.ts";
 import { tokens } from "./schema.ts";
 
 const columns = {
@@ -27,7 +27,11 @@ export class SqliteTokenStore implements TokenStore {
   async create(name: string, hash: string, scope: TokenScope, createdAt: string, expiresAt: string | null): Promise<TokenRecord> {
     return this.exclusive(() => {
       try {
-        return this.w.insert(tokens).values({ name, hash, scope, createdAt, expiresAt }).returning(columns).get();
+        return this.w.transaction((tx) => {
+          const t = tx.insert(tokens).values({ name, hash, scope, createdAt, expiresAt }).returning(columns).get();
+          insertEvent(tx, { type: "token.created", time: createdAt, resourceType: "Token", resourceId: String(t.id), name, data: { scope, expiresAt } });
+          return t;
+        });
       } catch (e) {
         if (e instanceof Error && /UNIQUE constraint failed/i.test(e.message)) throw new UniqueViolation("token name");
         throw e;
@@ -40,7 +44,13 @@ export class SqliteTokenStore implements TokenStore {
   }
 
   async revoke(name: string): Promise<boolean> {
-    return this.exclusive(() => changes(this.w.delete(tokens).where(eq(tokens.name, name)).run()) > 0);
+    return this.exclusive(() =>
+      this.w.transaction((tx) => {
+        const gone = tx.delete(tokens).where(eq(tokens.name, name)).returning({ id: tokens.id }).get();
+        if (gone) insertEvent(tx, { type: "token.revoked", time: new Date().toISOString(), resourceType: "Token", resourceId: String(gone.id), name });
+        return gone !== undefined;
+      }),
+    );
   }
 
   async findByHash(hash: string): Promise<(TokenRecord & { hash: string }) | null> {

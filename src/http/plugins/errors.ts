@@ -18,8 +18,11 @@ export const scimErrors = (logger: Logger, record: RecordFailure) =>
     switch (code) {
       case "NOT_FOUND":
         return failed(new NotFoundError(`There is nothing at ${new URL(request.url).pathname}; the SCIM API is under /scim (for example /scim/Users).`));
-      case "PARSE":
-        return failed(new InvalidSyntaxError("The request body is not valid JSON; check the syntax and send it again."));
+      case "PARSE": {
+        // Elysia wraps what the body parser throws (413, 415, nesting) in its own ParseError.
+        const cause = (error as { cause?: unknown }).cause;
+        return failed(isScimError(cause) ? cause : new InvalidSyntaxError("The request body is not valid JSON; check the syntax and send it again."));
+      }
       case "VALIDATION":
         return failed(new InvalidValueError("The request does not have the expected shape; check it against RFC 7644."));
       default: {

@@ -40,8 +40,8 @@ export function resourceRoutes(kind: ResourceKind, service: ScimService, context
   return new Elysia({ name: `scimd/routes/${kind}` })
     .get(endpoint, async ({ request, query }) => scimJson(await service.list(kind, query as ListParams, contextOf(request))))
     .post(`${endpoint}/.search`, async ({ request, body }) => scimJson(await service.list(kind, searchParams(body), contextOf(request))))
-    .post(endpoint, async ({ request, body }) => {
-      const { resource, etag } = await service.create(kind, body, contextOf(request));
+    .post(endpoint, async ({ request, body, query }) => {
+      const { resource, etag } = await service.create(kind, body, contextOf(request), projectionOf(query as ListParams));
       const meta = resource.meta as { location: string };
       return scimJson(resource, 201, { location: meta.location, ...headers(etag) });
     })
@@ -57,13 +57,21 @@ export function resourceRoutes(kind: ResourceKind, service: ScimService, context
       const { resource, etag } = await service.get(kind, params.id, contextOf(request), projectionOf(query as ListParams));
       return scimJson(resource, 200, headers(etag));
     })
-    .put(`${endpoint}/:id`, async ({ request, params, body }) => {
-      const { resource, etag } = await service.replace(kind, params.id, body, contextOf(request), { ifMatch: request.headers.get("if-match") });
+    .put(`${endpoint}/:id`, async ({ request, params, body, query }) => {
+      const pre = { ifMatch: request.headers.get("if-match") };
+      const { resource, etag } = await service.replace(kind, params.id, body, contextOf(request), pre, projectionOf(query as ListParams));
       return scimJson(resource, 200, headers(etag));
     })
-    .patch(`${endpoint}/:id`, async ({ request, params, body }) => {
-      const { resource, etag } = await service.patch(kind, params.id, body, contextOf(request), { ifMatch: request.headers.get("if-match") });
-      return scimJson(resource, 200, headers(etag));
+    .patch(`${endpoint}/:id`, async ({ request, params, body, query }) => {
+      const projection = projectionOf(query as ListParams);
+      // RFC 7644 §3.5.2 allows 200 with the resource or 204. Users get 200 and the body (Entra's validator
+      // compares it). Groups get 204, as Entra documents for group PATCH, unless the client asks for a
+      // representation with attributes/excludedAttributes: a membership change in a group of 100,000
+      // members then never reads or sends the member list.
+      const wantsBody = kind === "User" || projection.attributes !== undefined || projection.excludedAttributes !== undefined;
+      const pre = { ifMatch: request.headers.get("if-match") };
+      const { resource, etag } = await service.patch(kind, params.id, body, contextOf(request), pre, wantsBody ? projection : null);
+      return resource ? scimJson(resource, 200, headers(etag)) : new Response(null, { status: 204, headers: headers(etag) });
     })
     .delete(`${endpoint}/:id`, async ({ request, params }) => {
       await service.delete(kind, params.id, contextOf(request), { ifMatch: request.headers.get("if-match") });

@@ -1,0 +1,43 @@
+import { StorageError } from "../storage/db.ts";
+import { backupDatabase, restoreDatabase } from "../storage/backup-database.ts";
+import { acquireServerLock, lockPathOf } from "../storage/server-lock.ts";
+import { CliError, readConfig, type Io } from "./common.ts";
+
+export interface BackupArgs {
+  positionals: string[];
+  config?: string;
+  force?: boolean;
+}
+
+const asCliError = (e: unknown) => (e instanceof StorageError ? new CliError(e.message, 1) : e);
+
+/** `scimd backup FILE [--force]`: a consistent copy of the database, safe while the server runs. */
+export async function backupCommand(args: BackupArgs, io: Io): Promise<void> {
+  const file = args.positionals[0];
+  if (!file || args.positionals.length > 1) throw new CliError('backup needs one file name; run "scimd backup FILE".', 2);
+  const { config } = readConfig(args.config, io);
+  const started = performance.now();
+  try {
+    const { bytes } = backupDatabase(config.storage.path, file, { force: args.force });
+    io.out(`Wrote a backup of ${config.storage.path} to ${file} (${bytes} bytes, ${Math.round(performance.now() - started)} ms).`);
+  } catch (e) {
+    throw asCliError(e);
+  }
+}
+
+/** `scimd restore FILE`: checks FILE, then replaces the database with it; refused while a server runs. */
+export async function restoreCommand(args: BackupArgs, io: Io): Promise<void> {
+  const file = args.positionals[0];
+  if (!file || args.positionals.length > 1) throw new CliError('restore needs one file name; run "scimd restore FILE".', 2);
+  const { config } = readConfig(args.config, io);
+  const lock = acquireServerLock(config.storage.path);
+  if (!lock) throw new CliError(`scimd is running on ${config.storage.path} (it holds ${lockPathOf(config.storage.path)}); stop it (systemctl stop scimd) and run restore again.`, 1);
+  try {
+    const { users, groups } = restoreDatabase(file, config.storage.path);
+    io.out(`Restored ${config.storage.path} from ${file} (${users} users, ${groups} groups). Start scimd again.`);
+  } catch (e) {
+    throw asCliError(e);
+  } finally {
+    lock.release();
+  }
+}

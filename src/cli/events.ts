@@ -1,0 +1,63 @@
+import type { EventRecord, FailureRecord } from "../core/repository.ts";
+import { eventJson } from "../events/event-json.ts";
+import { CliError, readConfig, withStorage, type Io } from "./common.ts";
+
+export interface EventsArgs {
+  config?: string;
+  since?: string;
+  type?: string;
+  user?: string;
+  failed?: boolean;
+  follow?: boolean;
+  json?: boolean;
+  /** Stops --follow (tests); by default it runs until interrupted. */
+  signal?: AbortSignal;
+}
+
+function formatEvent(e: EventRecord): string {
+  const changes = (e.data?.changes ?? null) as Record<string, { before: unknown; after: unknown }> | null;
+  const detail = changes
+    ? Object.entries(changes).map(([k, v]) => `${k}: ${JSON.stringify(v.before)} -> ${JSON.stringify(v.after)}`).join(", ")
+    : e.data?.member
+      ? `member ${JSON.stringify((e.data.member as { display?: string; id: string }).display ?? (e.data.member as { id: string }).id)}`
+      : "";
+  return [String(e.seq).padStart(6), e.time, e.type.padEnd(20), e.name ?? "", e.token ? `by ${e.token}` : "", detail].filter(Boolean).join("  ");
+}
+
+function formatFailure(f: FailureRecord): string {
+  return [String(f.id).padStart(6), f.time, String(f.status), f.method, f.path, f.scimType ?? "", f.token ? `token ${f.token}` : "no token", f.detail ?? ""]
+    .filter(Boolean)
+    .join("  ");
+}
+
+/** `scimd events`: the audit trail, readable while the server runs (it reads committed rows only). */
+export async function eventsCommand(args: EventsArgs, io: Io): Promise<void> {
+  const { config } = readConfig(args.config, io);
+  const since = args.since === undefined ? 0 : Number(args.since);
+  if (!Number.isInteger(since) || since < 0) throw new CliError(`--since takes a sequence number (0 or more), not "${args.since}".`, 2);
+  const storage = withStorage(config);
+  try {
+    let after = since;
+    const types = args.type ? args.type.split(",").map((t) => t.trim()).filter(Boolean) : undefined;
+    for (;;) {
+      let count: number;
+      if (args.failed) {
+        const rows = await storage.repo.failures({ after, limit: 500 });
+        for (const f of rows) io.out(args.json ? JSON.stringify(f) : formatFailure(f));
+        count = rows.length;
+        if (rows.length) after = rows[rows.length - 1]!.id;
+      } else {
+        const rows = await storage.repo.events({ after, limit: 500, types, name: args.user });
+        for (const e of rows) io.out(args.json ? JSON.stringify(eventJson(e)) : formatEvent(e));
+        count = rows.length;
+        if (rows.length) after = rows[rows.length - 1]!.seq;
+      }
+      if (count === 500) continue;
+      if (!args.follow || args.signal?.aborted) return;
+      await new Promise((r) => setTimeout(r, 500));
+      if (args.signal?.aborted) return;
+    }
+  } finally {
+    storage.close();
+  }
+}

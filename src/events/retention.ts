@@ -1,0 +1,27 @@
+import type { Repository } from "../core/repository.ts";
+import type { Logger } from "../log/logger.ts";
+
+const DAY = 86_400_000;
+
+/**
+ * Prunes events and failed-request records older than `[audit] retain_days`, but never an event that a
+ * webhook endpoint has not delivered yet or has parked as dead.
+ */
+export async function pruneOnce(repo: Repository, endpoints: readonly string[], retainDays: number, now = new Date()): Promise<{ events: number; failures: number }> {
+  let keepAfter = await repo.lastSeq();
+  for (const name of endpoints) keepAfter = Math.min(keepAfter, (await repo.webhookCursor(name)).lastSeq);
+  return repo.prune(new Date(now.getTime() - retainDays * DAY).toISOString(), keepAfter);
+}
+
+/** Runs pruneOnce now and then every `everyMs`; returns a function that stops it. */
+export function startRetention(repo: Repository, endpoints: readonly string[], retainDays: number, logger: Logger, everyMs = 3_600_000): () => void {
+  const run = () =>
+    pruneOnce(repo, endpoints, retainDays)
+      .then((r) => {
+        if (r.events || r.failures) logger.info("Pruned old audit records.", { ...r, retainDays });
+      })
+      .catch((e: unknown) => logger.warn("Pruning old audit records failed; it will be retried.", { error: String(e) }));
+  void run();
+  const timer = setInterval(run, everyMs);
+  return () => clearInterval(timer);
+}

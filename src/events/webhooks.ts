@@ -1,0 +1,189 @@
+import { Webhook } from "standardwebhooks";
+import type { WebhookConfig } from "../config/schema.ts";
+import { parseDuration } from "../config/load.ts";
+import type { EventRecord, Repository, WebhookCursor } from "../core/repository.ts";
+import type { Logger } from "../log/logger.ts";
+import { eventJson, typeMatches } from "./event-json.ts";
+
+export interface Endpoint {
+  readonly name: string;
+  readonly url: string;
+  readonly events: readonly string[];
+  readonly signer: Webhook;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  readonly maxAgeMs: number;
+  readonly timeoutMs: number;
+}
+
+export function endpointsOf(configs: readonly WebhookConfig[]): Endpoint[] {
+  return configs.map((c) => ({
+    name: c.name || c.url,
+    url: c.url,
+    events: c.events,
+    signer: new Webhook(c.secret),
+    retryBaseMs: parseDuration(c.retry_base)!,
+    retryMaxMs: parseDuration(c.retry_max)!,
+    maxAgeMs: parseDuration(c.max_age)!,
+    timeoutMs: parseDuration(c.timeout)!,
+  }));
+}
+
+export type DeliveryResult = { ok: true } | { ok: false; error: string };
+
+/**
+ * One delivery attempt per the Standard Webhooks specification: the message id is the event's sequence
+ * number, stable across retries, so receivers can drop the duplicates an at-least-once sender makes.
+ */
+export async function deliver(endpoint: Endpoint, event: EventRecord, now = new Date()): Promise<DeliveryResult> {
+  const payload = JSON.stringify({ type: event.type, timestamp: event.time, data: eventJson(event) });
+  const id = `evt_${event.seq}`;
+  const headers = {
+    "content-type": "application/json",
+    "user-agent": "scimd-webhooks",
+    "webhook-id": id,
+    "webhook-timestamp": String(Math.floor(now.getTime() / 1000)),
+    "webhook-signature": endpoint.signer.sign(id, now, payload),
+  };
+  try {
+    const res = await fetch(endpoint.url, { method: "POST", headers, body: payload, signal: AbortSignal.timeout(endpoint.timeoutMs), redirect: "manual" });
+    await res.arrayBuffer().catch(() => undefined);
+    return res.status >= 200 && res.status < 300 ? { ok: true } : { ok: false, error: `HTTP ${res.status}` };
+  } catch (e) {
+    const name = e instanceof Error ? e.name : "";
+    return { ok: false, error: name === "TimeoutError" ? `no answer within ${endpoint.timeoutMs} ms` : e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** Exponential backoff from retry_base, doubling up to retry_max, with ±20 % jitter so endpoints do not retry in step. */
+export function backoff(endpoint: Endpoint, attempts: number, random = Math.random): number {
+  const raw = Math.min(endpoint.retryMaxMs, endpoint.retryBaseMs * 2 ** Math.max(0, attempts - 1));
+  return Math.round(raw * (0.8 + 0.4 * random()));
+}
+
+export interface WorkerOptions {
+  readonly repo: Repository;
+  readonly endpoints: readonly Endpoint[];
+  readonly logger: Logger;
+  readonly clock?: () => Date;
+  /** How often an idle worker looks for new events. */
+  readonly pollMs?: number;
+}
+
+/**
+ * Delivers events to each endpoint in sequence order, at least once, beside the API: it reads committed
+ * events from the database (the outbox) and keeps its position there, so a slow or dead receiver never
+ * slows a SCIM response and a restart resumes where delivery stood.
+ */
+export class WebhookWorker {
+  private stopped = false;
+  private readonly loops: Promise<void>[] = [];
+  private readonly clock: () => Date;
+  private wake: (() => void)[] = [];
+
+  constructor(private readonly opts: WorkerOptions) {
+    this.clock = opts.clock ?? (() => new Date());
+  }
+
+  endpointNames(): string[] {
+    return this.opts.endpoints.map((e) => e.name);
+  }
+
+  start(): void {
+    for (const e of this.opts.endpoints) this.loops.push(this.run(e));
+  }
+
+  /** Wakes idle loops (called after a write, so delivery starts without waiting for the next poll). */
+  nudge(): void {
+    const w = this.wake;
+    this.wake = [];
+    for (const f of w) f();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.nudge();
+    await Promise.all(this.loops);
+  }
+
+  /** Events waiting for each endpoint (for metrics and `webhooks status`). */
+  async pending(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const e of this.opts.endpoints) {
+      const c = await this.opts.repo.webhookCursor(e.name);
+      out[e.name] = (await this.opts.repo.events({ after: c.lastSeq, limit: 100_000, types: toTypes(e.events) })).length;
+    }
+    return out;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(t);
+        self.wake = self.wake.filter((f) => f !== done);
+        resolve();
+      }
+      this.wake.push(done);
+    });
+  }
+
+  private async run(endpoint: Endpoint): Promise<void> {
+    const { repo, logger } = this.opts;
+    const poll = this.opts.pollMs ?? 500;
+    while (!this.stopped) {
+      try {
+        let cursor = await repo.webhookCursor(endpoint.name);
+        const wait = cursor.nextAttemptAt ? Date.parse(cursor.nextAttemptAt) - this.clock().getTime() : 0;
+        if (wait > 0) {
+          await this.sleep(Math.min(wait, 60_000));
+          continue;
+        }
+        const [event] = await repo.events({ after: cursor.lastSeq, limit: 1, types: toTypes(endpoint.events) });
+        if (!event) {
+          await this.sleep(poll);
+          continue;
+        }
+        const result = await deliver(endpoint, event, this.clock());
+        if (this.stopped && !result.ok) return;
+        cursor = await this.advance(endpoint, cursor, event, result);
+      } catch (e) {
+        logger.error("Webhook delivery loop failed; retrying.", { endpoint: endpoint.name, error: e instanceof Error ? e.message : String(e) });
+        await this.sleep(poll * 4);
+      }
+    }
+  }
+
+  private async advance(endpoint: Endpoint, cursor: WebhookCursor, event: EventRecord, result: DeliveryResult): Promise<WebhookCursor> {
+    const { repo, logger } = this.opts;
+    const now = this.clock();
+    if (result.ok) {
+      const next = { endpoint: endpoint.name, lastSeq: event.seq, attempts: 0, nextAttemptAt: null, lastError: null };
+      await repo.saveWebhookCursor(next);
+      return next;
+    }
+    const attempts = cursor.attempts + 1;
+    if (now.getTime() - Date.parse(event.time) >= endpoint.maxAgeMs) {
+      await repo.parkDead({ endpoint: endpoint.name, seq: event.seq, attempts, lastError: result.error, parkedAt: now.toISOString() });
+      logger.error("A webhook event could not be delivered within max_age and was parked as dead; see \"scimd webhooks status\".", {
+        endpoint: endpoint.name,
+        seq: event.seq,
+        error: result.error,
+      });
+      return { endpoint: endpoint.name, lastSeq: event.seq, attempts: 0, nextAttemptAt: null, lastError: null };
+    }
+    const delay = backoff(endpoint, attempts);
+    const next = { endpoint: endpoint.name, lastSeq: cursor.lastSeq, attempts, nextAttemptAt: new Date(now.getTime() + delay).toISOString(), lastError: result.error };
+    await repo.saveWebhookCursor(next);
+    logger.warn("Webhook delivery failed; it will be retried.", { endpoint: endpoint.name, seq: event.seq, attempts, retryInMs: delay, error: result.error });
+    return next;
+  }
+}
+
+/** Config patterns as repository type filters (`*` means no filter). */
+export function toTypes(patterns: readonly string[]): string[] | undefined {
+  return patterns.includes("*") ? undefined : [...patterns];
+}
+
+export { typeMatches };

@@ -1,0 +1,117 @@
+import { Database } from "bun:sqlite";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { StorageError, migrationsFolder } from "./db.ts";
+
+const REQUIRED_TABLES = ["__drizzle_migrations", "tokens", "scim_users", "scim_groups", "group_members", "directory_users"];
+
+function fsyncPath(path: string): void {
+  const fd = openSync(path, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const tempNameFor = (target: string) => join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);
+
+/**
+ * A consistent copy of a live database: `VACUUM INTO` on a separate read connection reads one snapshot
+ * (WAL readers never block the server's writer, nor it them), so the copy holds exactly the transactions
+ * committed before it began. It is written to a temporary file beside the target, fsynced, then renamed, so
+ * FILE is either absent or complete.
+ */
+export function backupDatabase(source: string, target: string, opts: { force?: boolean } = {}): { bytes: number } {
+  const from = resolve(source);
+  const to = resolve(target);
+  if (!existsSync(from)) throw new StorageError(`The database ${source} does not exist; check [storage] path.`);
+  if (from === to) throw new StorageError("The backup file is the database itself; choose another file name.");
+  if (existsSync(to) && !opts.force) throw new StorageError(`${target} already exists; choose a new file name or pass --force to overwrite it.`);
+  if (!existsSync(dirname(to))) throw new StorageError(`The folder ${dirname(to)} does not exist; create it first.`);
+  const temp = tempNameFor(to);
+  let db: Database | undefined;
+  try {
+    db = new Database(from, { readonly: true });
+    db.exec("PRAGMA busy_timeout = 5000");
+    db.query("VACUUM INTO ?").run(temp);
+  } catch (e) {
+    rmSync(temp, { force: true });
+    throw new StorageError(`Cannot write the backup to ${target} (${(e as Error).message}); check the folder's permissions and free space.`);
+  } finally {
+    db?.close();
+  }
+  fsyncPath(temp);
+  renameSync(temp, to);
+  fsyncPath(dirname(to));
+  return { bytes: statSync(to).size };
+}
+
+/** The newest migration this binary knows (the drizzle journal's last `when`). */
+function latestKnownMigration(): number {
+  const journal = JSON.parse(readFileSync(join(migrationsFolder(), "meta/_journal.json"), "utf8")) as { entries: { when: number }[] };
+  return Math.max(...journal.entries.map((e) => e.when));
+}
+
+/**
+ * Checks that FILE is a scimd database this binary can use: SQLite's integrity check passes, scimd's tables
+ * and migration history are there, and no migration is newer than this binary. Returns the user count.
+ */
+export function verifyBackup(file: string): { users: number; groups: number } {
+  if (!existsSync(file)) throw new StorageError(`${file} does not exist; give the path of a file written by "scimd backup".`);
+  let db: Database;
+  try {
+    db = new Database(file, { readonly: true });
+  } catch (e) {
+    throw new StorageError(`${file} cannot be opened as a database (${(e as Error).message}); give a file written by "scimd backup".`);
+  }
+  try {
+    let check: string[];
+    try {
+      check = (db.query("PRAGMA integrity_check").all() as { integrity_check: string }[]).map((r) => r.integrity_check);
+    } catch (e) {
+      throw new StorageError(`${file} is not a SQLite database (${(e as Error).message}); give a file written by "scimd backup".`);
+    }
+    if (check.length !== 1 || check[0] !== "ok") throw new StorageError(`${file} is damaged (integrity check: ${check.slice(0, 3).join("; ")}); use another backup.`);
+    const tables = new Set((db.query("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+    const missing = REQUIRED_TABLES.filter((t) => !tables.has(t));
+    if (missing.length) throw new StorageError(`${file} is not a scimd database (missing ${missing.join(", ")}); give a file written by "scimd backup".`);
+    const newest = db.query("SELECT max(created_at) AS m FROM __drizzle_migrations").get() as { m: number | null };
+    if (newest.m === null) throw new StorageError(`${file} has no migration history; give a file written by "scimd backup".`);
+    if (Number(newest.m) > latestKnownMigration()) throw new StorageError(`${file} was written by a newer version of scimd; restore it with that version.`);
+    const users = (db.query("SELECT count(*) AS n FROM scim_users").get() as { n: number }).n;
+    const groups = (db.query("SELECT count(*) AS n FROM scim_groups").get() as { n: number }).n;
+    return { users, groups };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Replaces the database with FILE atomically: a checked copy is written beside the database (VACUUM INTO,
+ * so the result is one self-contained file), fsynced, the old database's -wal and -shm are removed (a stale
+ * WAL must never be replayed onto the new file), and the copy is renamed over the database. The caller holds
+ * the server lock, so no scimd has the database open.
+ */
+export function restoreDatabase(file: string, databasePath: string): { users: number; groups: number } {
+  const counts = verifyBackup(file);
+  const target = resolve(databasePath);
+  if (resolve(file) === target) throw new StorageError("The backup file is the database itself; nothing to restore.");
+  const temp = tempNameFor(target);
+  let db: Database | undefined;
+  try {
+    db = new Database(resolve(file), { readonly: true });
+    db.query("VACUUM INTO ?").run(temp);
+  } catch (e) {
+    rmSync(temp, { force: true });
+    throw new StorageError(`Cannot copy ${file} beside the database (${(e as Error).message}); check the folder's permissions and free space.`);
+  } finally {
+    db?.close();
+  }
+  fsyncPath(temp);
+  rmSync(`${target}-wal`, { force: true });
+  rmSync(`${target}-shm`, { force: true });
+  renameSync(temp, target);
+  fsyncPath(dirname(target));
+  return counts;
+}

@@ -1,0 +1,45 @@
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+
+/**
+ * `scimd serve` holds an exclusive SQLite lock on `<database>.lock` for as long as it runs. SQLite's locks are
+ * POSIX record locks, which the kernel drops when the process ends, however it ends: a crash or SIGKILL
+ * leaves no stale lock behind (unlike a PID file). `restore` takes the same lock, so it refuses to run beside
+ * a server, and a server cannot start during a restore. The file itself stays empty and may be deleted
+ * whenever no scimd runs.
+ */
+export function lockPathOf(databasePath: string): string {
+  return resolve(databasePath) + ".lock";
+}
+
+export interface ServerLock {
+  release(): void;
+}
+
+/** Takes the lock, or returns null when another process holds it. */
+export function acquireServerLock(databasePath: string): ServerLock | null {
+  if (databasePath === ":memory:") return { release() {} };
+  const path = lockPathOf(databasePath);
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { create: true, readwrite: true });
+  try {
+    db.exec("PRAGMA journal_mode = MEMORY");
+    db.exec("PRAGMA busy_timeout = 0");
+    db.exec("BEGIN EXCLUSIVE");
+  } catch (e) {
+    db.close();
+    if (/locked|busy/i.test((e as Error).message)) return null;
+    throw e;
+  }
+  return {
+    release() {
+      try {
+        db.exec("ROLLBACK");
+      } catch {
+        // nothing was written; closing releases the lock either way
+      }
+      db.close();
+    },
+  };
+}

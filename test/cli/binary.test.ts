@@ -1,0 +1,258 @@
+// The compiled dist/scimd, end to end: only what is about the binary itself (first start, its working
+// directory, CLI over a real process, the HTTP edge in front of the app). Built once by ensureBinary.
+import { Database } from "bun:sqlite";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ensureBinary, ROOT, startServer, type RunningServer } from "../support/binary.ts";
+
+const SCIM_TYPE = "application/scim+json; charset=utf-8";
+const ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
+const SECRET = /scimd_[A-Za-z0-9_-]{40,}/;
+
+let bin: string;
+const dirs: string[] = [];
+const servers: RunningServer[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), "scimd-bin-"));
+  dirs.push(d);
+  return d;
+};
+const start = async (...args: Parameters<typeof startServer>) => {
+  const s = await startServer(...args);
+  servers.push(s);
+  return s;
+};
+
+beforeAll(() => {
+  bin = ensureBinary();
+}, 120_000);
+
+afterAll(async () => {
+  for (const s of servers) {
+    await s.stop();
+    s.cleanup();
+  }
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** Runs the binary with a clean environment in `cwd`. */
+function exec(args: string[], cwd = tempDir(), env: Record<string, string> = {}) {
+  const r = spawnSync(bin, args, { cwd, encoding: "utf8", env: { PATH: process.env.PATH ?? "", ...env } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const get = (s: RunningServer, path: string, token: string | null = s.token) =>
+  fetch(`${s.url}${path}`, { headers: token === null ? {} : { authorization: `Bearer ${token}` } });
+
+describe("first start", () => {
+  test("creates the token 'initial', prints it once on stderr with how to revoke it; not again on the next start", async () => {
+    const dir = tempDir();
+    const first = await start("", { dir });
+    const stderr = first.stderr.join("\n");
+    const secrets = stderr.match(new RegExp(SECRET.source, "g")) ?? [];
+    expect(secrets).toHaveLength(1);
+    expect(stderr).toContain('"initial"');
+    expect(stderr).toContain("scimd token revoke initial");
+    // The secret goes to stderr only, never into the logs on stdout.
+    expect(first.stdout.join("\n")).not.toContain(secrets[0]!);
+    expect(first.token).toBe(secrets[0]!);
+    expect((await get(first, "/scim/Users")).status).toBe(200);
+    expect(await first.stop()).toBe(0);
+
+    const list = first.cli(["token", "list", "--json"]);
+    expect((JSON.parse(list.stdout) as { name: string }[]).map((t) => t.name)).toEqual(["initial"]);
+
+    const second = await start("", { dir });
+    expect(second.stderr.join("\n")).not.toContain("initial");
+    expect(second.stderr.join("\n")).not.toMatch(SECRET);
+    expect((await get(second, "/scim/Users", secrets[0]!)).status).toBe(200);
+    await second.stop();
+    const after = JSON.parse(second.cli(["token", "list", "--json"]).stdout) as { name: string }[];
+    expect(after.filter((t) => t.name === "initial")).toHaveLength(1);
+  });
+
+  test("no initial token when a token already exists", async () => {
+    const dir = tempDir();
+    const configPath = join(dir, "pre.toml");
+    writeFileSync(configPath, `[storage]\npath = ${JSON.stringify(join(dir, "scimd.db"))}\n`);
+    const created = exec(["token", "create", "--name", "mine", "--config", configPath], dir);
+    expect(created.status).toBe(0);
+    const s = await start("", { dir });
+    expect(s.stderr.join("\n")).not.toContain("initial");
+    expect(s.stderr.join("\n")).not.toMatch(SECRET);
+  });
+});
+
+describe("the working directory", () => {
+  test(".env and bunfig.toml in the working directory are not read", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, ".env"), "SCIMD_SERVER_PORT=1\nSCIMD_LOGGING_LEVEL=error\n");
+    writeFileSync(join(dir, "bunfig.toml"), "this is [[not toml at all\npreload = [\"./missing.ts\"]\n");
+    const s = await start("", { dir });
+    expect((await get(s, "/healthz", null)).status).toBe(200);
+    // The configured port is in force, and the logging level from .env is not.
+    expect(s.stdout.join("\n")).toContain(`:${s.port}/scim`);
+    const check = s.cli(["check-config"]);
+    expect(check.status).toBe(0);
+    expect(check.stdout).toContain(`127.0.0.1:${s.port}`);
+  });
+
+  test("./scimd.toml in the working directory is read when no --config is given", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "scimd.toml"), "[server]\nport = 9321\n");
+    const r = exec(["check-config"], dir);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(":9321");
+  });
+
+  test("SCIMD_CONFIG and SCIMD_SERVER_PORT from the real environment are read", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "other.toml"), "[server]\nport = 9322\n");
+    expect(exec(["check-config"], dir, { SCIMD_CONFIG: "other.toml" }).stdout).toContain(":9322");
+    expect(exec(["check-config"], dir, { SCIMD_CONFIG: "other.toml", SCIMD_SERVER_PORT: "9323" }).stdout).toContain(":9323");
+  });
+});
+
+describe("CLI through the binary", () => {
+  let s: RunningServer;
+  beforeAll(async () => {
+    s = await start();
+  });
+
+  test("token create: the last line of stdout is the secret, and it authenticates against the running server", async () => {
+    const r = s.cli(["token", "create", "--name", "entra", "--expires", "90d"]);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split("\n").filter(Boolean);
+    const secret = lines.at(-1)!;
+    expect(secret).toMatch(new RegExp(`^${SECRET.source}$`));
+    expect(r.stdout.split(secret).length - 1).toBe(1);
+    expect(r.stderr).not.toContain(secret);
+    const res = await get(s, "/scim/Users", secret);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe(SCIM_TYPE);
+  });
+
+  test("token revoke through the binary is refused by the running server from the next request", async () => {
+    const created = s.cli(["token", "create", "--name", "short-lived"]);
+    const secret = created.stdout.trim().split("\n").at(-1)!;
+    expect((await get(s, "/scim/Users", secret)).status).toBe(200);
+    const r = s.cli(["token", "revoke", "short-lived"]);
+    expect(r.status).toBe(0);
+    const res = await get(s, "/scim/Users", secret);
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate") ?? "").toMatch(/^Bearer\b/);
+  });
+
+  test("token list shows last used after a request and never a secret", async () => {
+    const created = s.cli(["token", "create", "--name", "lister"]);
+    const secret = created.stdout.trim().split("\n").at(-1)!;
+    expect((await get(s, "/scim/Users", secret)).status).toBe(200);
+    let row = "";
+    for (let i = 0; i < 40; i++) {
+      row = s.cli(["token", "list"]).stdout.split("\n").find((l) => l.startsWith("lister "))!;
+      if (!row.includes("never  never") && (row.match(/\d{4}-\d\d-\d\dT/g) ?? []).length >= 2) break;
+      await Bun.sleep(25);
+    }
+    expect((row.match(/\d{4}-\d\d-\d\dT/g) ?? []).length).toBe(2);
+    const db = new Database(join(s.dir, "scimd.db"), { readonly: true });
+    try {
+      expect(JSON.stringify(db.query("SELECT * FROM tokens").all())).not.toContain(secret);
+    } finally {
+      db.close();
+    }
+    expect(s.cli(["token", "list"]).stdout).not.toMatch(SECRET);
+  });
+
+  test("check-config with a bad file exits 2 with the key path on stderr and no stack trace", () => {
+    const dir = tempDir();
+    const cases: [string, string, string][] = [
+      ["unknown key", "[server]\nport = 8080\nprot = 1\n", '"server.prot"'],
+      ["wrong type", "[server]\nport = \"eighty\"\n", '"server.port"'],
+      ["bad value", "[logging]\nlevel = \"loud\"\n", '"logging.level"'],
+      ["TOML syntax", "[server\nport = 1\n", "line 1"],
+    ];
+    for (const [name, toml, mention] of cases) {
+      writeFileSync(join(dir, "bad.toml"), toml);
+      const r = exec(["check-config", "--config", "bad.toml"], dir);
+      expect([name, r.status]).toEqual([name, 2]);
+      expect(r.stderr).toContain(mention);
+      expect(r.stderr).not.toContain("    at ");
+      expect(r.stderr).not.toContain("error: ");
+      expect(r.stdout).toBe("");
+    }
+  });
+
+  test("version prints the package.json version", () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+    const r = exec(["version"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(`scimd ${version}`);
+  });
+
+  test("unknown command exits 2, one line, no stack trace", () => {
+    const r = exec(["frobnicate"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).not.toContain("    at ");
+  });
+
+  test("migrate refuses a database made by a newer version: exit 1, one sentence", () => {
+    const dir = tempDir();
+    const path = join(dir, "newer.db");
+    const config = join(dir, "c.toml");
+    writeFileSync(config, `[storage]\npath = ${JSON.stringify(path)}\n`);
+    expect(exec(["migrate", "--config", config], dir).status).toBe(0);
+    const db = new Database(path);
+    db.run("INSERT INTO __drizzle_migrations (hash, created_at) VALUES ('future', ?)", [Date.now() + 100 * 365 * 86_400_000]);
+    db.close();
+    for (const args of [["migrate"], ["serve"]]) {
+      const r = exec([...args, "--config", config], dir);
+      expect([args[0], r.status]).toEqual([args[0], 1]);
+      const err = r.stderr.trim().split("\n");
+      expect(err).toHaveLength(1);
+      expect(err[0]).toMatch(/^scimd: .*newer version.*\.$/);
+    }
+  });
+});
+
+describe("the HTTP edge of the binary", () => {
+  test("errors are SCIM errors with the SCIM media type (404, 405, 400, 401)", async () => {
+    const s = await start();
+    const cases: [string, string, string | undefined, boolean, number][] = [
+      ["GET", "/scim/v2/Nope", undefined, true, 404],
+      ["DELETE", "/scim/Users", undefined, true, 405],
+      ["POST", "/scim/Users", "{bad", true, 400],
+      ["POST", "/scim/Users", "{bad", false, 401],
+    ];
+    for (const [method, path, body, authed, status] of cases) {
+      const headers: Record<string, string> = { "content-type": "application/scim+json", "x-request-id": "e2e-1" };
+      if (authed) headers.authorization = `Bearer ${s.token}`;
+      const res = await fetch(`${s.url}${path}`, { method, headers, body });
+      expect([method, path, res.status]).toEqual([method, path, status]);
+      expect(res.headers.get("content-type")).toBe(SCIM_TYPE);
+      expect(res.headers.get("x-request-id")).toBe("e2e-1");
+      const json = (await res.json()) as { schemas: string[]; status: string };
+      expect(json.schemas).toEqual([ERROR_SCHEMA]);
+      expect(json.status).toBe(String(status));
+    }
+  });
+
+  test("an oversized body is a SCIM 413, however large", async () => {
+    const s = await start("[limits]\nmax_body_bytes = 1024\n");
+    for (const size of [1500, 5000, 200_000]) {
+      const res = await fetch(`${s.baseUrl}/Users`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${s.token}`, "content-type": "application/scim+json" },
+        body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "big@example.com", displayName: "x".repeat(size) }),
+      });
+      expect([size, res.status]).toEqual([size, 413]);
+      expect([size, res.headers.get("content-type")]).toEqual([size, SCIM_TYPE]);
+      const text = await res.text();
+      expect(text).not.toBe("");
+      expect(JSON.parse(text)).toMatchObject({ schemas: [ERROR_SCHEMA], status: "413" });
+    }
+  });
+});

@@ -1,0 +1,244 @@
+// main(argv, io) in-process: commands, exit codes (0 ok, 1 runtime failure, 2 usage/config) and messages.
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { expectOneSentence, run, workspace, type Workspace } from "./cli-helpers.ts";
+
+const pkg = JSON.parse(readFileSync(resolve(import.meta.dir, "../../package.json"), "utf8")) as { version: string };
+
+const spaces: Workspace[] = [];
+const ws = (extra = "") => {
+  const w = workspace(extra);
+  spaces.push(w);
+  return w;
+};
+afterAll(() => {
+  for (const w of spaces) w.cleanup();
+});
+
+describe("version and help", () => {
+  test("version prints the package.json version, exit 0", async () => {
+    const r = await run(["version"]);
+    expect(r.code).toBe(0);
+    expect(r.out.join("\n")).toContain(pkg.version);
+    expect(r.out.filter(Boolean)).toEqual([`scimd ${pkg.version}`]);
+    expect(r.err.filter(Boolean)).toEqual([]);
+  });
+
+  for (const argv of [["help"], ["--help"], ["-h"], ["token", "--help"]]) {
+    test(`${argv.join(" ")} prints the help, exit 0`, async () => {
+      const r = await run(argv);
+      expect(r.code).toBe(0);
+      const help = r.out.join("\n");
+      for (const cmd of ["serve", "token create", "--name", "--expires", "token list", "token revoke", "migrate", "check-config", "version", "help", "--config"])
+        expect(help).toContain(cmd);
+    });
+  }
+
+  test("no command prints the help on stdout and exits 2 (bad usage)", async () => {
+    const r = await run([]);
+    expect(r.code).toBe(2);
+    expect(r.out.join("\n")).toContain("Usage: scimd");
+  });
+
+  test("version and help accept --config like every command", async () => {
+    const w = ws();
+    expect((await w.run(["version"])).code).toBe(0);
+    expect((await w.run(["help"])).code).toBe(0);
+  });
+});
+
+describe("bad usage exits 2 with one sentence on stderr", () => {
+  const cases: { argv: string[]; mention: string }[] = [
+    { argv: ["frobnicate"], mention: "frobnicate" },
+    { argv: ["version", "--bogus"], mention: "--bogus" },
+    { argv: ["token"], mention: "token create" },
+    { argv: ["token", "rotate"], mention: "token create" },
+    { argv: ["token", "create"], mention: "--name" },
+    { argv: ["token", "create", "--name", "has space"], mention: "has space" },
+    { argv: ["token", "create", "--name", "ok", "--expires", "soon"], mention: "soon" },
+    { argv: ["token", "create", "--name", "ok", "--expires", "0d"], mention: "0d" },
+    { argv: ["token", "create", "--name", "ok", "--scope", "root"], mention: "root" },
+    { argv: ["token", "revoke"], mention: "revoke" },
+    { argv: ["token", "create", "--name"], mention: "--name" },
+  ];
+  for (const c of cases) {
+    test(c.argv.join(" "), async () => {
+      const w = ws();
+      const r = await w.run(c.argv);
+      expect(r.code).toBe(2);
+      expect(r.out.filter(Boolean)).toEqual([]);
+      expectOneSentence(r.err);
+      expect(r.err.join("\n")).toContain(c.mention);
+    });
+  }
+
+  test("bad usage creates no database", async () => {
+    const w = ws();
+    await w.run(["token", "create", "--name", "ok", "--expires", "soon"]);
+    expect(existsSync(w.db)).toBe(false);
+  });
+});
+
+describe("a bad configuration exits 2 for every command, naming the key", () => {
+  const commands = [["serve"], ["token", "create", "--name", "x"], ["token", "list"], ["token", "revoke", "x"], ["migrate"], ["check-config"]];
+  for (const argv of commands) {
+    test(`${argv.join(" ")} --config bad.toml`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), "scimd-cli-bad-"));
+      try {
+        writeFileSync(join(dir, "bad.toml"), `[server]\nport = "abc"\n\n[storage]\npath = ${JSON.stringify(join(dir, "x.db"))}\n`);
+        const r = await run([...argv, "--config", "bad.toml"], { cwd: dir });
+        expect(r.code).toBe(2);
+        expectOneSentence(r.err);
+        expect(r.err.join("\n")).toContain('"server.port"');
+        expect(r.err.join("\n")).toContain("line 2");
+        expect(existsSync(join(dir, "x.db"))).toBe(false);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  test("several bad keys: every one on stderr, no stack trace, exit 2", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "scimd-cli-bad-"));
+    try {
+      writeFileSync(join(dir, "bad.toml"), `[server]\nprot = 1\n[logging]\nlevel = "loud"\n`);
+      const r = await run(["check-config", "--config", "bad.toml"], { cwd: dir });
+      expect(r.code).toBe(2);
+      const err = r.err.join("\n");
+      expect(err).toContain('"server.prot"');
+      expect(err).toContain('"logging.level"');
+      expect(err).not.toContain("    at ");
+      expect(r.out.filter(Boolean)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  const unreadable: { name: string; argv: string[]; env?: Record<string, string>; mention: string }[] = [
+    { name: "--config to a missing file", argv: ["check-config", "--config", "nope.toml"], mention: "nope.toml" },
+    { name: "$SCIMD_CONFIG to a missing file", argv: ["check-config"], env: { SCIMD_CONFIG: "gone.toml" }, mention: "gone.toml" },
+    { name: "a TOML syntax error", argv: ["check-config", "--config", "syntax.toml"], mention: "line 2" },
+    { name: "an unknown SCIMD_ variable", argv: ["check-config"], env: { SCIMD_SERVER_PROT: "1" }, mention: "SCIMD_SERVER_PROT" },
+    { name: "a bad SCIMD_ value", argv: ["check-config"], env: { SCIMD_LOGGING_LEVEL: "loud" }, mention: "logging.level" },
+  ];
+  for (const c of unreadable) {
+    test(c.name, async () => {
+      const dir = mkdtempSync(join(tmpdir(), "scimd-cli-bad-"));
+      try {
+        writeFileSync(join(dir, "syntax.toml"), `[server]\nport = = 1\n`);
+        const r = await run(c.argv, { cwd: dir, env: c.env });
+        expect(r.code).toBe(2);
+        expectOneSentence(r.err);
+        expect(r.err.join("\n")).toContain(c.mention);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
+describe("check-config", () => {
+  test("a valid file exits 0 and says what is in force", async () => {
+    const w = ws(`[server]\nhost = "127.0.0.1"\nport = 9123\n`);
+    const r = await w.run(["check-config"]);
+    expect(r.code).toBe(0);
+    expect(r.out.join("\n")).toContain("127.0.0.1:9123");
+    expect(r.out.join("\n")).toContain(w.db);
+  });
+
+  test("./scimd.toml in the working directory is read without --config", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "scimd-cli-"));
+    try {
+      writeFileSync(join(dir, "scimd.toml"), `[server]\nport = 9124\n`);
+      const r = await run(["check-config"], { cwd: dir });
+      expect(r.code).toBe(0);
+      expect(r.out.join("\n")).toContain(":9124");
+      expect(r.out.join("\n")).toContain(join(dir, "scimd.toml"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("$SCIMD_CONFIG is read when there is no --config", async () => {
+    const w = ws(`[server]\nport = 9125\n`);
+    const r = await run(["check-config"], { env: { SCIMD_CONFIG: w.config }, cwd: tmpdir() });
+    expect(r.code).toBe(0);
+    expect(r.out.join("\n")).toContain(":9125");
+  });
+
+  test("SCIMD_SERVER_PORT overrides the file", async () => {
+    const w = ws(`[server]\nport = 9125\n`);
+    const r = await w.run(["check-config"], { SCIMD_SERVER_PORT: "9126" });
+    expect(r.code).toBe(0);
+    expect(r.out.join("\n")).toContain(":9126");
+  });
+
+  test("without any file the defaults are in force (0.0.0.0:8080, ./data/scimd.db)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "scimd-cli-"));
+    try {
+      const r = await run(["check-config"], { cwd: dir });
+      expect(r.code).toBe(0);
+      expect(r.out.join("\n")).toContain("0.0.0.0:8080");
+      expect(r.out.join("\n")).toContain("./data/scimd.db");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("check-config does not create the database", async () => {
+    const w = ws();
+    await w.run(["check-config"]);
+    expect(existsSync(w.db)).toBe(false);
+  });
+});
+
+describe("migrate", () => {
+  test("creates the database, then says it is up to date", async () => {
+    const w = ws();
+    const first = await w.run(["migrate"]);
+    expect(first.code).toBe(0);
+    expect(first.out.join("\n")).toMatch(/Applied \d+ migrations?/);
+    expect(existsSync(w.db)).toBe(true);
+    const second = await w.run(["migrate"]);
+    expect(second.code).toBe(0);
+    expect(second.out.join("\n")).toContain("up to date");
+  });
+
+  test("a database path that cannot be created is a runtime failure (exit 1), one sentence", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "scimd-cli-"));
+    try {
+      writeFileSync(join(dir, "file"), "not a folder");
+      writeFileSync(join(dir, "c.toml"), `[storage]\npath = ${JSON.stringify(join(dir, "file", "sub", "x.db"))}\n`);
+      for (const argv of [["migrate"], ["token", "list"]]) {
+        const r = await run([...argv, "--config", "c.toml"], { cwd: dir });
+        expect(r.code).toBe(1);
+        expectOneSentence(r.err);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("relative paths follow the working directory", () => {
+  test("a relative [storage] path is taken from io.cwd, like the config file", async () => {
+    // main(argv, io) resolves --config against io.cwd; the database must follow the same working directory.
+    const ioCwd = mkdtempSync(join(tmpdir(), "scimd-cli-iocwd-"));
+    const processCwd = mkdtempSync(join(tmpdir(), "scimd-cli-proccwd-"));
+    const before = process.cwd();
+    try {
+      process.chdir(processCwd);
+      writeFileSync(join(ioCwd, "scimd.toml"), `[storage]\npath = "data/rel.db"\n`);
+      const r = await run(["migrate"], { cwd: ioCwd });
+      expect(r.code).toBe(0);
+      expect(existsSync(join(processCwd, "data/rel.db"))).toBe(false);
+      expect(existsSync(join(ioCwd, "data/rel.db"))).toBe(true);
+    } finally {
+      process.chdir(before);
+      rmSync(ioCwd, { recursive: true, force: true });
+      rmSync(processCwd, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,350 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { TSchema } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+import { parse as parseToml } from "smol-toml";
+import { loadConfig, parseDuration } from "../../src/config/load.ts";
+import { ConfigSchema } from "../../src/config/schema.ts";
+
+const ROOT = resolve(import.meta.dir, "../..");
+const EXAMPLE_PATH = join(ROOT, "scimd.example.toml");
+const DEFAULTS = Value.Default(ConfigSchema, {}) as Record<string, Record<string, unknown>>;
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temp folder holding the given files. */
+function folder(files: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), "scimd-config-"));
+  dirs.push(dir);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, ".."), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+type Node = TSchema & { type?: string; properties?: Record<string, TSchema>; items?: Node; default?: unknown };
+
+/** The schema's key paths: leaves (values), tables (objects) and arrays of tables ([[webhooks]]). */
+function schemaPaths() {
+  const leaves: { path: string[]; schema: Node }[] = [];
+  const tables: string[][] = [];
+  const arrayTables: { path: string[]; item: Node; schema: Node }[] = [];
+  const walk = (schema: Node, path: string[]) => {
+    if (schema.type === "object" && schema.properties) {
+      if (path.length) tables.push(path);
+      for (const [k, child] of Object.entries(schema.properties)) walk(child as Node, [...path, k]);
+    } else if (schema.type === "array" && schema.items?.type === "object") arrayTables.push({ path, item: schema.items, schema });
+    else leaves.push({ path, schema });
+  };
+  walk(ConfigSchema as unknown as Node, []);
+  return { leaves, tables, arrayTables };
+}
+const SCHEMA = schemaPaths();
+
+const at = (obj: unknown, path: string[]): unknown => path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), obj);
+const has = (obj: unknown, path: string[]): boolean => {
+  const parent = at(obj, path.slice(0, -1));
+  return !!parent && typeof parent === "object" && Object.hasOwn(parent, path.at(-1)!);
+};
+
+describe("scimd.example.toml documents the schema", () => {
+  const text = readFileSync(EXAMPLE_PATH, "utf8");
+  const example = parseToml(text) as Record<string, unknown>;
+
+  test("its values equal the schema defaults exactly", () => {
+    // An array of tables whose default is empty is documented in comments (TOML has no empty [[x]]).
+    const expected = structuredClone(DEFAULTS) as Record<string, unknown>;
+    for (const { path } of SCHEMA.arrayTables) {
+      if (has(example, path)) continue;
+      expect(at(DEFAULTS, path)).toEqual([]);
+      delete (at(expected, path.slice(0, -1)) as Record<string, unknown> | undefined ?? expected)[path.at(-1)!];
+    }
+    expect(example).toEqual(expected);
+  });
+
+  test("it loads as a valid configuration equal to the built-in defaults", () => {
+    const r = loadConfig({ file: EXAMPLE_PATH, env: {}, cwd: ROOT });
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.config).toEqual(DEFAULTS as never);
+  });
+
+  for (const { path, schema } of SCHEMA.leaves) {
+    test(`${path.join(".")} has a schema default and appears in the example with it`, () => {
+      expect(schema.default).toBeDefined();
+      expect(has(example, path)).toBe(true);
+      expect(at(example, path)).toEqual(schema.default);
+    });
+  }
+
+  for (const { path, item } of SCHEMA.arrayTables) {
+    test(`[[${path.join(".")}]] and each of its keys are documented`, () => {
+      const header = new RegExp(`^#?\\s*\\[\\[${path.join("\\.")}\\]\\]`, "m").exec(text);
+      expect(header).not.toBeNull();
+      const after = text.slice(header!.index);
+      for (const key of Object.keys(item.properties ?? {})) expect([key, new RegExp(`^#?\\s*${key}\\s*=`, "m").test(after)]).toEqual([key, true]);
+    });
+  }
+
+  test("the example has no table or key that the schema lacks", () => {
+    const known = new Set([...SCHEMA.leaves, ...SCHEMA.arrayTables].map((l) => l.path.join(".")).concat(SCHEMA.tables.map((t) => t.join("."))));
+    const found: string[] = [];
+    const walk = (o: unknown, path: string[]) => {
+      if (path.length) found.push(path.join("."));
+      if (o && typeof o === "object" && !Array.isArray(o)) for (const [k, v] of Object.entries(o)) walk(v, [...path, k]);
+    };
+    walk(example, []);
+    expect(found.filter((p) => !known.has(p))).toEqual([]);
+  });
+});
+
+describe("every key is validated with its path and line (generated from the schema)", () => {
+  const wrongValue = (schema: Node) => (schema.type === "integer" || schema.type === "number" || schema.type === "boolean" || schema.type === "array" ? '"not-this"' : "123");
+  for (const { path, schema } of SCHEMA.leaves) {
+    const key = path.join(".");
+    test(`a wrong type for ${key}`, () => {
+      const toml = path.length > 1 ? `[${path.slice(0, -1).join(".")}]\n${path.at(-1)} = ${wrongValue(schema)}\n` : `${key} = ${wrongValue(schema)}\n`;
+      const r = loadConfig({ file: "bad.toml", env: {}, cwd: folder({ "bad.toml": toml }) });
+      expect(r.ok).toBe(false);
+      if (r.ok) return;
+      const message = r.errors.find((e) => e.includes(`"${key}"`));
+      expect(message).toBeDefined();
+      if (path.length > 1) expect(message!).toContain("line 2");
+    });
+  }
+  for (const table of SCHEMA.tables) {
+    const key = [...table, "no_such_key"].join(".");
+    test(`an unknown key ${key}`, () => {
+      const r = loadConfig({ file: "bad.toml", env: {}, cwd: folder({ "bad.toml": `[${table.join(".")}]\nno_such_key = 1\n` }) });
+      expect(r.ok).toBe(false);
+      if (r.ok) return;
+      const message = r.errors.find((e) => e.includes(`"${key}"`));
+      expect(message).toBeDefined();
+      expect(message!).toContain("line 2");
+    });
+  }
+});
+
+describe("built-in defaults", () => {
+  test("with no file anywhere the documented defaults are in force", () => {
+    const r = loadConfig({ env: {}, cwd: folder() });
+    expect(r).toMatchObject({ ok: true, source: "built-in defaults" });
+    if (!r.ok) return;
+    expect(r.config.server.host).toBe("0.0.0.0");
+    expect(r.config.server.port).toBe(8080);
+    expect(r.config.storage.path).toBe("./data/scimd.db");
+  });
+
+  test("an empty file is a valid configuration with every default", () => {
+    const dir = folder({ "empty.toml": "" });
+    const r = loadConfig({ file: "empty.toml", env: {}, cwd: dir });
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.config).toEqual(DEFAULTS as never);
+  });
+
+  test("a file setting one key keeps every other default of that section", () => {
+    const dir = folder({ "one.toml": "[server]\nport = 9001\n" });
+    const r = loadConfig({ file: "one.toml", env: {}, cwd: dir });
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.config.server).toEqual({ ...DEFAULTS.server, port: 9001 } as never);
+  });
+});
+
+describe("which file is read: --config, else $SCIMD_CONFIG, else ./scimd.toml, else defaults", () => {
+  const port = (p: number) => `[server]\nport = ${p}\n`;
+  const cases: { name: string; files: Record<string, string>; file?: string; env?: Record<string, string>; port: number; source: string }[] = [
+    { name: "--config wins over $SCIMD_CONFIG and ./scimd.toml", files: { "a.toml": port(1111), "b.toml": port(2222), "scimd.toml": port(3333) }, file: "a.toml", env: { SCIMD_CONFIG: "b.toml" }, port: 1111, source: "a.toml" },
+    { name: "$SCIMD_CONFIG wins over ./scimd.toml", files: { "b.toml": port(2222), "scimd.toml": port(3333) }, env: { SCIMD_CONFIG: "b.toml" }, port: 2222, source: "b.toml" },
+    { name: "./scimd.toml is read when present", files: { "scimd.toml": port(3333) }, port: 3333, source: "scimd.toml" },
+    { name: "--config may point into another folder", files: { "etc/x.toml": port(4444) }, file: "etc/x.toml", port: 4444, source: "etc/x.toml" },
+    { name: "no file: built-in defaults", files: {}, port: 8080, source: "built-in defaults" },
+  ];
+  for (const c of cases) {
+    test(c.name, () => {
+      const dir = folder(c.files);
+      const r = loadConfig({ file: c.file, env: c.env ?? {}, cwd: dir });
+      expect(r.ok).toBe(true);
+      if (!r.ok) return;
+      expect(r.config.server.port).toBe(c.port);
+      expect(r.source).toBe(c.source === "built-in defaults" ? c.source : join(dir, c.source));
+    });
+  }
+
+  test("a --config file that does not exist is an error, not a fall back to defaults", () => {
+    const dir = folder({ "scimd.toml": port(3333) });
+    const r = loadConfig({ file: "missing.toml", env: {}, cwd: dir });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors.join("\n")).toContain(join(dir, "missing.toml"));
+  });
+
+  test("a $SCIMD_CONFIG file that does not exist is an error, not a fall back to ./scimd.toml", () => {
+    const dir = folder({ "scimd.toml": port(3333) });
+    const r = loadConfig({ env: { SCIMD_CONFIG: "missing.toml" }, cwd: dir });
+    expect(r.ok).toBe(false);
+  });
+});
+
+describe("bad configuration is reported with its key path and line", () => {
+  // line: the line the message must cite; undefined where the loader only promises the key path.
+  const cases: { name: string; toml: string; key: string; line?: number; mention?: string }[] = [
+    { name: "unknown key", toml: `[server]\nhost = "127.0.0.1"\nprot = 9000\n`, key: "server.prot", line: 3 },
+    { name: "unknown key in a later section", toml: `[server]\nport = 9000\n\n[storage]\npath = "x.db"\nfile = "y.db"\n`, key: "storage.file", line: 6 },
+    { name: "unknown section", toml: `[server]\nport = 9000\n[telemetry]\nenabled = true\n`, key: "telemetry", line: 3 },
+    { name: "port of the wrong type", toml: `[server]\nport = "abc"\n`, key: "server.port", line: 2, mention: '"abc"' },
+    { name: "port out of range", toml: `[server]\nport = 70000\n`, key: "server.port", line: 2, mention: "70000" },
+    { name: "negative port", toml: `[server]\n\nport = -1\n`, key: "server.port", line: 3, mention: "-1" },
+    { name: "host empty", toml: `[server]\nhost = ""\n`, key: "server.host", line: 2 },
+    { name: "trust_proxy not a boolean", toml: `[server]\ntrust_proxy = "yes"\n`, key: "server.trust_proxy", line: 2 },
+    { name: "public_url without a scheme", toml: `[server]\npublic_url = "scim.example.com"\n`, key: "server.public_url", line: 2 },
+    { name: "shutdown_timeout not a duration", toml: `[server]\nshutdown_timeout = "10 seconds"\n`, key: "server.shutdown_timeout", line: 2 },
+    { name: "storage path empty", toml: `[storage]\npath = ""\n`, key: "storage.path", line: 2 },
+    { name: "username_changes not one of the choices", toml: `[provisioning]\nusername_changes = "sometimes"\n`, key: "provisioning.username_changes", line: 2 },
+    { name: "delete not one of the choices", toml: `[provisioning]\ndelete = "purge"\n`, key: "provisioning.delete", line: 2 },
+    { name: "directory list of the wrong type", toml: `[directory]\nsites = "Paris"\n`, key: "directory.sites", line: 2 },
+    { name: "max_body_bytes below its minimum", toml: `[limits]\nmax_body_bytes = 10\n`, key: "limits.max_body_bytes", line: 2 },
+    { name: "max_page_size a float", toml: `[limits]\nmax_page_size = 10.5\n`, key: "limits.max_page_size", line: 2 },
+    { name: "logging level unknown", toml: `[logging]\nlevel = "loud"\n`, key: "logging.level", line: 2 },
+    { name: "section that is not a table", toml: `server = 1\n`, key: "server" },
+    { name: "unknown key before any section", toml: `bogus = 1\n[server]\nport = 9000\n`, key: "bogus" },
+  ];
+  for (const c of cases) {
+    test(c.name, () => {
+      const dir = folder({ "bad.toml": c.toml });
+      const r = loadConfig({ file: "bad.toml", env: {}, cwd: dir });
+      expect(r.ok).toBe(false);
+      if (r.ok) return;
+      const message = r.errors.find((e) => e.includes(`"${c.key}"`));
+      expect(message).toBeDefined();
+      if (c.line !== undefined) expect(message!).toContain(`line ${c.line}`);
+      if (c.mention) expect(message!).toContain(c.mention);
+      expect(message!).not.toContain("\n");
+    });
+  }
+
+  test("every bad key in a file is reported, not only the first", () => {
+    const dir = folder({ "bad.toml": `[server]\nport = "abc"\nbogus = 1\n\n[logging]\nlevel = "loud"\n` });
+    const r = loadConfig({ file: "bad.toml", env: {}, cwd: dir });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const all = r.errors.join("\n");
+    for (const key of ["server.port", "server.bogus", "logging.level"]) expect(all).toContain(`"${key}"`);
+  });
+
+  test("a TOML syntax error names the file and the line", () => {
+    const dir = folder({ "bad.toml": `[server]\nport = 9000\nhost = \n` });
+    const r = loadConfig({ file: "bad.toml", env: {}, cwd: dir });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.errors).toHaveLength(1);
+      expect(r.errors[0]).toContain(join(dir, "bad.toml"));
+      expect(r.errors[0]).toContain("line 3");
+    }
+  });
+});
+
+describe("SCIMD_<SECTION>_<KEY> overrides one key", () => {
+  const FILE = `[server]\nhost = "127.0.0.1"\nport = 9000\n\n[directory]\nsites = ["Nantes"]\n`;
+  const cases: { env: Record<string, string>; path: [string, string]; expected: unknown }[] = [
+    { env: { SCIMD_SERVER_PORT: "9100" }, path: ["server", "port"], expected: 9100 },
+    { env: { SCIMD_SERVER_HOST: "::1" }, path: ["server", "host"], expected: "::1" },
+    { env: { SCIMD_SERVER_TRUST_PROXY: "true" }, path: ["server", "trust_proxy"], expected: true },
+    { env: { SCIMD_SERVER_TRUST_PROXY: "0" }, path: ["server", "trust_proxy"], expected: false },
+    { env: { SCIMD_SERVER_PUBLIC_URL: "https://scim.example.com/scim" }, path: ["server", "public_url"], expected: "https://scim.example.com/scim" },
+    { env: { SCIMD_SERVER_SHUTDOWN_TIMEOUT: "30s" }, path: ["server", "shutdown_timeout"], expected: "30s" },
+    { env: { SCIMD_STORAGE_PATH: "/var/lib/scimd/x.db" }, path: ["storage", "path"], expected: "/var/lib/scimd/x.db" },
+    { env: { SCIMD_PROVISIONING_DEFAULT_GROUP: "Staff" }, path: ["provisioning", "default_group"], expected: "Staff" },
+    { env: { SCIMD_PROVISIONING_USERNAME_CHANGES: "reject" }, path: ["provisioning", "username_changes"], expected: "reject" },
+    { env: { SCIMD_DIRECTORY_SITES: "Paris, Lyon" }, path: ["directory", "sites"], expected: ["Paris", "Lyon"] },
+    { env: { SCIMD_DIRECTORY_SITES: '["Paris","Lyon, Part-Dieu"]' }, path: ["directory", "sites"], expected: ["Paris", "Lyon, Part-Dieu"] },
+    { env: { SCIMD_LIMITS_MAX_BODY_BYTES: "2048" }, path: ["limits", "max_body_bytes"], expected: 2048 },
+    { env: { SCIMD_LOGGING_LEVEL: "debug" }, path: ["logging", "level"], expected: "debug" },
+  ];
+  for (const c of cases) {
+    const [name, value] = Object.entries(c.env)[0]!;
+    test(`${name}=${value}`, () => {
+      const dir = folder({ "scimd.toml": FILE });
+      const r = loadConfig({ env: c.env, cwd: dir });
+      expect(r.ok).toBe(true);
+      if (!r.ok) return;
+      const config = r.config as unknown as Record<string, Record<string, unknown>>;
+      expect(config[c.path[0]]![c.path[1]]).toEqual(c.expected);
+      // Only that key changes: the rest of the file and the defaults stay.
+      const expected = structuredClone(DEFAULTS);
+      Object.assign(expected.server!, { host: "127.0.0.1", port: 9000 });
+      expected.directory!.sites = ["Nantes"];
+      expected[c.path[0]]![c.path[1]] = c.expected;
+      expect(config).toEqual(expected);
+    });
+  }
+
+  // Every key can be overridden: the variable is SCIMD_ and the key path joined by "_", upper case.
+  for (const { path, schema } of SCHEMA.leaves) {
+    const name = `SCIMD_${path.join("_").toUpperCase()}`;
+    const value = Array.isArray(schema.default) ? (schema.default as unknown[]).join(",") : String(schema.default);
+    test(`${name} is recognised and read by the key's type`, () => {
+      const r = loadConfig({ env: { [name]: value }, cwd: folder() });
+      expect(r.ok ? [] : r.errors).toEqual([]);
+      if (r.ok) expect(at(r.config, path)).toEqual(schema.default);
+    });
+  }
+
+  test("an override applies without any file", () => {
+    const r = loadConfig({ env: { SCIMD_SERVER_PORT: "9200" }, cwd: folder() });
+    expect(r.ok && r.config.server.port).toBe(9200);
+  });
+
+  test("unrelated environment variables are ignored", () => {
+    const r = loadConfig({ env: { PATH: "/usr/bin", SCIMDX_SERVER_PORT: "1", HOME: "/root" }, cwd: folder() });
+    expect(r.ok).toBe(true);
+  });
+
+  const bad: { env: Record<string, string>; key: string }[] = [
+    { env: { SCIMD_SERVER_PORT: "99999" }, key: "server.port" },
+    { env: { SCIMD_SERVER_TRUST_PROXY: "maybe" }, key: "server.trust_proxy" },
+    { env: { SCIMD_LOGGING_LEVEL: "loud" }, key: "logging.level" },
+    { env: { SCIMD_LIMITS_MAX_BODY_BYTES: "" }, key: "limits.max_body_bytes" },
+  ];
+  for (const c of bad) {
+    const [name, value] = Object.entries(c.env)[0]!;
+    test(`a bad value ${name}=${JSON.stringify(value)} is reported with the key path`, () => {
+      const r = loadConfig({ env: c.env, cwd: folder() });
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.errors.join("\n")).toContain(`"${c.key}"`);
+    });
+  }
+
+  test("a non-numeric SCIMD_SERVER_PORT is reported with the value the user gave", () => {
+    // The message must show "abc", the value in the environment, not what the loader turned it into.
+    const r = loadConfig({ env: { SCIMD_SERVER_PORT: "abc" }, cwd: folder() });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors.join("\n")).toContain('"server.port"');
+    expect(r.errors.join("\n")).toContain("abc");
+  });
+
+  test("an unknown SCIMD_ variable is an error naming it", () => {
+    const r = loadConfig({ env: { SCIMD_SERVER_PROT: "9000" }, cwd: folder() });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors.join("\n")).toContain("SCIMD_SERVER_PROT");
+  });
+});
+
+describe("parseDuration", () => {
+  const cases: [string, number | undefined][] = [
+    ["500ms", 500],
+    ["10s", 10_000],
+    ["5m", 300_000],
+    ["1h", 3_600_000],
+    ["90d", 90 * 86_400_000],
+    ["10", undefined],
+    ["1.5s", undefined],
+    ["ten s", undefined],
+    ["", undefined],
+  ];
+  for (const [text, ms] of cases) test(JSON.stringify(text), () => expect(parseDuration(text)).toBe(ms));
+});

@@ -1,0 +1,346 @@
+// Groups through HTTP: membership, uniqueness, PATCH on members (RFC 7644 §3.5.2 and Entra ID's forms).
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { GROUP_SCHEMA, PATCH_OP_SCHEMA, USER_SCHEMA } from "../../src/core/schema/urns.ts";
+import { createTestApp, type TestApp } from "../support/app.ts";
+
+let t: TestApp;
+beforeEach(async () => {
+  t = await createTestApp();
+});
+afterEach(() => t.close());
+
+const patchOp = (...Operations: Record<string, unknown>[]) => ({ schemas: [PATCH_OP_SCHEMA], Operations });
+const q = (filter: string) => encodeURIComponent(filter);
+
+async function newUser(userName: string): Promise<any> {
+  const res = await t.json("POST", "/scim/Users", { schemas: [USER_SCHEMA], userName });
+  expect(res.status).toBe(201);
+  return res.body;
+}
+
+async function newGroup(displayName: string, members: string[] = [], extra: Record<string, unknown> = {}): Promise<any> {
+  const res = await t.json("POST", "/scim/Groups", { schemas: [GROUP_SCHEMA], displayName, members: members.map((value) => ({ value })), ...extra });
+  expect(res.status).toBe(201);
+  return res.body;
+}
+
+async function getGroup(id: string, query = ""): Promise<any> {
+  const res = await t.json("GET", `/scim/Groups/${id}${query}`);
+  expect(res.status).toBe(200);
+  return res.body;
+}
+
+const memberIds = async (id: string) => ((await getGroup(id)).members ?? []).map((m: any) => m.value).sort();
+const sorted = (...ids: string[]) => [...ids].sort();
+
+/** Group PATCH answers 204 (Entra's documented response); the group is then read back with GET. */
+async function patchGroup(id: string, ...ops: Record<string, unknown>[]) {
+  const res = await t.json("PATCH", `/scim/Groups/${id}`, patchOp(...ops));
+  if (res.status !== 204) return res;
+  expect(res.body).toBeNull();
+  expect(res.headers.get("etag")).toMatch(/^W\//);
+  return { ...res, body: await getGroup(id) };
+}
+
+describe("create and read", () => {
+  test("create with members; GET returns each member with value, $ref, display and type", async () => {
+    const a = await newUser("alice@contoso.com");
+    const b = await newUser("bob@contoso.com");
+    const g = await newGroup("Engineering", [a.id, b.id]);
+    expect(g.members).toHaveLength(2);
+    const got = await getGroup(g.id);
+    expect(got.displayName).toBe("Engineering");
+    expect(got.members).toContainEqual({ value: a.id, $ref: `http://localhost/scim/Users/${a.id}`, display: "alice@contoso.com", type: "User" });
+    expect(got.members).toContainEqual({ value: b.id, $ref: `http://localhost/scim/Users/${b.id}`, display: "bob@contoso.com", type: "User" });
+    expect(got.meta).toMatchObject({ resourceType: "Group", location: `http://localhost/scim/Groups/${g.id}` });
+  });
+
+  test("the same member twice in a POST is stored once", async () => {
+    const a = await newUser("dup@contoso.com");
+    const g = await newGroup("Dups", [a.id, a.id]);
+    expect(await memberIds(g.id)).toEqual([a.id]);
+  });
+
+  test("a member that does not exist on POST is 400 invalidValue naming it; no group is created", async () => {
+    const a = await newUser("real@contoso.com");
+    const res = await t.json("POST", "/scim/Groups", { schemas: [GROUP_SCHEMA], displayName: "Ghosts", members: [{ value: a.id }, { value: "no-such-id" }] });
+    expect(res.status).toBe(400);
+    expect(res.body.scimType).toBe("invalidValue");
+    expect(res.body.detail).toContain("no-such-id");
+    expect((await t.json("GET", `/scim/Groups?filter=${q('displayName eq "Ghosts"')}`)).body.totalResults).toBe(0);
+    expect((await t.json("GET", `/scim/Users/${a.id}`)).body.groups).toBeUndefined();
+  });
+
+  test("displayName is unique without regard to case: 409 uniqueness", async () => {
+    await newGroup("Sales");
+    const res = await t.json("POST", "/scim/Groups", { schemas: [GROUP_SCHEMA], displayName: "SALES" });
+    expect(res.status).toBe(409);
+    expect(res.body.scimType).toBe("uniqueness");
+  });
+
+  test("renaming to another group's displayName (any case) is 409, by PATCH and by PUT", async () => {
+    await newGroup("Red");
+    const blue = await newGroup("Blue");
+    expect((await patchGroup(blue.id, { op: "replace", path: "displayName", value: "rED" })).status).toBe(409);
+    expect((await t.json("PUT", `/scim/Groups/${blue.id}`, { schemas: [GROUP_SCHEMA], displayName: "red" })).status).toBe(409);
+    expect((await getGroup(blue.id)).displayName).toBe("Blue");
+  });
+
+  test("filter displayName eq matches in any case; externalId filter", async () => {
+    const g = await newGroup("Finance Team", [], { externalId: "ext-fin" });
+    await newGroup("Other", [], { externalId: "ext-other" });
+    for (const name of ["Finance Team", "finance team", "FINANCE TEAM"]) {
+      const res = await t.json("GET", `/scim/Groups?filter=${q(`displayName eq "${name}"`)}`);
+      expect(res.body.totalResults).toBe(1);
+      expect(res.body.Resources[0].id).toBe(g.id);
+    }
+    const ext = await t.json("GET", `/scim/Groups?filter=${q('externalId eq "ext-fin"')}`);
+    expect(ext.body.Resources.map((r: any) => r.id)).toEqual([g.id]);
+  });
+
+  test("excludedAttributes=members omits members, on GET and on list", async () => {
+    const a = await newUser("carol@contoso.com");
+    const g = await newGroup("Excluded", [a.id]);
+    const got = await getGroup(g.id, "?excludedAttributes=members");
+    expect(got.members).toBeUndefined();
+    expect(got.displayName).toBe("Excluded");
+    const list = await t.json("GET", `/scim/Groups?excludedAttributes=members&filter=${q('displayName eq "Excluded"')}`);
+    expect(list.body.Resources[0].members).toBeUndefined();
+    expect(list.body.Resources[0].id).toBe(g.id);
+  });
+
+  test("a nested group member is reported with type Group", async () => {
+    const inner = await newGroup("Inner");
+    const outer = await newGroup("Outer", [inner.id]);
+    const got = await getGroup(outer.id);
+    expect(got.members).toEqual([{ value: inner.id, $ref: `http://localhost/scim/Groups/${inner.id}`, display: "Inner", type: "Group" }]);
+  });
+
+  test("a group cannot be a member of itself", async () => {
+    const g = await newGroup("Self");
+    const res = await patchGroup(g.id, { op: "add", path: "members", value: [{ value: g.id }] });
+    expect(res.status).toBe(400);
+    expect(res.body.scimType).toBe("invalidValue");
+  });
+});
+
+describe("PATCH members", () => {
+  let users: any[];
+  let g: any;
+  beforeEach(async () => {
+    users = [];
+    for (const n of ["u1", "u2", "u3", "u4"]) users.push(await newUser(`${n}@contoso.com`));
+    g = await newGroup("Team", [users[0].id, users[1].id]);
+  });
+
+  test("add with path members and a value array; adding again is a no-op", async () => {
+    const add = { op: "Add", path: "members", value: [{ $ref: null, value: users[2].id }, { $ref: null, value: users[1].id }] };
+    const first = await patchGroup(g.id, add);
+    expect(first.status).toBe(204);
+    expect(await memberIds(g.id)).toEqual(sorted(users[0].id, users[1].id, users[2].id));
+    const second = await patchGroup(g.id, add);
+    expect(second.status).toBe(204);
+    expect(await memberIds(g.id)).toEqual(sorted(users[0].id, users[1].id, users[2].id));
+    const members = (await getGroup(g.id)).members;
+    expect(members).toHaveLength(3);
+  });
+
+  test("the PATCH response is 204 by default and the group with its members when a representation is asked for", async () => {
+    const plain = await t.json("PATCH", `/scim/Groups/${g.id}`, patchOp({ op: "add", path: "members", value: [{ value: users[2].id }] }));
+    expect(plain.status).toBe(204);
+    const res = await t.json("PATCH", `/scim/Groups/${g.id}?excludedAttributes=externalId`, patchOp({ op: "add", path: "members", value: [{ value: users[3].id }] }));
+    expect(res.status).toBe(200);
+    expect(res.body.members.map((m: any) => m.value).sort()).toEqual(sorted(users[0].id, users[1].id, users[2].id, users[3].id));
+  });
+
+  test("remove with path members and a value array removes exactly those (Entra ID)", async () => {
+    await patchGroup(g.id, { op: "add", path: "members", value: [{ value: users[2].id }, { value: users[3].id }] });
+    const res = await patchGroup(g.id, { op: "Remove", path: "members", value: [{ $ref: null, value: users[0].id }, { value: users[2].id }] });
+    expect(res.status).toBe(204);
+    expect(await memberIds(g.id)).toEqual(sorted(users[1].id, users[3].id));
+  });
+
+  test('remove with members[value eq "ID"] removes that member', async () => {
+    const res = await patchGroup(g.id, { op: "remove", path: `members[value eq "${users[0].id}"]` });
+    expect(res.status).toBe(204);
+    expect(await memberIds(g.id)).toEqual([users[1].id]);
+  });
+
+  test("remove with an or-filter removes each named member", async () => {
+    await patchGroup(g.id, { op: "add", path: "members", value: [{ value: users[2].id }] });
+    await patchGroup(g.id, { op: "remove", path: `members[value eq "${users[0].id}" or value eq "${users[2].id}"]` });
+    expect(await memberIds(g.id)).toEqual([users[1].id]);
+  });
+
+  test("remove with path members and no value removes all members", async () => {
+    const res = await patchGroup(g.id, { op: "remove", path: "members" });
+    expect(res.status).toBe(204);
+    expect((await getGroup(g.id)).members).toBeUndefined();
+    expect((await t.json("GET", `/scim/Users/${users[0].id}`)).body.groups).toBeUndefined();
+  });
+
+  // Entra ID's form "path members + value array" removes exactly the listed members: an empty list lists none.
+  test("remove with path members and an empty value array removes nothing", async () => {
+    const res = await patchGroup(g.id, { op: "remove", path: "members", value: [] });
+    expect(res.status).toBe(204);
+    expect(await memberIds(g.id)).toEqual(sorted(users[0].id, users[1].id));
+  });
+
+  test("remove with path members and values naming no member removes nothing", async () => {
+    const res = await patchGroup(g.id, { op: "remove", path: "members", value: [{ value: users[3].id }] });
+    expect(res.status).toBe(204);
+    expect(await memberIds(g.id)).toEqual(sorted(users[0].id, users[1].id));
+  });
+
+  test('remove with members[type eq "Group"] removes only nested groups', async () => {
+    const inner = await newGroup("Nested", [users[2].id]);
+    await patchGroup(g.id, { op: "add", path: "members", value: [{ value: inner.id }] });
+    const res = await patchGroup(g.id, { op: "remove", path: 'members[type eq "Group"]' });
+    expect(res.status).toBe(204);
+    expect(await memberIds(g.id)).toEqual(sorted(users[0].id, users[1].id));
+  });
+
+  test("replace members sets exactly the given members", async () => {
+    const res = await patchGroup(g.id, { op: "replace", path: "members", value: [{ value: users[2].id }, { value: users[3].id }] });
+    expect(res.status).toBe(204);
+    expect(await memberIds(g.id)).toEqual(sorted(users[2].id, users[3].id));
+  });
+
+  test("path-less replace with members replaces them", async () => {
+    await patchGroup(g.id, { op: "replace", value: { members: [{ value: users[3].id }] } });
+    expect(await memberIds(g.id)).toEqual([users[3].id]);
+  });
+
+  test("path-less add with members adds them", async () => {
+    await patchGroup(g.id, { op: "add", value: { members: [{ value: users[3].id }] } });
+    expect(await memberIds(g.id)).toEqual(sorted(users[0].id, users[1].id, users[3].id));
+  });
+
+  test("replace displayName with a path (Entra ID)", async () => {
+    const res = await patchGroup(g.id, { op: "Replace", path: "displayName", value: "Team Renamed" });
+    expect(res.status).toBe(204);
+    const got = await getGroup(g.id);
+    expect(got.displayName).toBe("Team Renamed");
+    expect(got.members).toHaveLength(2);
+    expect((await t.json("GET", `/scim/Groups?filter=${q('displayName eq "team renamed"')}`)).body.totalResults).toBe(1);
+  });
+
+  test("replace displayName without a path", async () => {
+    const res = await patchGroup(g.id, { op: "replace", value: { displayName: "Pathless" } });
+    expect(res.status).toBe(204);
+    expect((await getGroup(g.id)).displayName).toBe("Pathless");
+  });
+
+  test("path-less replace of displayName and members together", async () => {
+    const res = await patchGroup(g.id, { op: "replace", value: { displayName: "Both", members: [{ value: users[2].id }] } });
+    expect(res.status).toBe(204);
+    const got = await getGroup(g.id);
+    expect(got.displayName).toBe("Both");
+    expect(got.members.map((m: any) => m.value)).toEqual([users[2].id]);
+  });
+
+  for (const [name, memberOp] of [
+    ["add", { op: "add", path: "members", value: [{ value: "not-a-user" }] }],
+    ["replace", { op: "replace", path: "members", value: [{ value: "not-a-user" }] }],
+    ["path-less add", { op: "add", value: { members: [{ value: "not-a-user" }] } }],
+  ] as const) {
+    test(`a member that does not exist (${name}) is 400 invalidValue naming it, and nothing of the request is applied`, async () => {
+      const before = await getGroup(g.id);
+      const res = await patchGroup(
+        g.id,
+        { op: "replace", path: "displayName", value: "Should Not Stick" },
+        { op: "add", path: "members", value: [{ value: users[3].id }] },
+        { op: "remove", path: `members[value eq "${users[0].id}"]` },
+        memberOp,
+      );
+      expect(res.status).toBe(400);
+      expect(res.body.scimType).toBe("invalidValue");
+      expect(res.body.detail).toContain("not-a-user");
+      const after = await getGroup(g.id);
+      expect(after.displayName).toBe("Team");
+      expect(after.meta.version).toBe(before.meta.version);
+      expect(await memberIds(g.id)).toEqual(sorted(users[0].id, users[1].id));
+    });
+  }
+
+  test("a missing member after a rename in the same PATCH: the rename is not applied either", async () => {
+    const res = await patchGroup(g.id, { op: "add", path: "members", value: [{ value: "missing-1" }, { value: users[2].id }] }, { op: "replace", value: { displayName: "Nope" } });
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toContain("missing-1");
+    expect((await getGroup(g.id)).displayName).toBe("Team");
+    expect(await memberIds(g.id)).toEqual(sorted(users[0].id, users[1].id));
+  });
+
+  test("PUT replaces members, and a missing member in PUT changes nothing", async () => {
+    const ok = await t.json("PUT", `/scim/Groups/${g.id}`, { schemas: [GROUP_SCHEMA], displayName: "Team", members: [{ value: users[3].id }] });
+    expect(ok.status).toBe(200);
+    expect(await memberIds(g.id)).toEqual([users[3].id]);
+    const bad = await t.json("PUT", `/scim/Groups/${g.id}`, { schemas: [GROUP_SCHEMA], displayName: "Renamed", members: [{ value: "gone" }] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.detail).toContain("gone");
+    const got = await getGroup(g.id);
+    expect(got.displayName).toBe("Team");
+    expect(await memberIds(g.id)).toEqual([users[3].id]);
+  });
+});
+
+describe("users' groups", () => {
+  test("a user's groups attribute lists its direct groups", async () => {
+    const u = await newUser("dana@contoso.com");
+    const a = await newGroup("Alpha", [u.id]);
+    const b = await newGroup("Beta", [u.id]);
+    await newGroup("Gamma");
+    const got = (await t.json("GET", `/scim/Users/${u.id}`)).body;
+    expect(got.groups).toHaveLength(2);
+    expect(got.groups).toContainEqual(expect.objectContaining({ value: a.id, display: "Alpha", $ref: `http://localhost/scim/Groups/${a.id}` }));
+    expect(got.groups).toContainEqual(expect.objectContaining({ value: b.id, display: "Beta" }));
+  });
+
+  test("a user's groups stay direct only, even when its group is nested in another", async () => {
+    const u = await newUser("eli@contoso.com");
+    const inner = await newGroup("Inner", [u.id]);
+    const outer = await newGroup("Outer", [inner.id]);
+    const got = (await t.json("GET", `/scim/Users/${u.id}`)).body;
+    expect(got.groups.map((g: any) => g.value)).toEqual([inner.id]);
+    expect(got.groups.map((g: any) => g.value)).not.toContain(outer.id);
+    for (const g of got.groups) expect(g.type).toBe("direct");
+  });
+
+  test("deleting a user removes it from its groups", async () => {
+    const u = await newUser("fay@contoso.com");
+    const v = await newUser("gus@contoso.com");
+    const g = await newGroup("Leavers", [u.id, v.id]);
+    expect((await t.request("DELETE", `/scim/Users/${u.id}`)).status).toBe(204);
+    expect(await memberIds(g.id)).toEqual([v.id]);
+    const byMember = await t.json("GET", `/scim/Groups?filter=${q(`members.value eq "${u.id}"`)}`);
+    expect(byMember.body.totalResults).toBe(0);
+  });
+
+  test("deleting a group removes it from users' groups and from its parent group", async () => {
+    const u = await newUser("hal@contoso.com");
+    const keep = await newGroup("Keep", [u.id]);
+    const doomed = await newGroup("Doomed", [u.id]);
+    const parent = await newGroup("Parent", [doomed.id, u.id]);
+    expect((await t.request("DELETE", `/scim/Groups/${doomed.id}`)).status).toBe(204);
+    expect((await t.json("GET", `/scim/Groups/${doomed.id}`)).status).toBe(404);
+    const got = (await t.json("GET", `/scim/Users/${u.id}`)).body;
+    expect(got.groups.map((g: any) => g.value).sort()).toEqual(sorted(keep.id, parent.id));
+    expect(await memberIds(parent.id)).toEqual([u.id]);
+    expect((await t.json("DELETE", `/scim/Groups/${doomed.id}`)).status).toBe(404);
+  });
+
+  test("a renamed group shows its new display in the user's groups", async () => {
+    const u = await newUser("ida@contoso.com");
+    const g = await newGroup("Before", [u.id]);
+    await patchGroup(g.id, { op: "replace", path: "displayName", value: "After" });
+    expect((await t.json("GET", `/scim/Users/${u.id}`)).body.groups[0].display).toBe("After");
+  });
+
+  test("a user's groups attribute sent on input is ignored (readOnly)", async () => {
+    const g = await newGroup("NotJoined");
+    const res = await t.json("POST", "/scim/Users", { schemas: [USER_SCHEMA], userName: "jo@contoso.com", groups: [{ value: g.id }] });
+    expect(res.status).toBe(201);
+    expect(res.body.groups).toBeUndefined();
+    expect((await getGroup(g.id)).members).toBeUndefined();
+  });
+});

@@ -1,0 +1,247 @@
+// The HTTP contract of the SCIM API: prefixes, media types, SCIM error bodies, limits and request ids.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { ERROR_SCHEMA, SERVICE_PROVIDER_CONFIG_SCHEMA, USER_SCHEMA, GROUP_SCHEMA } from "../../src/core/schema/urns.ts";
+import { createTestApp, type TestApp } from "../support/app.ts";
+
+const SCIM_TYPE = "application/scim+json; charset=utf-8";
+const MAX_BODY = 1024;
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ limits: { max_body_bytes: MAX_BODY } });
+});
+afterAll(() => t.close());
+
+let seq = 0;
+const newUser = () => ({ schemas: [USER_SCHEMA], userName: `user${++seq}@example.com`, active: true });
+
+/** An RFC 7644 §3.12 error body with the status as a string. */
+async function expectScimError(res: Response, status: number, scimType?: string) {
+  expect(res.status).toBe(status);
+  expect(res.headers.get("content-type")).toBe(SCIM_TYPE);
+  const text = await res.text();
+  const body = JSON.parse(text);
+  expect(body.schemas).toEqual([ERROR_SCHEMA]);
+  expect(body.status).toBe(String(status));
+  expect(typeof body.detail).toBe("string");
+  expect(body.detail.length).toBeGreaterThan(10);
+  if (scimType) expect(body.scimType).toBe(scimType);
+  expect(text).not.toContain("    at ");
+  return body;
+}
+
+describe("/scim and /scim/v2 serve the same routes", () => {
+  const paths = ["/ServiceProviderConfig", "/ResourceTypes", "/ResourceTypes/User", "/Schemas", `/Schemas/${USER_SCHEMA}`, "/Users", "/Groups", "/Users?filter=userName%20eq%20%22nobody%22"];
+  for (const path of paths) {
+    test(`GET ${path}`, async () => {
+      const a = await t.request("GET", `/scim${path}`);
+      const b = await t.request("GET", `/scim/v2${path}`);
+      expect(a.status).toBe(200);
+      expect(b.status).toBe(200);
+      // Only the base URL in locations differs.
+      const textA = await a.text();
+      const textB = (await b.text()).replaceAll("/scim/v2", "/scim");
+      expect(textB).toEqual(textA);
+    });
+  }
+
+  test("a user created under one prefix is read, replaced, patched and deleted under the other", async () => {
+    const created = await t.json("POST", "/scim/Users", newUser());
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    expect((await t.json("GET", `/scim/v2/Users/${id}`)).status).toBe(200);
+    const replaced = await t.json("PUT", `/scim/v2/Users/${id}`, { ...newUser(), userName: created.body.userName, displayName: "Put" });
+    expect(replaced.status).toBe(200);
+    const patched = await t.json("PATCH", `/scim/Users/${id}`, {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+      Operations: [{ op: "replace", path: "displayName", value: "Patched" }],
+    });
+    expect(patched.status).toBe(200);
+    expect((await t.json("GET", `/scim/v2/Users/${id}`)).body.displayName).toBe("Patched");
+    expect((await t.request("DELETE", `/scim/v2/Users/${id}`)).status).toBe(204);
+  });
+
+  test("meta.location follows the prefix the client used", async () => {
+    const a = await t.json("POST", "/scim/v2/Users", newUser());
+    expect(a.body.meta.location).toContain(`/scim/v2/Users/${a.body.id}`);
+    const b = await t.json("POST", "/scim/Users", newUser());
+    expect(b.body.meta.location).toContain(`/scim/Users/${b.body.id}`);
+    expect(b.body.meta.location).not.toContain("/v2/");
+  });
+});
+
+describe("every SCIM response has Content-Type application/scim+json; charset=utf-8", () => {
+  const cases: { name: string; method: string; path: string; body?: unknown; auth?: null; status: number }[] = [
+    { name: "a list", method: "GET", path: "/scim/Users", status: 200 },
+    { name: "a v2 list", method: "GET", path: "/scim/v2/Groups", status: 200 },
+    { name: "ServiceProviderConfig", method: "GET", path: "/scim/ServiceProviderConfig", status: 200 },
+    { name: "Schemas", method: "GET", path: "/scim/Schemas", status: 200 },
+    { name: "ResourceTypes", method: "GET", path: "/scim/v2/ResourceTypes", status: 200 },
+    { name: "a creation", method: "POST", path: "/scim/Users", body: "new-user", status: 201 },
+    { name: "a group creation", method: "POST", path: "/scim/Groups", body: { schemas: [GROUP_SCHEMA], displayName: "Team A" }, status: 201 },
+    { name: "a search", method: "POST", path: "/scim/Users/.search", body: { schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"] }, status: 200 },
+    { name: "a 401", method: "GET", path: "/scim/Users", auth: null, status: 401 },
+    { name: "a 404 resource", method: "GET", path: "/scim/Users/00000000-0000-0000-0000-000000000000", status: 404 },
+    { name: "a 404 route", method: "GET", path: "/scim/Nope", status: 404 },
+    { name: "a 405", method: "DELETE", path: "/scim/Users", status: 405 },
+    { name: "a 400", method: "POST", path: "/scim/Users", body: "{", status: 400 },
+  ];
+  for (const c of cases) {
+    test(`${c.name}: ${c.method} ${c.path} -> ${c.status}`, async () => {
+      const body = c.body === "new-user" ? newUser() : c.body;
+      const res = await t.request(c.method, c.path, body, c.auth === null ? { auth: null } : {});
+      expect(res.status).toBe(c.status);
+      expect(res.headers.get("content-type")).toBe(SCIM_TYPE);
+    });
+  }
+});
+
+describe("request bodies", () => {
+  const types = ["application/scim+json", "application/json", "application/scim+json; charset=utf-8", "application/json; charset=UTF-8", "Application/SCIM+JSON"];
+  for (const type of types) {
+    test(`are accepted as ${type}`, async () => {
+      const user = newUser();
+      const res = await t.json("POST", "/scim/Users", JSON.stringify(user), { headers: { "content-type": type } });
+      expect(res.status).toBe(201);
+      expect(res.body.userName).toBe(user.userName);
+    });
+  }
+
+  test("a PATCH body as application/json is applied", async () => {
+    const created = await t.json("POST", "/scim/Users", newUser());
+    const res = await t.json(
+      "PATCH",
+      `/scim/Users/${created.body.id}`,
+      JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "displayName", value: "J" }] }),
+      { headers: { "content-type": "application/json" } },
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.displayName).toBe("J");
+  });
+});
+
+describe("every error is a SCIM error", () => {
+  const cases: { name: string; method: string; path: string; body?: string; headers?: Record<string, string>; status: number; scimType?: string; detail?: RegExp }[] = [
+    { name: "unknown route under /scim", method: "GET", path: "/scim/Nope", status: 404 },
+    { name: "unknown route under /scim/v2", method: "GET", path: "/scim/v2/Nope/deeper", status: 404 },
+    { name: "unknown route outside /scim", method: "GET", path: "/nope", status: 404 },
+    { name: "the bare /scim", method: "GET", path: "/scim", status: 404 },
+    { name: "unknown user", method: "GET", path: "/scim/Users/00000000-0000-0000-0000-000000000000", status: 404 },
+    { name: "DELETE on the collection", method: "DELETE", path: "/scim/Users", status: 405 },
+    { name: "DELETE on the v2 collection", method: "DELETE", path: "/scim/v2/Users", status: 405 },
+    { name: "PUT on the collection", method: "PUT", path: "/scim/Groups", body: "{}", status: 405 },
+    { name: "PATCH on the collection", method: "PATCH", path: "/scim/Users", body: "{}", status: 405 },
+    { name: "POST on a resource", method: "POST", path: "/scim/Users/abc", body: "{}", status: 405 },
+    { name: "GET on .search", method: "GET", path: "/scim/Users/.search", status: 405 },
+    { name: "malformed JSON", method: "POST", path: "/scim/Users", body: "{\"userName\": ", status: 400, scimType: "invalidSyntax" },
+    { name: "malformed JSON as application/json", method: "POST", path: "/scim/Users", body: "{bad", headers: { "content-type": "application/json" }, status: 400, scimType: "invalidSyntax" },
+    { name: "malformed JSON in a PUT", method: "PUT", path: "/scim/Users/abc", body: "[1,", status: 400, scimType: "invalidSyntax" },
+    { name: "malformed JSON in a PATCH", method: "PATCH", path: "/scim/Groups/abc", body: "}", status: 400, scimType: "invalidSyntax" },
+    { name: "malformed JSON in a search", method: "POST", path: "/scim/Users/.search", body: "{'single': 'quotes'}", status: 400, scimType: "invalidSyntax" },
+    { name: "a JSON array where a resource belongs", method: "POST", path: "/scim/Users", body: "[1,2]", status: 400 },
+    { name: "a JSON string where a resource belongs", method: "POST", path: "/scim/Users", body: "\"user\"", status: 400 },
+    { name: "JSON null where a resource belongs", method: "POST", path: "/scim/Users", body: "null", status: 400 },
+    { name: "an empty body on POST", method: "POST", path: "/scim/Users", body: "", status: 400 },
+    { name: "a body with Content-Length over the limit", method: "POST", path: "/scim/Users", body: JSON.stringify({ displayName: "x".repeat(MAX_BODY + 10) }), headers: { "content-length": String(MAX_BODY + 26) }, status: 413 },
+    { name: "a body of another media type", method: "POST", path: "/scim/Users", body: "<user/>", headers: { "content-type": "application/xml" }, status: 415 },
+    { name: "a JSON body labelled text/plain", method: "POST", path: "/scim/Users", body: "{}", headers: { "content-type": "text/plain" }, status: 415 },
+    { name: "a body nested deeper than max_json_depth", method: "POST", path: "/scim/Users", body: JSON.stringify({ schemas: [USER_SCHEMA], userName: "deep", x: JSON.parse("[".repeat(40) + "]".repeat(40)) }), status: 400, scimType: "invalidSyntax", detail: /nested/i },
+    { name: "a bad filter", method: "GET", path: "/scim/Users?filter=userName%20zz%20%22a%22", status: 400, scimType: "invalidFilter" },
+  ];
+  for (const c of cases) {
+    test(`${c.name}: ${c.method} ${c.path} -> ${c.status}`, async () => {
+      const res = await t.request(c.method, c.path, c.body, { headers: c.headers });
+      expect(res.status).not.toBe(422);
+      const body = await expectScimError(res, c.status, c.scimType);
+      if (c.detail) expect(body.detail).toMatch(c.detail);
+    });
+  }
+
+  test("a 405 names the allowed methods in Allow", async () => {
+    const res = await t.request("DELETE", "/scim/Users");
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toContain("GET");
+    expect(res.headers.get("allow")).toContain("POST");
+  });
+
+  test("an oversized body sent without Content-Length (chunked) is 413", async () => {
+    // Clients that stream (Transfer-Encoding: chunked) send no Content-Length; the limit must still hold.
+    const text = JSON.stringify({ schemas: [USER_SCHEMA], userName: "big@example.com", displayName: "x".repeat(MAX_BODY * 4) });
+    const body = new ReadableStream({
+      start(c) {
+        c.enqueue(new TextEncoder().encode(text));
+        c.close();
+      },
+    });
+    const req = new Request("http://localhost/scim/Users", {
+      method: "POST",
+      headers: { authorization: `Bearer ${t.token}`, "content-type": "application/scim+json" },
+      body,
+    });
+    expect(req.headers.get("content-length")).toBeNull();
+    await expectScimError(await t.app.handle(req), 413);
+  });
+
+  test("an oversized string body without a Content-Length header is 413", async () => {
+    const text = JSON.stringify({ schemas: [USER_SCHEMA], userName: "big2@example.com", displayName: "x".repeat(MAX_BODY * 2) });
+    await expectScimError(await t.request("POST", "/scim/Users", text), 413);
+  });
+
+  test("a body at the limit is accepted", async () => {
+    const base = JSON.stringify({ schemas: [USER_SCHEMA], userName: `edge${++seq}@example.com`, displayName: "" });
+    const text = JSON.stringify({ schemas: [USER_SCHEMA], userName: `edge${seq}@example.com`, displayName: "x".repeat(MAX_BODY - base.length) });
+    expect(Buffer.byteLength(text)).toBe(MAX_BODY);
+    expect((await t.request("POST", "/scim/Users", text, { headers: { "content-length": String(MAX_BODY) } })).status).toBe(201);
+  });
+});
+
+describe("ServiceProviderConfig", () => {
+  test("answers 200 with its schema under both prefixes", async () => {
+    for (const prefix of ["/scim", "/scim/v2"]) {
+      const res = await t.json("GET", `${prefix}/ServiceProviderConfig`);
+      expect(res.status).toBe(200);
+      expect(res.body.schemas).toEqual([SERVICE_PROVIDER_CONFIG_SCHEMA]);
+      expect(res.body.patch).toEqual({ supported: true });
+      expect(res.body.authenticationSchemes.some((s: { type: string }) => s.type === "oauthbearertoken")).toBe(true);
+    }
+  });
+});
+
+describe("X-Request-Id", () => {
+  const echoed = ["abc-123", "req_2024.01.01:7", "0f8fad5b-d9cb-469f-a165-70867728950e"];
+  for (const id of echoed) {
+    test(`an incoming ${id} is echoed`, async () => {
+      const res = await t.request("GET", "/scim/Users", undefined, { headers: { "x-request-id": id } });
+      expect(res.headers.get("x-request-id")).toBe(id);
+    });
+  }
+
+  test("is echoed on errors too (401, 404, 400)", async () => {
+    const cases: [string, string, string | undefined, { auth?: null }][] = [
+      ["GET", "/scim/Users", undefined, { auth: null }],
+      ["GET", "/scim/Nope", undefined, {}],
+      ["POST", "/scim/Users", "{", {}],
+    ];
+    for (const [method, path, body, o] of cases) {
+      const res = await t.request(method, path, body, { ...o, headers: { "x-request-id": "trace-42" } });
+      expect(res.headers.get("x-request-id")).toBe("trace-42");
+    }
+  });
+
+  test("one is generated when none is sent, different each time", async () => {
+    const a = (await t.request("GET", "/scim/Users")).headers.get("x-request-id");
+    const b = (await t.request("GET", "/scim/Users", undefined, { auth: null })).headers.get("x-request-id");
+    expect(a).toMatch(/^[A-Za-z0-9._:-]{8,}$/);
+    expect(b).toMatch(/^[A-Za-z0-9._:-]{8,}$/);
+    expect(a).not.toBe(b);
+  });
+
+  const unsafe = ["has space", "x".repeat(500), "line\u0007bell", "<script>"];
+  for (const id of unsafe) {
+    test(`an unsafe incoming id (${JSON.stringify(id.slice(0, 12))}) is replaced by a generated one`, async () => {
+      const res = await t.request("GET", "/scim/Users", undefined, { headers: { "x-request-id": id } });
+      const got = res.headers.get("x-request-id");
+      expect(got).toBeTruthy();
+      expect(got).not.toBe(id);
+    });
+  }
+});

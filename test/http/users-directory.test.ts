@@ -1,0 +1,512 @@
+// Users through HTTP, checked against the directory record the seed's mapping keeps (README, "Integration contract").
+import { afterEach, describe, expect, test } from "bun:test";
+import { ENTERPRISE_USER_SCHEMA, PATCH_OP_SCHEMA, SCIMD_USER_SCHEMA, USER_SCHEMA } from "../../src/core/schema/urns.ts";
+import { createTestApp, type TestApp } from "../support/app.ts";
+
+type Overrides = Parameters<typeof createTestApp>[0];
+
+const apps: TestApp[] = [];
+async function app(overrides: Overrides = {}): Promise<TestApp> {
+  const t = await createTestApp(overrides);
+  apps.push(t);
+  return t;
+}
+afterEach(() => {
+  for (const t of apps.splice(0)) t.close();
+});
+
+const user = (userName: string, extra: Record<string, unknown> = {}): Record<string, any> => ({ schemas: [USER_SCHEMA], userName, ...extra });
+const patchOp = (...Operations: Record<string, unknown>[]) => ({ schemas: [PATCH_OP_SCHEMA], Operations });
+
+async function create(t: TestApp, body: Record<string, unknown>): Promise<any> {
+  const res = await t.json("POST", "/scim/Users", body);
+  expect(res.status).toBe(201);
+  return res.body;
+}
+
+function warnings(t: TestApp): { msg: string; [k: string]: unknown }[] {
+  return t.logs.map((l) => JSON.parse(l)).filter((l) => l.level === "warn");
+}
+
+describe("username", () => {
+  test("the directory username is the userName as sent", async () => {
+    const t = await app();
+    const u = await create(t, user("Alice.Smith@Contoso.com"));
+    const rec = await t.storage.repo.directoryByUsername("alice.smith@contoso.com");
+    expect(rec).toMatchObject({ username: "Alice.Smith@Contoso.com", scimId: u.id, active: true, deleted: false });
+  });
+
+  test("a second POST with the same userName in another case is 409 uniqueness", async () => {
+    const t = await app();
+    await create(t, user("bob@contoso.com"));
+    const res = await t.json("POST", "/scim/Users", user("BOB@Contoso.COM"));
+    expect(res.status).toBe(409);
+    expect(res.body.scimType).toBe("uniqueness");
+    expect((await t.json("GET", "/scim/Users")).body.totalResults).toBe(1);
+  });
+
+  const rename = async (t: TestApp, how: "PUT" | "PATCH") => {
+    const u = await create(t, user("carol@contoso.com", { displayName: "Carol" }));
+    const res =
+      how === "PUT"
+        ? await t.json("PUT", `/scim/Users/${u.id}`, user("caroline@contoso.com", { displayName: "Carol" }))
+        : await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "replace", path: "userName", value: "caroline@contoso.com" }));
+    return { u, res };
+  };
+
+  for (const how of ["PUT", "PATCH"] as const) {
+    test(`username_changes = "ignore" (default): ${how} changing userName succeeds, the record keeps its username, a warning is logged`, async () => {
+      const t = await app();
+      const { u, res } = await rename(t, how);
+      expect(res.status).toBe(200);
+      expect(res.body.userName).toBe("caroline@contoso.com");
+      const rec = await t.storage.repo.directoryByScimId(u.id);
+      expect(rec!.username).toBe("carol@contoso.com");
+      expect(await t.storage.repo.directoryByUsername("caroline@contoso.com")).toBeNull();
+      const w = warnings(t).filter((l) => /userName change was ignored/i.test(l.msg));
+      expect(w).toHaveLength(1);
+      expect(w[0]).toMatchObject({ username: "carol@contoso.com", requested: "caroline@contoso.com" });
+    });
+
+    test(`username_changes = "reject": ${how} changing userName is 400 mutability and nothing changes`, async () => {
+      const t = await app({ provisioning: { username_changes: "reject" } });
+      const { u, res } = await rename(t, how);
+      expect(res.status).toBe(400);
+      expect(res.body.scimType).toBe("mutability");
+      expect((await t.json("GET", `/scim/Users/${u.id}`)).body.userName).toBe("carol@contoso.com");
+      expect((await t.storage.repo.directoryByScimId(u.id))!.username).toBe("carol@contoso.com");
+    });
+
+    test(`username_changes = "allow": ${how} changing userName changes the record's username`, async () => {
+      const t = await app({ provisioning: { username_changes: "allow" } });
+      const { u, res } = await rename(t, how);
+      expect(res.status).toBe(200);
+      const rec = await t.storage.repo.directoryByUsername("caroline@contoso.com");
+      expect(rec).toMatchObject({ username: "caroline@contoso.com", scimId: u.id });
+      expect(await t.storage.repo.directoryByUsername("carol@contoso.com")).toBeNull();
+    });
+  }
+
+  test(`username_changes = "reject" still allows a PUT that keeps the userName`, async () => {
+    const t = await app({ provisioning: { username_changes: "reject" } });
+    const u = await create(t, user("dan@contoso.com"));
+    const res = await t.json("PUT", `/scim/Users/${u.id}`, user("dan@contoso.com", { title: "Boss" }));
+    expect(res.status).toBe(200);
+    expect((await t.storage.repo.directoryByScimId(u.id))!.profession).toBe("Boss");
+  });
+
+  test("renaming a user to another user's userName (any case) is 409", async () => {
+    const t = await app({ provisioning: { username_changes: "allow" } });
+    await create(t, user("erin@contoso.com"));
+    const u = await create(t, user("frank@contoso.com"));
+    const res = await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "replace", path: "userName", value: "ERIN@contoso.com" }));
+    expect(res.status).toBe(409);
+    expect(res.body.scimType).toBe("uniqueness");
+  });
+});
+
+describe("active", () => {
+  const cases: [unknown, boolean][] = [
+    [true, true],
+    [false, false],
+    ["True", true],
+    ["False", false],
+    ["false", false],
+  ];
+  for (const [sent, expected] of cases)
+    test(`POST active ${JSON.stringify(sent)} -> record active ${expected}`, async () => {
+      const t = await app();
+      const u = await create(t, user("gina@contoso.com", { active: sent }));
+      expect(u.active).toBe(expected);
+      expect((await t.storage.repo.directoryByScimId(u.id))!.active).toBe(expected);
+    });
+
+  test("the Entra fixture with string booleans is accepted", async () => {
+    const t = await app();
+    const body = await Bun.file(new URL("../fixtures/entra/post-user-string-booleans.json", import.meta.url)).json();
+    const u = await create(t, body);
+    expect(u.active).toBe(true);
+    expect((await t.storage.repo.directoryByScimId(u.id))!).toMatchObject({ active: true, email: body.emails[0].value, firstName: "givenName" });
+  });
+
+  for (const [value, expected] of [["False", false], [false, false], ["True", true]] as const)
+    test(`Entra PATCH replace active ${JSON.stringify(value)} -> record active ${expected}`, async () => {
+      const t = await app();
+      const u = await create(t, user("hank@contoso.com", { active: !expected }));
+      const res = await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "Replace", path: "active", value }));
+      expect(res.status).toBe(200);
+      expect(res.body.active).toBe(expected);
+      expect((await t.storage.repo.directoryByScimId(u.id))!.active).toBe(expected);
+    });
+
+  test("Entra PATCH without a path: {active: \"False\"}", async () => {
+    const t = await app();
+    const u = await create(t, user("ian@contoso.com", { active: true }));
+    const res = await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "replace", value: { active: "False" } }));
+    expect(res.status).toBe(200);
+    expect((await t.storage.repo.directoryByScimId(u.id))!.active).toBe(false);
+  });
+});
+
+describe("mapped fields", () => {
+  const full = user("jane@contoso.com", {
+    displayName: "Jane Doe",
+    title: "Engineer",
+    name: { givenName: "Jane", familyName: "Doe" },
+    emails: [
+      { value: "jane@home.example", type: "home" },
+      { value: "jane.old@contoso.com", type: "work" },
+      { value: "jane@contoso.com", type: "work", primary: true },
+    ],
+    phoneNumbers: [
+      { value: "+1 555 0100", type: "work" },
+      { value: "+1 555 0199", type: "mobile" },
+    ],
+    [ENTERPRISE_USER_SCHEMA]: { employeeNumber: "E-42", department: "engineering", organization: "CONTOSO LTD" },
+    [SCIMD_USER_SCHEMA]: { site: "paris" },
+  });
+  const refs = { directory: { departments: ["Engineering", "Sales"], companies: ["Contoso Ltd"], sites: ["Paris", "Berlin"] } };
+
+  test("POST maps every field; reference values stored with the configured spelling", async () => {
+    const t = await app(refs);
+    const u = await create(t, { ...full, schemas: [USER_SCHEMA, ENTERPRISE_USER_SCHEMA, SCIMD_USER_SCHEMA] });
+    expect(await t.storage.repo.directoryByScimId(u.id)).toMatchObject({
+      username: "jane@contoso.com",
+      active: true,
+      description: "Jane Doe",
+      profession: "Engineer",
+      email: "jane@contoso.com",
+      firstName: "Jane",
+      lastName: "Doe",
+      phone: "+1 555 0100",
+      mobile: "+1 555 0199",
+      employeeCode: "E-42",
+      department: "Engineering",
+      company: "Contoso Ltd",
+      site: "Paris",
+      deleted: false,
+    });
+  });
+
+  test("the only work email is the email", async () => {
+    const t = await app();
+    const u = await create(t, user("kate@contoso.com", { emails: [{ value: "k@home.example", type: "home" }, { value: "k@contoso.com", type: "work" }] }));
+    expect((await t.storage.repo.directoryByScimId(u.id))!.email).toBe("k@contoso.com");
+  });
+
+  test("Entra's custom extension data without its URN in schemas is accepted (scimd site, and an unknown extension)", async () => {
+    const t = await app(refs);
+    const res = await t.json("POST", "/scim/Users", {
+      schemas: [USER_SCHEMA],
+      userName: "liam@contoso.com",
+      [SCIMD_USER_SCHEMA]: { site: "BERLIN" },
+      "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User": { customAttribute: "x" },
+    });
+    expect(res.status).toBe(201);
+    expect((await t.storage.repo.directoryByScimId(res.body.id))!.site).toBe("Berlin");
+    expect(res.body[SCIMD_USER_SCHEMA]).toEqual({ site: "BERLIN" });
+  });
+
+  test("an unknown department leaves the previous value, the request succeeds, a warning is logged, and GET still shows it", async () => {
+    const t = await app(refs);
+    const u = await create(t, full);
+    const res = await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "replace", path: `${ENTERPRISE_USER_SCHEMA}:department`, value: "Marketing" }));
+    expect(res.status).toBe(200);
+    expect(res.body[ENTERPRISE_USER_SCHEMA].department).toBe("Marketing");
+    expect((await t.storage.repo.directoryByScimId(u.id))!.department).toBe("Engineering");
+    const w = warnings(t).filter((l) => l.msg.includes("Marketing"));
+    expect(w).toHaveLength(1);
+    expect(w[0]!.msg).toContain("department");
+    const got = await t.json("GET", `/scim/Users/${u.id}`);
+    expect(got.body[ENTERPRISE_USER_SCHEMA].department).toBe("Marketing");
+  });
+
+  test("an unknown company and site on POST: request succeeds, fields stay null, warnings logged", async () => {
+    const t = await app(refs);
+    const u = await create(t, user("mia@contoso.com", { [ENTERPRISE_USER_SCHEMA]: { organization: "Fabrikam" }, [SCIMD_USER_SCHEMA]: { site: "Mars" } }));
+    expect(await t.storage.repo.directoryByScimId(u.id)).toMatchObject({ company: null, site: null });
+    expect(warnings(t).map((w) => w.msg).join("\n")).toMatch(/Fabrikam[\s\S]*Mars|Mars[\s\S]*Fabrikam/);
+    expect(u[ENTERPRISE_USER_SCHEMA].organization).toBe("Fabrikam");
+  });
+
+  const rejected: [string, Record<string, unknown>, string][] = [
+    ["department", { [ENTERPRISE_USER_SCHEMA]: { department: "Marketing" } }, "department"],
+    ["company", { [ENTERPRISE_USER_SCHEMA]: { organization: "Fabrikam" } }, "organization"],
+    ["site", { [SCIMD_USER_SCHEMA]: { site: "Mars" } }, "site"],
+  ];
+  for (const [label, extra, attribute] of rejected)
+    test(`unknown_reference = "reject": an unknown ${label} is 400 invalidValue naming "${attribute}", nothing created`, async () => {
+      const t = await app({ ...refs, provisioning: { unknown_reference: "reject" } });
+      const res = await t.json("POST", "/scim/Users", user("noah@contoso.com", extra));
+      expect(res.status).toBe(400);
+      expect(res.body.scimType).toBe("invalidValue");
+      expect(res.body.detail).toContain(attribute);
+      expect((await t.json("GET", "/scim/Users")).body.totalResults).toBe(0);
+      expect(await t.storage.repo.directoryByUsername("noah@contoso.com")).toBeNull();
+    });
+
+  test(`unknown_reference = "reject" on PATCH: 400 and the SCIM resource is unchanged`, async () => {
+    const t = await app({ ...refs, provisioning: { unknown_reference: "reject" } });
+    const u = await create(t, full);
+    const res = await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "replace", path: `${ENTERPRISE_USER_SCHEMA}:department`, value: "Marketing" }));
+    expect(res.status).toBe(400);
+    expect(res.body.scimType).toBe("invalidValue");
+    expect((await t.json("GET", `/scim/Users/${u.id}`)).body[ENTERPRISE_USER_SCHEMA].department).toBe("engineering");
+  });
+
+  test("an empty reference list accepts any value", async () => {
+    const t = await app();
+    const u = await create(t, user("olga@contoso.com", { [ENTERPRISE_USER_SCHEMA]: { department: "Anything At All" } }));
+    expect((await t.storage.repo.directoryByScimId(u.id))!.department).toBe("Anything At All");
+    expect(warnings(t)).toEqual([]);
+  });
+
+  test("PUT re-maps the fields: removed attributes become null", async () => {
+    const t = await app(refs);
+    const u = await create(t, full);
+    const res = await t.json("PUT", `/scim/Users/${u.id}`, user("jane@contoso.com", { title: "Manager" }));
+    expect(res.status).toBe(200);
+    expect(await t.storage.repo.directoryByScimId(u.id)).toMatchObject({ profession: "Manager", description: null, email: null, phone: null, department: null });
+  });
+
+  test("GET returns what was provisioned", async () => {
+    const t = await app(refs);
+    const u = await create(t, full);
+    const got = (await t.json("GET", `/scim/Users/${u.id}`)).body;
+    expect(got.userName).toBe("jane@contoso.com");
+    expect(got.emails).toEqual(full.emails);
+    expect(got.phoneNumbers).toEqual(full.phoneNumbers);
+    expect(got[ENTERPRISE_USER_SCHEMA]).toEqual(full[ENTERPRISE_USER_SCHEMA]);
+    expect(got[SCIMD_USER_SCHEMA]).toEqual({ site: "paris" });
+  });
+});
+
+describe("default group", () => {
+  test("new users join [provisioning] default_group, which exists from start-up", async () => {
+    const t = await app({ provisioning: { default_group: "All Staff" } });
+    const groups = await t.json("GET", `/scim/Groups?filter=${encodeURIComponent('displayName eq "all staff"')}`);
+    expect(groups.body.totalResults).toBe(1);
+    const gid = groups.body.Resources[0].id;
+    const u = await create(t, user("paul@contoso.com"));
+    expect(u.groups).toEqual([expect.objectContaining({ value: gid, display: "All Staff" })]);
+    const g = await t.json("GET", `/scim/Groups/${gid}`);
+    expect(g.body.members.map((m: any) => m.value)).toEqual([u.id]);
+  });
+
+  test("without a default group, users join none", async () => {
+    const t = await app();
+    const u = await create(t, user("quinn@contoso.com"));
+    expect(u.groups).toBeUndefined();
+    expect((await t.json("GET", "/scim/Groups")).body.totalResults).toBe(0);
+  });
+});
+
+describe("deletion", () => {
+  test(`delete = "deactivate" (default): 204, GET 404, filter misses it, record stays inactive and deleted`, async () => {
+    const t = await app();
+    const u = await create(t, user("rita@contoso.com"));
+    const before = await t.storage.repo.directoryByScimId(u.id);
+    expect((await t.request("DELETE", `/scim/Users/${u.id}`)).status).toBe(204);
+    expect((await t.json("GET", `/scim/Users/${u.id}`)).status).toBe(404);
+    const found = await t.json("GET", `/scim/Users?filter=${encodeURIComponent('userName eq "rita@contoso.com"')}`);
+    expect(found.body.totalResults).toBe(0);
+    expect(found.body.Resources).toEqual([]);
+    const rec = await t.storage.repo.directoryByUsername("rita@contoso.com");
+    expect(rec).toMatchObject({ id: before!.id, active: false, deleted: true });
+    expect((await t.json("DELETE", `/scim/Users/${u.id}`)).status).toBe(404);
+  });
+
+  test("a later POST with the same userName in another case re-uses the record and makes it active", async () => {
+    const t = await app();
+    const u = await create(t, user("sara@contoso.com", { title: "Old" }));
+    const first = await t.storage.repo.directoryByScimId(u.id);
+    await t.request("DELETE", `/scim/Users/${u.id}`);
+    const again = await create(t, user("SARA@contoso.com", { title: "New" }));
+    expect(again.id).not.toBe(u.id);
+    const rec = await t.storage.repo.directoryByUsername("sara@contoso.com");
+    expect(rec).toMatchObject({ id: first!.id, scimId: again.id, active: true, deleted: false, profession: "New" });
+    const all = [];
+    for await (const r of t.storage.repo.listDirectory({ includeDeleted: true })) all.push(r);
+    expect(all).toHaveLength(1);
+  });
+
+  test("a re-used record sent with active false stays inactive but is no longer deleted", async () => {
+    const t = await app();
+    const u = await create(t, user("tina@contoso.com"));
+    await t.request("DELETE", `/scim/Users/${u.id}`);
+    await create(t, user("tina@contoso.com", { active: false }));
+    expect(await t.storage.repo.directoryByUsername("tina@contoso.com")).toMatchObject({ active: false, deleted: false });
+  });
+
+  test(`delete = "delete": the SCIM user and the record are both removed; a second DELETE is 404`, async () => {
+    const t = await app({ provisioning: { delete: "delete" } });
+    const u = await create(t, user("uma@contoso.com"));
+    expect((await t.request("DELETE", `/scim/Users/${u.id}`)).status).toBe(204);
+    expect((await t.json("GET", `/scim/Users/${u.id}`)).status).toBe(404);
+    expect(await t.storage.repo.directoryByUsername("uma@contoso.com")).toBeNull();
+    expect((await t.json("DELETE", `/scim/Users/${u.id}`)).status).toBe(404);
+    const again = await create(t, user("uma@contoso.com"));
+    expect((await t.storage.repo.directoryByUsername("uma@contoso.com"))!.scimId).toBe(again.id);
+  });
+});
+
+describe("ETags", () => {
+  test("meta.version is a weak ETag equal to the ETag header, and changes on update", async () => {
+    const t = await app();
+    const res = await t.json("POST", "/scim/Users", user("vera@contoso.com"));
+    expect(res.body.meta.version).toMatch(/^W\/".+"$/);
+    expect(res.headers.get("etag")).toBe(res.body.meta.version);
+    const got = await t.json("GET", `/scim/Users/${res.body.id}`);
+    expect(got.headers.get("etag")).toBe(res.body.meta.version);
+    const put = await t.json("PUT", `/scim/Users/${res.body.id}`, user("vera@contoso.com", { title: "x" }));
+    expect(put.body.meta.version).not.toBe(res.body.meta.version);
+    expect(put.headers.get("etag")).toBe(put.body.meta.version);
+  });
+
+  test("If-Match mismatch on PUT, PATCH and DELETE is 412, and nothing changes", async () => {
+    const t = await app();
+    const u = await create(t, user("walt@contoso.com", { title: "Keep" }));
+    const stale = { "if-match": 'W/"999"' };
+    expect((await t.json("PUT", `/scim/Users/${u.id}`, user("walt@contoso.com", { title: "X" }), { headers: stale })).status).toBe(412);
+    expect((await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "replace", path: "title", value: "X" }), { headers: stale })).status).toBe(412);
+    expect((await t.json("DELETE", `/scim/Users/${u.id}`, undefined, { headers: stale })).status).toBe(412);
+    const got = await t.json("GET", `/scim/Users/${u.id}`);
+    expect(got.body.title).toBe("Keep");
+    expect(got.body.meta.version).toBe(u.meta.version);
+    expect((await t.storage.repo.directoryByScimId(u.id))!.deleted).toBe(false);
+  });
+
+  test("If-Match with the current ETag succeeds", async () => {
+    const t = await app();
+    const u = await create(t, user("xavi@contoso.com"));
+    const res = await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "replace", path: "title", value: "X" }), { headers: { "if-match": u.meta.version } });
+    expect(res.status).toBe(200);
+    expect((await t.request("DELETE", `/scim/Users/${u.id}`, undefined, { headers: { "if-match": res.body.meta.version } })).status).toBe(204);
+  });
+
+  test("If-None-Match with the current ETag on GET is 304; with an old one, 200", async () => {
+    const t = await app();
+    const u = await create(t, user("yara@contoso.com"));
+    const nm = await t.request("GET", `/scim/Users/${u.id}`, undefined, { headers: { "if-none-match": u.meta.version } });
+    expect(nm.status).toBe(304);
+    expect(await nm.text()).toBe("");
+    await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "replace", path: "title", value: "X" }));
+    const changed = await t.request("GET", `/scim/Users/${u.id}`, undefined, { headers: { "if-none-match": u.meta.version } });
+    expect(changed.status).toBe(200);
+  });
+});
+
+describe("input", () => {
+  test("userName missing is 400 invalidValue naming it", async () => {
+    const t = await app();
+    for (const body of [{ schemas: [USER_SCHEMA], displayName: "No Name" }, user(""), user("   ")]) {
+      const res = await t.json("POST", "/scim/Users", body);
+      expect(res.status).toBe(400);
+      expect(res.body.scimType).toBe("invalidValue");
+      expect(res.body.detail).toContain("userName");
+    }
+  });
+
+  test("readOnly attributes in a body are ignored", async () => {
+    const t = await app();
+    const res = await t.json("POST", "/scim/Users", {
+      ...user("zack@contoso.com"),
+      id: "chosen-by-client",
+      meta: { resourceType: "User", created: "2000-01-01T00:00:00Z", version: 'W/"77"' },
+      groups: [{ value: "some-group" }],
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.id).not.toBe("chosen-by-client");
+    expect(res.body.meta.created).not.toBe("2000-01-01T00:00:00Z");
+    expect(res.body.groups).toBeUndefined();
+    expect((await t.json("GET", "/scim/Users/chosen-by-client")).status).toBe(404);
+  });
+
+  const wrongTypes: [string, Record<string, unknown>, string][] = [
+    ["active as a number", { active: 5 }, "active"],
+    ["active as a non-boolean string", { active: "yes" }, "active"],
+    ["displayName as an object", { displayName: { x: 1 } }, "displayName"],
+    ["name as a string", { name: "Jane" }, "name"],
+    ["emails value as an object", { emails: [{ value: { a: 1 }, type: "work" }] }, "emails.value"],
+    ["an enterprise attribute as an object", { [ENTERPRISE_USER_SCHEMA]: { department: { a: 1 } } }, "department"],
+  ];
+  for (const [name, extra, attribute] of wrongTypes)
+    test(`a wrong type (${name}) is 400 invalidValue naming "${attribute}"`, async () => {
+      const t = await app();
+      const res = await t.json("POST", "/scim/Users", user("amy@contoso.com", extra));
+      expect(res.status).toBe(400);
+      expect(res.body.scimType).toBe("invalidValue");
+      expect(res.body.detail).toContain(attribute);
+      expect(await t.storage.repo.directoryByUsername("amy@contoso.com")).toBeNull();
+    });
+
+  test("a wrong type in a PATCH is 400 invalidValue naming the attribute", async () => {
+    const t = await app();
+    const u = await create(t, user("ben@contoso.com"));
+    const res = await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "replace", path: "active", value: "maybe" }));
+    expect(res.status).toBe(400);
+    expect(res.body.scimType).toBe("invalidValue");
+    expect(res.body.detail).toContain("active");
+  });
+});
+
+describe("paging", () => {
+  const seed = async (t: TestApp, n: number) => {
+    for (let i = 0; i < n; i++) await create(t, user(`page-${String(i).padStart(3, "0")}@contoso.com`));
+  };
+  const page = async (t: TestApp, q: string) => (await t.json("GET", `/scim/Users?${q}`)).body;
+
+  test("startIndex is 1-based, totalResults exact, itemsPerPage the page size", async () => {
+    const t = await app();
+    await seed(t, 7);
+    const all = await page(t, "sortBy=userName");
+    expect(all.totalResults).toBe(7);
+    expect(all.startIndex).toBe(1);
+    const p = await page(t, "sortBy=userName&startIndex=3&count=2");
+    expect(p).toMatchObject({ totalResults: 7, startIndex: 3, itemsPerPage: 2 });
+    expect(p.Resources.map((r: any) => r.userName)).toEqual(["page-002@contoso.com", "page-003@contoso.com"]);
+  });
+
+  test("count defaults to 100", async () => {
+    const t = await app();
+    await seed(t, 105);
+    const p = await page(t, "");
+    expect(p.totalResults).toBe(105);
+    expect(p.itemsPerPage).toBe(100);
+    expect(p.Resources).toHaveLength(100);
+  });
+
+  test("count is capped by [limits] max_page_size", async () => {
+    const t = await app({ limits: { max_page_size: 3 } });
+    await seed(t, 5);
+    const p = await page(t, "count=50");
+    expect(p).toMatchObject({ totalResults: 5, itemsPerPage: 3 });
+    const d = await page(t, "");
+    expect(d.itemsPerPage).toBe(3);
+  });
+
+  test("startIndex 0 is read as 1, count -1 as 0", async () => {
+    const t = await app();
+    await seed(t, 4);
+    const p = await page(t, "startIndex=0&count=2&sortBy=userName");
+    expect(p.startIndex).toBe(1);
+    expect(p.Resources[0].userName).toBe("page-000@contoso.com");
+    const z = await page(t, "count=-1");
+    expect(z).toMatchObject({ totalResults: 4, itemsPerPage: 0, Resources: [] });
+    const neg = await page(t, "startIndex=-5&count=1&sortBy=userName");
+    expect(neg.startIndex).toBe(1);
+    expect(neg.Resources[0].userName).toBe("page-000@contoso.com");
+  });
+
+  test("a startIndex past the end: no resources, exact total", async () => {
+    const t = await app();
+    await seed(t, 3);
+    expect(await page(t, "startIndex=10")).toMatchObject({ totalResults: 3, itemsPerPage: 0, Resources: [] });
+  });
+
+  test("a non-numeric count is 400", async () => {
+    const t = await app();
+    const res = await t.json("GET", "/scim/Users?count=abc");
+    expect(res.status).toBe(400);
+  });
+});

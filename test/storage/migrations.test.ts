@@ -1,0 +1,255 @@
+// SQLite settings, the migration runner, upgrades in place and refusal of a newer database.
+import { Database } from "bun:sqlite";
+import { afterAll, describe, expect, test } from "bun:test";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { hashSecret } from "../../src/core/tokens.ts";
+import { StorageError, isMigrated, migrateDatabase, migrationsFolder, openDatabase } from "../../src/storage/db.ts";
+import { openStorage } from "../../src/storage/open-storage.ts";
+import { run } from "../cli/cli-helpers.ts";
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), "scimd-migrations-"));
+  dirs.push(d);
+  return d;
+};
+
+interface Journal {
+  version: string;
+  dialect: string;
+  entries: { idx: number; version: string; when: number; tag: string; breakpoints: boolean }[];
+}
+const realJournal = (): Journal => JSON.parse(readFileSync(join(migrationsFolder(), "meta/_journal.json"), "utf8"));
+
+/** A copy of drizzle/ keeping the first `keep` migrations, plus `extra` synthetic ones after them. */
+function migrationsCopy(opts: { keep?: number; extra?: { tag: string; sql: string }[] } = {}): string {
+  const folder = join(tempDir(), "drizzle");
+  cpSync(migrationsFolder(), folder, { recursive: true });
+  const journal = realJournal();
+  journal.entries = journal.entries.slice(0, opts.keep ?? journal.entries.length);
+  let when = Math.max(...realJournal().entries.map((e) => e.when));
+  for (const m of opts.extra ?? []) {
+    when += 1000;
+    writeFileSync(join(folder, `${m.tag}.sql`), m.sql);
+    journal.entries.push({ idx: journal.entries.length, version: "6", when, tag: m.tag, breakpoints: true });
+  }
+  writeFileSync(join(folder, "meta/_journal.json"), JSON.stringify(journal, null, 2));
+  return folder;
+}
+
+const pragma = (db: Database, name: string) => Object.values(db.query(`PRAGMA ${name}`).get() as Record<string, unknown>)[0];
+const tables = (db: Database) => (db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+const appliedCount = (db: Database) => (db.query("SELECT count(*) AS n FROM __drizzle_migrations").get() as { n: number }).n;
+
+describe("connection settings", () => {
+  const expected: [string, unknown][] = [
+    ["journal_mode", "wal"],
+    ["foreign_keys", 1],
+    ["busy_timeout", 5000],
+  ];
+
+  test("openDatabase turns on WAL, busy_timeout and foreign keys", () => {
+    const db = openDatabase(join(tempDir(), "a.db"));
+    try {
+      for (const [name, value] of expected) expect([name, pragma(db, name)]).toEqual([name, value]);
+    } finally {
+      db.close();
+    }
+  });
+
+  test("busy_timeout is at least a second", () => {
+    const db = openDatabase(join(tempDir(), "b.db"));
+    try {
+      expect(Number(pragma(db, "busy_timeout"))).toBeGreaterThanOrEqual(1000);
+    } finally {
+      db.close();
+    }
+  });
+
+  test("both of openStorage's connections have the settings", () => {
+    const storage = openStorage(join(tempDir(), "c.db"));
+    try {
+      const repo = storage.repo as unknown as { writer: Database; raw: Database };
+      for (const db of [repo.writer, repo.raw]) {
+        expect(db).toBeInstanceOf(Database);
+        for (const [name, value] of expected) expect([name, pragma(db, name)]).toEqual([name, value]);
+      }
+    } finally {
+      storage.close();
+    }
+  });
+
+  test("the file stays in WAL mode for any later connection", () => {
+    const path = join(tempDir(), "d.db");
+    openStorage(path).close();
+    const plain = new Database(path);
+    try {
+      expect(pragma(plain, "journal_mode")).toBe("wal");
+    } finally {
+      plain.close();
+    }
+  });
+
+  test("foreign keys are enforced on the storage connection", () => {
+    const storage = openStorage(join(tempDir(), "e.db"));
+    try {
+      const writer = (storage.repo as unknown as { writer: Database }).writer;
+      writer.exec("CREATE TEMP TABLE fk_parent (id TEXT PRIMARY KEY); CREATE TEMP TABLE fk_child (parent TEXT REFERENCES fk_parent(id));");
+      expect(() => writer.exec("INSERT INTO fk_child (parent) VALUES ('nowhere')")).toThrow(/FOREIGN KEY constraint failed/);
+    } finally {
+      storage.close();
+    }
+  });
+});
+
+describe("migrations", () => {
+  test("openStorage applies every migration to a new database", () => {
+    const path = join(tempDir(), "new.db");
+    const storage = openStorage(path);
+    try {
+      expect(storage.ready()).toBe(true);
+    } finally {
+      storage.close();
+    }
+    const db = new Database(path);
+    try {
+      expect(appliedCount(db)).toBe(realJournal().entries.length);
+      expect(tables(db)).toContain("tokens");
+      expect(isMigrated(db)).toBe(true);
+    } finally {
+      db.close();
+    }
+  });
+
+  test("migrateDatabase reports what it applied and is idempotent", () => {
+    const db = openDatabase(join(tempDir(), "idem.db"));
+    try {
+      expect(migrateDatabase(db)).toEqual({ applied: realJournal().entries.length });
+      const schema = db.query("SELECT sql FROM sqlite_master ORDER BY name").all();
+      expect(migrateDatabase(db)).toEqual({ applied: 0 });
+      expect(migrateDatabase(db)).toEqual({ applied: 0 });
+      expect(db.query("SELECT sql FROM sqlite_master ORDER BY name").all()).toEqual(schema);
+      expect(appliedCount(db)).toBe(realJournal().entries.length);
+    } finally {
+      db.close();
+    }
+  });
+
+  test("a database from an older version is upgraded in place, keeping its data", () => {
+    const older = migrationsCopy({ keep: 1 });
+    const newer = migrationsCopy({
+      extra: [
+        { tag: "9001_probe", sql: "CREATE TABLE `upgrade_probe` (`id` integer PRIMARY KEY NOT NULL, `note` text);" },
+        { tag: "9002_probe_seed", sql: "INSERT INTO `upgrade_probe` (`note`) VALUES ('seeded');" },
+      ],
+    });
+    const path = join(tempDir(), "old.db");
+    const db = openDatabase(path);
+    try {
+      expect(migrateDatabase(db, older)).toEqual({ applied: 1 });
+      db.run("INSERT INTO tokens (name, hash, scope, created_at) VALUES ('kept', ?, 'scim', '2020-01-01T00:00:00.000Z')", [hashSecret("s")]);
+      expect(isMigrated(db, newer)).toBe(false);
+
+      const total = realJournal().entries.length + 2;
+      expect(migrateDatabase(db, newer)).toEqual({ applied: total - 1 });
+      expect(isMigrated(db, newer)).toBe(true);
+      expect(db.query("SELECT note FROM upgrade_probe").all()).toEqual([{ note: "seeded" }]);
+      expect(db.query("SELECT name FROM tokens").all()).toEqual([{ name: "kept" }]);
+
+      // Idempotent: the seed is not inserted twice, nothing is re-applied.
+      expect(migrateDatabase(db, newer)).toEqual({ applied: 0 });
+      expect(db.query("SELECT count(*) AS n FROM upgrade_probe").get()).toEqual({ n: 1 });
+      expect(appliedCount(db)).toBe(total);
+    } finally {
+      db.close();
+    }
+  });
+
+  test("the repository's migrations bring a first-migration database up to date", () => {
+    const older = migrationsCopy({ keep: 1 });
+    const db = openDatabase(join(tempDir(), "first.db"));
+    try {
+      migrateDatabase(db, older);
+      expect(migrateDatabase(db)).toEqual({ applied: realJournal().entries.length - 1 });
+      expect(isMigrated(db)).toBe(true);
+      expect(migrateDatabase(db)).toEqual({ applied: 0 });
+    } finally {
+      db.close();
+    }
+  });
+
+  test("a failing migration is rolled back and the database keeps working", () => {
+    const broken = migrationsCopy({ extra: [{ tag: "9001_broken", sql: "CREATE TABLE `half` (`id` integer);\n--> statement-breakpoint\nTHIS IS NOT SQL;" }] });
+    const db = openDatabase(join(tempDir(), "broken.db"));
+    try {
+      migrateDatabase(db);
+      expect(() => migrateDatabase(db, broken)).toThrow();
+      expect(tables(db)).not.toContain("half");
+      expect(appliedCount(db)).toBe(realJournal().entries.length);
+      expect(migrateDatabase(db)).toEqual({ applied: 0 });
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe("a database made by a newer scimd is refused", () => {
+  const FUTURE = Date.now() + 100 * 365 * 86_400_000;
+
+  function newerDatabase(): string {
+    const path = join(tempDir(), "newer.db");
+    openStorage(path).close();
+    const db = new Database(path);
+    db.run("INSERT INTO __drizzle_migrations (hash, created_at) VALUES ('from-the-future', ?)", [FUTURE]);
+    db.close();
+    return path;
+  }
+
+  test("migrateDatabase throws a StorageError with one sentence, and changes nothing", () => {
+    const path = newerDatabase();
+    const db = openDatabase(path);
+    try {
+      const before = appliedCount(db);
+      let error: unknown;
+      try {
+        migrateDatabase(db);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(StorageError);
+      const message = (error as Error).message;
+      expect(message).toContain("newer version");
+      expect(message).not.toContain("\n");
+      expect(message).toMatch(/\.$/);
+      expect(appliedCount(db)).toBe(before);
+    } finally {
+      db.close();
+    }
+  });
+
+  test("openStorage refuses it", () => {
+    const path = newerDatabase();
+    expect(() => openStorage(path)).toThrow(StorageError);
+  });
+
+  const commands = [["migrate"], ["token", "list"], ["token", "create", "--name", "x"], ["token", "revoke", "x"]];
+  for (const argv of commands) {
+    test(`scimd ${argv.join(" ")} exits 1 with one sentence`, async () => {
+      const path = newerDatabase();
+      const config = join(tempDir(), "c.toml");
+      writeFileSync(config, `[storage]\npath = ${JSON.stringify(path)}\n`);
+      const r = await run([...argv, "--config", config]);
+      expect(r.code).toBe(1);
+      const err = r.err.filter(Boolean);
+      expect(err).toHaveLength(1);
+      expect(err[0]).toMatch(/^scimd: .*newer version.*\.$/);
+      expect(err[0]).not.toContain("    at ");
+      expect(r.out.join("\n")).not.toMatch(/scimd_[A-Za-z0-9_-]{20,}/);
+    });
+  }
+});
