@@ -30,6 +30,19 @@ const OPTIONS = {
   out: { type: "string" },
 } as const;
 
+/** Node's parseArgs errors are several sentences; this says the one thing that is wrong. */
+function argsProblem(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const option = /'(-{1,2}[^']*)'/.exec(message)?.[1];
+  const code = (e as { code?: string }).code;
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `Unknown option ${option ?? ""}; run "scimd help" for the options.`;
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    const name = /'(--?[A-Za-z-]+)/.exec(message)?.[1] ?? option ?? "the option";
+    return `The option ${name} needs a value (or takes none); run "scimd help" for the options.`;
+  }
+  return `The command line is not valid; run "scimd help" for the options.`;
+}
+
 /** argv -> command. Returns the exit code; every failure is one sentence on stderr. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   try {
@@ -37,7 +50,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     try {
       parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
     } catch (e) {
-      throw new CliError(`${(e as Error).message.replace(/\.$/, "")}; run "scimd help" for the options.`, 2);
+      throw new CliError(argsProblem(e), 2);
     }
     const { values, positionals } = parsed;
     const [command, ...rest] = positionals;

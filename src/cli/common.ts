@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { StorageError } from "../storage/db.ts";
@@ -36,10 +37,16 @@ export function readConfig(file: string | undefined, io: Io): { config: Config; 
   return { config: r.config, source: r.source };
 }
 
+/** `[storage] path`, a relative one taken from the working directory (like a relative --config). */
+export function databasePath(config: Config, io: Pick<Io, "cwd">): string {
+  const p = config.storage.path;
+  return p === ":memory:" ? p : resolve(io.cwd, p);
+}
+
 /** Opens the configured database (creating and migrating it), as a one-sentence CliError on failure. */
-export function withStorage(config: Config, opts: { migrate?: boolean } = {}): Storage {
+export function withStorage(config: Config, io: Pick<Io, "cwd">, opts: { migrate?: boolean } = {}): Storage {
   try {
-    return openStorage(config.storage.path, opts);
+    return openStorage(databasePath(config, io), opts);
   } catch (e) {
     if (e instanceof StorageError) throw new CliError(e.message, 1);
     throw new CliError(`Cannot open the database ${config.storage.path} (${(e as Error).message}); check [storage] path.`, 1);

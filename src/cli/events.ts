@@ -35,7 +35,7 @@ export async function eventsCommand(args: EventsArgs, io: Io): Promise<void> {
   const { config } = readConfig(args.config, io);
   const since = args.since === undefined ? 0 : Number(args.since);
   if (!Number.isInteger(since) || since < 0) throw new CliError(`--since takes a sequence number (0 or more), not "${args.since}".`, 2);
-  const storage = withStorage(config);
+  const storage = withStorage(config, io);
   try {
     let after = since;
     const types = args.type ? args.type.split(",").map((t) => t.trim()).filter(Boolean) : undefined;

@@ -9,7 +9,7 @@ export interface GroupsArgs {
 
 export async function groupsCommand(args: GroupsArgs, io: Io): Promise<void> {
   const { config } = readConfig(args.config, io);
-  const storage = withStorage(config);
+  const storage = withStorage(config, io);
   const repo = storage.repo;
   try {
     switch (args.sub) {

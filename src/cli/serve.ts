@@ -32,7 +32,7 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
   // One server per database; `scimd restore` takes the same lock (src/storage/server-lock.ts).
   const lock = acquireServerLock(config.storage.path);
   if (!lock) throw new CliError(`Another scimd (serve or restore) is using ${config.storage.path} (it holds ${lockPathOf(config.storage.path)}); stop it first.`, 1);
-  const storage = withStorage(config);
+  const storage = withStorage(config, io);
   const service = new ScimService({ repo: storage.repo, options: serviceOptions(config), logger });
   await service.ensureDefaultGroup();
 
@@ -59,7 +59,9 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
     server = Listener.start({
       hostname: config.server.host,
       port: config.server.port,
-      maxRequestBodySize: config.limits.max_body_bytes + 1024,
+      // Bun's own limit answers a bare 413; scimd's body reader enforces [limits] max_body_bytes with a SCIM
+      // error and stops reading at the limit, so Bun's is only a distant backstop.
+      maxRequestBodySize: Math.max(config.limits.max_body_bytes * 64, 256 * 1024 * 1024),
       tls: config.server.tls,
       logger,
       async fetch(request, srv) {

@@ -30,7 +30,7 @@ export async function tokenCommand(args: TokenArgs, io: Io): Promise<void> {
         if (ms === undefined) throw new CliError(`The expiry "${args.expires}" is not a duration; use a number and a unit, such as 90d, 12h or 1y.`, 2);
         expiresAt = new Date(Date.now() + ms).toISOString();
       }
-      const storage = withStorage(config);
+      const storage = withStorage(config, io);
       try {
         const secret = generateSecret();
         await storage.tokens.create(name, hashSecret(secret), scope, new Date().toISOString(), expiresAt);
@@ -45,7 +45,7 @@ export async function tokenCommand(args: TokenArgs, io: Io): Promise<void> {
       return;
     }
     case "list": {
-      const storage = withStorage(config);
+      const storage = withStorage(config, io);
       try {
         const tokens = await storage.tokens.list();
         if (args.json) {
@@ -67,7 +67,7 @@ export async function tokenCommand(args: TokenArgs, io: Io): Promise<void> {
     case "revoke": {
       const name = args.name ?? args.positionals[0];
       if (!name) throw new CliError('token revoke needs a name; run "scimd token revoke NAME".', 2);
-      const storage = withStorage(config);
+      const storage = withStorage(config, io);
       try {
         if (!(await storage.tokens.revoke(name))) throw new CliError(`There is no token named "${name}"; see "scimd token list".`, 1);
         io.out(`Revoked token "${name}"; requests with it are refused from now on.`);

@@ -71,7 +71,7 @@ export function directoryJson(r: DirectoryRecord, groups?: string[]): Record<str
 
 export async function usersCommand(args: UsersArgs, io: Io): Promise<void> {
   const { config } = readConfig(args.config, io);
-  const storage = withStorage(config);
+  const storage = withStorage(config, io);
   try {
     switch (args.sub) {
       case "list": {

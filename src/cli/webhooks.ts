@@ -12,7 +12,7 @@ export interface WebhooksArgs {
 export async function webhooksCommand(args: WebhooksArgs, io: Io): Promise<void> {
   const { config } = readConfig(args.config, io);
   const endpoints = endpointsOf(config.webhooks);
-  const storage = withStorage(config);
+  const storage = withStorage(config, io);
   const repo = storage.repo;
   try {
     switch (args.sub) {

@@ -57,8 +57,8 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
     if (seen.has(key)) continue;
     seen.add(key);
     const line = path ? findLine(text, key) : undefined;
-    const at = line ? ` (${path}, line ${line})` : path ? ` (${path})` : "";
-    errors.push(describeError(key, e.message, e.value) + at);
+    const at = line ? `${path}, line ${line}: ` : path ? `${path}: ` : "";
+    errors.push(at + describeError(key, e.message, e.value));
   }
   if (errors.length) return { ok: false, source, errors };
   return { ok: true, config: withDefaults as Config, source };
@@ -84,6 +84,7 @@ function findLine(text: string, key: string): number | undefined {
       continue;
     }
     const kv = /^([A-Za-z0-9_-]+)\s*=/.exec(l);
+    if (kv && section === "" && kv[1] === parts[0]) return i + 1;
     if (kv && parts.length >= 2 && section === parts.slice(0, -1).join(".") && kv[1] === parts.at(-1)) return i + 1;
   }
   return undefined;

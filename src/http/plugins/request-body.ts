@@ -21,6 +21,28 @@ export function jsonDepth(value: unknown, limit: number): number {
 }
 
 /**
+ * Reads the body, stopping as soon as it passes the limit: a body without Content-Length (chunked) is never
+ * held in memory beyond `max` bytes. (A declared Content-Length over the limit is refused earlier, in auth.)
+ */
+async function readLimited(request: Request, max: number): Promise<string> {
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      throw new PayloadTooLargeError(`The request body is larger than ${max} bytes; send a smaller request.`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
  * RFC 7644 §3.1/§8.1: request bodies are application/scim+json, and application/json is accepted too.
  * Elysia does not parse the SCIM media type itself, so this parser reads every body: with a size limit
  * (413), a nesting limit, and malformed JSON as 400 invalidSyntax rather than Elysia's 422.
@@ -28,9 +50,7 @@ export function jsonDepth(value: unknown, limit: number): number {
 export const requestBody = (limits: BodyLimits) =>
   new Elysia({ name: "scimd/request-body", seed: limits }).onParse({ as: "global" }, async ({ request }) => {
     const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-    const text = await request.text();
-    if (text.length > limits.maxBodyBytes || Buffer.byteLength(text) > limits.maxBodyBytes)
-      throw new PayloadTooLargeError(`The request body is larger than ${limits.maxBodyBytes} bytes; send a smaller request.`);
+    const text = await readLimited(request, limits.maxBodyBytes);
     if (text.trim() === "") return undefined;
     if (type !== "" && type !== "application/scim+json" && type !== "application/json" && !type.endsWith("+json"))
       throw new UnsupportedMediaTypeError(`The content type "${type}" is not accepted; send the body as application/scim+json.`);
