@@ -2,6 +2,8 @@ import { Elysia, type AnyElysia } from "elysia";
 import type { Config } from "./config/schema.ts";
 import type { Repository, TokenStore } from "./core/repository.ts";
 import { failureRecorder } from "./http/failure-log.ts";
+import { AuthThrottle, TokenRateLimit } from "./http/rate-limit.ts";
+import { parseDuration } from "./config/load.ts";
 import type { ScimService } from "./core/service.ts";
 import type { Logger } from "./log/logger.ts";
 import { baseUrlFor } from "./http/base-url.ts";
@@ -64,7 +66,23 @@ export function createApp(deps: AppDeps) {
   return new Elysia()
     .use(requestId())
     .use(scimErrors(logger, recordFailure))
-    .use(auth({ tokens: deps.tokens, areas: [["/scim", "scim"], ["/admin", "admin"]], maxBodyBytes: config.limits.max_body_bytes, logger, clock: deps.clock, recordFailure }))
+    .use(
+      auth({
+        tokens: deps.tokens,
+        areas: [["/scim", "scim"], ["/admin", "admin"]],
+        maxBodyBytes: config.limits.max_body_bytes,
+        logger,
+        clock: deps.clock,
+        recordFailure,
+        trustProxy: config.server.trust_proxy,
+        throttle: new AuthThrottle({
+          windowMs: parseDuration(config.limits.auth_failure_window) ?? 300_000,
+          delayAfter: config.limits.auth_failures_before_delay,
+          blockAfter: config.limits.auth_failures_before_block,
+        }),
+        tokenRate: config.limits.token_requests_per_second > 0 ? new TokenRateLimit(config.limits.token_requests_per_second) : undefined,
+      }),
+    )
     .use(requestBody({ maxBodyBytes: config.limits.max_body_bytes, maxJsonDepth: config.limits.max_json_depth }))
     .use(healthRoutes(deps.ready))
     .use(adminRoutes(deps.repo))

@@ -12,5 +12,6 @@ export function serviceOptions(config: Config): ServiceOptions {
     maxPageSize: config.limits.max_page_size,
     maxPatchOperations: config.limits.max_patch_operations,
     maxFilterLength: config.limits.max_filter_length,
+    maxFilterDepth: config.limits.max_filter_depth,
   };
 }

@@ -1,10 +1,12 @@
 import { createApp } from "../app.ts";
+import { registerWebhookEventsPending } from "../http/metrics.ts";
 import { startRetention } from "../events/retention.ts";
 import { endpointsOf, WebhookWorker } from "../events/webhooks.ts";
 import { parseDuration } from "../config/load.ts";
 import { ScimService } from "../core/service.ts";
 import { generateSecret, hashSecret } from "../core/tokens.ts";
 import { Listener, ListenError } from "../http/listener.ts";
+import { clientAddress } from "../http/client-address.ts";
 import { requestToken } from "../http/plugins/auth.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { serviceOptions } from "../service-options.ts";
@@ -15,15 +17,6 @@ import { startMetrics } from "./serve-metrics.ts";
 
 export interface ServeArgs {
   config?: string;
-}
-
-/** The client address for logs: the peer, or X-Forwarded-For's first hop when [server] trust_proxy is on. */
-function clientAddress(request: Request, peer: string | undefined, trustProxy: boolean): string | undefined {
-  if (trustProxy) {
-    const fwd = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-    if (fwd) return fwd;
-  }
-  return peer;
 }
 
 export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
@@ -62,6 +55,7 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
       // Bun's own limit answers a bare 413; scimd's body reader enforces [limits] max_body_bytes with a SCIM
       // error and stops reading at the limit, so Bun's is only a distant backstop.
       maxRequestBodySize: Math.max(config.limits.max_body_bytes * 64, 256 * 1024 * 1024),
+      idleTimeout: Math.min(255, Math.ceil((parseDuration(config.limits.idle_timeout) ?? 30_000) / 1000)),
       tls: config.server.tls,
       logger,
       async fetch(request, srv) {
@@ -103,6 +97,7 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
   }
   const worker = new WebhookWorker({ repo: storage.repo, endpoints: endpointsOf(config.webhooks), logger, pollMs: 200 });
   worker.start();
+  registerWebhookEventsPending(async () => Object.values(await worker.pending()).reduce((a, b) => a + b, 0));
   const stopRetention = startRetention(storage.repo, worker.endpointNames(), config.audit.retain_days, logger);
   logger.info("scimd started", { version: VERSION, url: `${server.scheme}://${config.server.host}:${server.port}/scim`, config: source, database: config.storage.path, ...(server.certificate ? { certificate: server.certificate.fingerprint, certificateValidTo: server.certificate.validTo } : {}), ...(metrics ? { metrics: metrics.where } : {}) });
 
@@ -122,6 +117,9 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
       await server.stop(true);
       stopRetention();
       await worker.stop();
+      // Writes scheduled after the last responses (failure records, token last use) run before the close.
+      await Bun.sleep(0);
+      await storage.repo.write(async () => undefined).catch(() => undefined);
       storage.close();
       metrics?.stop();
       lock.release();

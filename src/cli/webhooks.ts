@@ -20,7 +20,7 @@ export async function webhooksCommand(args: WebhooksArgs, io: Io): Promise<void>
         const rows = [];
         for (const e of endpoints) {
           const c = await repo.webhookCursor(e.name);
-          const pending = (await repo.events({ after: c.lastSeq, limit: 1_000_000, types: toTypes(e.events) })).length;
+          const pending = await repo.countEvents({ after: c.lastSeq, types: toTypes(e.events) });
           const dead = (await repo.deadLetters(e.name)).length;
           rows.push({ name: e.name, url: e.url, deliveredThrough: c.lastSeq, pending, dead, attempts: c.attempts, nextAttemptAt: c.nextAttemptAt, lastError: c.lastError });
         }

@@ -59,6 +59,12 @@ export const LimitsSection = Type.Object(
     max_json_depth: Type.Integer({ default: 32, minimum: 4, maximum: 1000 }),
     max_filter_length: Type.Integer({ default: 4096, minimum: 16 }),
     max_patch_operations: Type.Integer({ default: 1000, minimum: 1 }),
+    max_filter_depth: Type.Integer({ default: 50, minimum: 1, maximum: 200 }),
+    idle_timeout: Type.String({ ...Duration, default: "30s" }),
+    auth_failures_before_delay: Type.Integer({ default: 10, minimum: 1 }),
+    auth_failures_before_block: Type.Integer({ default: 30, minimum: 1 }),
+    auth_failure_window: Type.String({ ...Duration, default: "5m" }),
+    token_requests_per_second: Type.Integer({ default: 0, minimum: 0 }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -107,6 +107,7 @@ export interface Reader {
   directoryByUsername(username: string): Promise<DirectoryRecord | null>;
   directoryByScimId(scimId: string): Promise<DirectoryRecord | null>;
   events(q: EventQuery): Promise<EventRecord[]>;
+  countEvents(q: Omit<EventQuery, "limit">): Promise<number>;
   failures(q: { after?: number; limit: number }): Promise<FailureRecord[]>;
 }
 

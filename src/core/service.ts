@@ -30,6 +30,7 @@ export interface ServiceOptions {
   readonly maxPageSize: number;
   readonly maxPatchOperations: number;
   readonly maxFilterLength: number;
+  readonly maxFilterDepth?: number;
 }
 
 export interface Logger {
@@ -166,7 +167,9 @@ export class ScimService {
       location: this.location(kind, s.id, ctx),
       version: etagOf(s.version),
     };
-    return projectResource(out, rs, projection);
+    // Without attributes/excludedAttributes the stored resource is already what is returned ("never"
+    // attributes such as password are dropped on input), so the projection walk is skipped.
+    return projection.attributes?.length || projection.excludedAttributes?.length ? projectResource(out, rs, projection) : out;
   }
 
   // ---- reads -------------------------------------------------------------------------------------
@@ -188,7 +191,7 @@ export class ScimService {
       throw new InvalidValueError(
         `The filter is ${filter.length} characters long, more than the ${this.opts.maxFilterLength} allowed; send a shorter filter.`,
       );
-    return parseFilter(filter, schemaOf(kind));
+    return parseFilter(filter, schemaOf(kind), { maxDepth: this.opts.maxFilterDepth, maxLength: this.opts.maxFilterLength });
   }
 
   async list(kind: ResourceKind, p: ListParams, ctx: RequestContext): Promise<ListResponse> {

@@ -35,7 +35,7 @@ export type DeliveryResult = { ok: true } | { ok: false; error: string };
  * One delivery attempt per the Standard Webhooks specification: the message id is the event's sequence
  * number, stable across retries, so receivers can drop the duplicates an at-least-once sender makes.
  */
-export async function deliver(endpoint: Endpoint, event: EventRecord, now = new Date()): Promise<DeliveryResult> {
+export async function deliver(endpoint: Endpoint, event: EventRecord, now = new Date(), stop?: AbortSignal): Promise<DeliveryResult> {
   const payload = JSON.stringify({ type: event.type, timestamp: event.time, data: eventJson(event) });
   const id = `evt_${event.seq}`;
   const headers = {
@@ -46,7 +46,7 @@ export async function deliver(endpoint: Endpoint, event: EventRecord, now = new 
     "webhook-signature": endpoint.signer.sign(id, now, payload),
   };
   try {
-    const res = await fetch(endpoint.url, { method: "POST", headers, body: payload, signal: AbortSignal.timeout(endpoint.timeoutMs), redirect: "manual" });
+    const res = await fetch(endpoint.url, { method: "POST", headers, body: payload, signal: stop ? AbortSignal.any([AbortSignal.timeout(endpoint.timeoutMs), stop]) : AbortSignal.timeout(endpoint.timeoutMs), redirect: "manual" });
     await res.arrayBuffer().catch(() => undefined);
     return res.status >= 200 && res.status < 300 ? { ok: true } : { ok: false, error: `HTTP ${res.status}` };
   } catch (e) {
@@ -77,6 +77,8 @@ export interface WorkerOptions {
  */
 export class WebhookWorker {
   private stopped = false;
+  /** Aborts deliveries in flight at shutdown: a hanging receiver must not hold the process. */
+  private readonly abort = new AbortController();
   private readonly loops: Promise<void>[] = [];
   private readonly clock: () => Date;
   private wake: (() => void)[] = [];
@@ -102,6 +104,7 @@ export class WebhookWorker {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.abort.abort();
     this.nudge();
     await Promise.all(this.loops);
   }
@@ -111,7 +114,7 @@ export class WebhookWorker {
     const out: Record<string, number> = {};
     for (const e of this.opts.endpoints) {
       const c = await this.opts.repo.webhookCursor(e.name);
-      out[e.name] = (await this.opts.repo.events({ after: c.lastSeq, limit: 100_000, types: toTypes(e.events) })).length;
+      out[e.name] = await this.opts.repo.countEvents({ after: c.lastSeq, types: toTypes(e.events) });
     }
     return out;
   }
@@ -145,7 +148,7 @@ export class WebhookWorker {
           await this.sleep(poll);
           continue;
         }
-        const result = await deliver(endpoint, event, this.clock());
+        const result = await deliver(endpoint, event, this.clock(), this.abort.signal);
         if (this.stopped && !result.ok) return;
         cursor = await this.advance(endpoint, cursor, event, result);
       } catch (e) {

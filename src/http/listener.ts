@@ -9,6 +9,8 @@ export interface ListenerOptions {
   readonly hostname: string;
   readonly port: number;
   readonly maxRequestBodySize: number;
+  /** Seconds a silent connection is kept (slow or stalled clients); Bun caps it at 255. */
+  readonly idleTimeout?: number;
   /** `[server.tls]`; null or empty paths for plain HTTP. */
   readonly tls: TlsFiles | null;
   readonly fetch: FetchHandler;
@@ -64,6 +66,7 @@ export class Listener {
       hostname: opts.hostname,
       port,
       maxRequestBodySize: opts.maxRequestBodySize,
+      ...(opts.idleTimeout !== undefined ? { idleTimeout: opts.idleTimeout } : {}),
       development: false,
       ...(tls ? { reusePort: true, tls: { cert: tls.cert, key: tls.key, secureOptions: SECURE_OPTIONS } } : {}),
       fetch: opts.fetch,

@@ -25,7 +25,7 @@ export function openStorage(path: string, opts: { migrate?: boolean } = {}): Sto
   }
   const reader = path === ":memory:" ? writer : openDatabase(path);
   const repo = new SqliteRepository(writer, reader);
-  const tokens = new SqliteTokenStore(toDrizzle(reader), toDrizzle(writer), (fn) => repo.exclusive(fn));
+  const tokens = new SqliteTokenStore(reader, toDrizzle(reader), toDrizzle(writer), (fn) => repo.exclusive(fn));
   let closed = false;
   return {
     repo,

@@ -1,3 +1,4 @@
+import type { Database } from "bun:sqlite";
 import { count, eq } from "drizzle-orm";
 import type { TokenRecord, TokenScope, TokenStore } from "../core/repository.ts";
 import { UniqueViolation } from "../core/repository.ts";
@@ -19,6 +20,7 @@ type Exclusive = <T>(fn: () => T | Promise<T>) => Promise<T>;
 /** Reads on the read connection; writes on the write connection, queued with the repository's writes. */
 export class SqliteTokenStore implements TokenStore {
   constructor(
+    private readonly raw: Database,
     private readonly d: Drizzle,
     private readonly w: Drizzle,
     private readonly exclusive: Exclusive,
@@ -27,11 +29,10 @@ export class SqliteTokenStore implements TokenStore {
   async create(name: string, hash: string, scope: TokenScope, createdAt: string, expiresAt: string | null): Promise<TokenRecord> {
     return this.exclusive(() => {
       try {
-        return this.w.transaction((tx) => {
-          const t = tx.insert(tokens).values({ name, hash, scope, createdAt, expiresAt }).returning(columns).get();
-          insertEvent(tx, { type: "token.created", time: createdAt, resourceType: "Token", resourceId: String(t.id), name, data: { scope, expiresAt } });
-          return t;
-        });
+        // The write queue runs this in its own savepoint: the token and its event are kept together or not at all.
+        const t = this.w.insert(tokens).values({ name, hash, scope, createdAt, expiresAt }).returning(columns).get();
+        insertEvent(this.w, { type: "token.created", time: createdAt, resourceType: "Token", resourceId: String(t.id), name, data: { scope, expiresAt } });
+        return t;
       } catch (e) {
         if (e instanceof Error && /UNIQUE constraint failed/i.test(e.message)) throw new UniqueViolation("token name");
         throw e;
@@ -44,17 +45,18 @@ export class SqliteTokenStore implements TokenStore {
   }
 
   async revoke(name: string): Promise<boolean> {
-    return this.exclusive(() =>
-      this.w.transaction((tx) => {
-        const gone = tx.delete(tokens).where(eq(tokens.name, name)).returning({ id: tokens.id }).get();
-        if (gone) insertEvent(tx, { type: "token.revoked", time: new Date().toISOString(), resourceType: "Token", resourceId: String(gone.id), name });
-        return gone !== undefined;
-      }),
-    );
+    return this.exclusive(() => {
+      const gone = this.w.delete(tokens).where(eq(tokens.name, name)).returning({ id: tokens.id }).get();
+      if (gone) insertEvent(this.w, { type: "token.revoked", time: new Date().toISOString(), resourceType: "Token", resourceId: String(gone.id), name });
+      return gone !== undefined;
+    });
   }
 
+  /** On every request: a cached prepared statement rather than a query built by Drizzle each time. */
   async findByHash(hash: string): Promise<(TokenRecord & { hash: string }) | null> {
-    return this.d.select({ ...columns, hash: tokens.hash }).from(tokens).where(eq(tokens.hash, hash)).get() ?? null;
+    return (this.raw
+      .query("SELECT id, name, scope, created_at AS createdAt, last_used_at AS lastUsedAt, expires_at AS expiresAt, hash FROM tokens WHERE hash = ?")
+      .get(hash) ?? null) as (TokenRecord & { hash: string }) | null;
   }
 
   async touch(id: number, at: string): Promise<void> {

@@ -31,11 +31,11 @@ export interface Proc {
 }
 
 /** Starts `dist/scimd serve` and waits for /healthz (over HTTPS when `https`). */
-export async function startScimd(opts: { args?: string[]; cwd: string; env?: Record<string, string>; port: number; https?: boolean }): Promise<Proc> {
+export async function startScimd(opts: { args?: string[]; cwd: string; env?: Record<string, string>; port: number; https?: boolean; uid?: number }): Promise<Proc> {
   const bin = ensureBinary();
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const child = spawn(bin, opts.args ?? ["serve"], { cwd: opts.cwd, env: { PATH: process.env.PATH ?? "", ...(opts.env ?? {}) } });
+  const child = spawn(bin, opts.args ?? ["serve"], { cwd: opts.cwd, env: { PATH: process.env.PATH ?? "", ...(opts.env ?? {}) }, ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}) });
   child.stdout!.setEncoding("utf8").on("data", (d: string) => stdout.push(...d.split("\n").filter(Boolean)));
   child.stderr!.setEncoding("utf8").on("data", (d: string) => stderr.push(...d.split("\n").filter(Boolean)));
   const exited = new Promise<number | null>((res) => child.once("exit", (code) => res(code)));

@@ -1,5 +1,7 @@
 import { Elysia } from "elysia";
-import { PayloadTooLargeError, UnauthorizedError, type ScimError } from "../../core/errors.ts";
+import { PayloadTooLargeError, TooManyRequestsError, UnauthorizedError, type ScimError } from "../../core/errors.ts";
+import { clientAddress } from "../client-address.ts";
+import type { AuthThrottle, TokenRateLimit } from "../rate-limit.ts";
 import type { TokenRecord, TokenScope, TokenStore } from "../../core/repository.ts";
 import { authenticate, type AuthFailure } from "../../core/tokens.ts";
 import type { Logger } from "../../log/logger.ts";
@@ -14,6 +16,11 @@ export interface AuthOptions {
   readonly logger: Logger;
   readonly clock?: () => Date;
   readonly recordFailure?: RecordFailure;
+  /** Repeated 401s from one address are slowed, then answered 429 (RFC 6585) with Retry-After. */
+  readonly throttle?: AuthThrottle;
+  /** Optional per-token request rate (off by default). */
+  readonly tokenRate?: TokenRateLimit;
+  readonly trustProxy?: boolean;
 }
 
 const MESSAGES: Record<AuthFailure, string> = {
@@ -48,23 +55,40 @@ export const auth = (opts: AuthOptions) => {
       );
     }, 0);
   };
-  return new Elysia({ name: "scimd/auth" }).onRequest(async ({ request }) => {
+  return new Elysia({ name: "scimd/auth" }).onRequest(async ({ request, server }) => {
     const path = new URL(request.url).pathname;
     const area = opts.areas.find(([prefix]) => path === prefix || path.startsWith(prefix + "/"));
     if (!area) return;
     const now = clock();
+    // Without a peer address (app.handle in tests, no socket) there is nothing to throttle by.
+    const address = clientAddress(request, server?.requestIP(request)?.address, opts.trustProxy ?? false);
     const result = await authenticate(opts.tokens, request.headers.get("authorization"), now);
     const fail = (error: ScimError, headers: Record<string, string> = {}) => {
       opts.recordFailure?.(request, error);
       return errorResponse(error, headers);
     };
-    if (!result.ok) return fail(new UnauthorizedError(MESSAGES[result.reason]), { "www-authenticate": 'Bearer realm="scimd"' });
+    if (!result.ok) {
+      // Only failing requests are throttled: a valid token always gets through, so that an attacker behind
+      // the same proxy address as Entra ID cannot lock Entra out.
+      const delay = address ? (opts.throttle?.fail(address) ?? 0) : 0;
+      const blockedFor = address ? (opts.throttle?.retryAfter(address) ?? 0) : 0;
+      if (blockedFor > 0)
+        return fail(
+          new TooManyRequestsError(`Too many failed authentications from this address; wait ${blockedFor} seconds and retry with a valid token.`),
+          { "retry-after": String(blockedFor) },
+        );
+      if (delay > 0) await Bun.sleep(delay);
+      return fail(new UnauthorizedError(MESSAGES[result.reason]), { "www-authenticate": 'Bearer realm="scimd"' });
+    }
     if (result.token.scope !== area[1])
       return fail(
         new UnauthorizedError(`This token has the "${result.token.scope}" scope and cannot be used here; use a token created with --scope ${area[1]}.`),
         { "www-authenticate": 'Bearer realm="scimd", error="insufficient_scope"' },
       );
     tokenOf.set(request, result.token);
+    const wait = opts.tokenRate?.take(result.token.id) ?? 0;
+    if (wait > 0)
+      return fail(new TooManyRequestsError(`This token is over its request rate; wait ${wait} seconds and retry.`), { "retry-after": String(wait) });
     const length = Number(request.headers.get("content-length") ?? "0");
     if (length > opts.maxBodyBytes) return fail(new PayloadTooLargeError(`The request body is larger than ${opts.maxBodyBytes} bytes; send a smaller request.`));
     touch(result.token, now);

@@ -1,0 +1,139 @@
+// [audit] retain_days: pruneOnce removes old events and failed-request records, but keeps events a webhook
+// endpoint has not delivered yet (above its cursor) and events parked as dead.
+import { afterEach, describe, expect, test } from "bun:test";
+import type { Repository } from "../../src/core/repository.ts";
+import { pruneOnce } from "../../src/events/retention.ts";
+import { createTestApp, type TestApp } from "../support/app.ts";
+import { allEvents, user } from "./helpers.ts";
+
+const DAY = 86_400_000;
+const apps: TestApp[] = [];
+afterEach(() => {
+  for (const t of apps.splice(0)) t.close();
+});
+
+async function app(): Promise<TestApp> {
+  const t = await createTestApp();
+  apps.push(t);
+  return t;
+}
+
+async function seedUsers(t: TestApp, n: number, prefix = "ret"): Promise<void> {
+  for (let i = 0; i < n; i++) expect((await t.json("POST", "/scim/Users", user(`${prefix}${i}@example.com`))).status).toBe(201);
+}
+
+async function failureCount(repo: Repository): Promise<number> {
+  return (await repo.failures({ limit: 100_000 })).length;
+}
+
+async function recordFailures(repo: Repository, time: string, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await repo.recordFailure({ time, method: "GET", path: `/scim/Users/x${i}`, status: 404, detail: "not found" });
+}
+
+const seqsOf = async (t: TestApp) => (await allEvents(t)).map((e) => e.seq);
+
+describe("pruneOnce", () => {
+  test("nothing is pruned while everything is younger than retain_days", async () => {
+    const t = await app();
+    await seedUsers(t, 3);
+    await recordFailures(t.storage.repo, new Date().toISOString(), 2);
+    const before = await seqsOf(t);
+    const r = await pruneOnce(t.storage.repo, [], 90, new Date(Date.now() + 89 * DAY));
+    expect(r).toEqual({ events: 0, failures: 0 });
+    expect(await seqsOf(t)).toEqual(before);
+    expect(await failureCount(t.storage.repo)).toBe(2);
+  });
+
+  test("without webhooks, every event and failure older than retain_days goes; the counts are returned", async () => {
+    const t = await app();
+    await seedUsers(t, 4);
+    await recordFailures(t.storage.repo, new Date().toISOString(), 3);
+    const n = (await allEvents(t)).length;
+    const r = await pruneOnce(t.storage.repo, [], 30, new Date(Date.now() + 31 * DAY));
+    expect(r).toEqual({ events: n, failures: 3 });
+    expect(await allEvents(t)).toEqual([]);
+    expect(await failureCount(t.storage.repo)).toBe(0);
+  });
+
+  test("only rows older than the cut-off go: old ones are pruned, recent ones kept", async () => {
+    const t = await app();
+    const repo = t.storage.repo;
+    const now = Date.now();
+    const old = new Date(now - 100 * DAY).toISOString();
+    const recent = new Date(now - 10 * DAY).toISOString();
+    const oldSeq = await repo.write((tx) => tx.appendEvent({ type: "test.old", time: old, name: "old" }));
+    const recentSeq = await repo.write((tx) => tx.appendEvent({ type: "test.recent", time: recent, name: "recent" }));
+    await recordFailures(repo, old, 2);
+    await recordFailures(repo, recent, 1);
+    const r = await pruneOnce(repo, [], 90, new Date(now));
+    expect(r.failures).toBe(2);
+    const left = await allEvents(t);
+    expect(left.map((e) => e.seq)).toContain(recentSeq);
+    expect(left.map((e) => e.seq)).not.toContain(oldSeq);
+    expect((await repo.failures({ limit: 100 })).map((f) => f.time)).toEqual([recent]);
+  });
+
+  test("events above an endpoint's cursor (undelivered) and dead-lettered ones are kept; the rest go", async () => {
+    const t = await app();
+    const repo = t.storage.repo;
+    await seedUsers(t, 8);
+    await recordFailures(repo, new Date().toISOString(), 2);
+    const seqs = await seqsOf(t);
+    expect(seqs.length).toBeGreaterThanOrEqual(9);
+    const deadSeq = seqs[2]!;
+    const cursorSeq = seqs[5]!;
+    await repo.webhookCursor("app");
+    await repo.parkDead({ endpoint: "app", seq: deadSeq, attempts: 7, lastError: "HTTP 503", parkedAt: new Date().toISOString() });
+    await repo.saveWebhookCursor({ endpoint: "app", lastSeq: cursorSeq, attempts: 0, nextAttemptAt: null, lastError: null });
+
+    const r = await pruneOnce(repo, ["app"], 1, new Date(Date.now() + 2 * DAY));
+    const expected = seqs.filter((s) => s > cursorSeq || s === deadSeq);
+    expect(await seqsOf(t)).toEqual(expected);
+    expect(r).toEqual({ events: seqs.length - expected.length, failures: 2 });
+    expect(await failureCount(repo)).toBe(0);
+    // The cursor and the dead letter are untouched.
+    expect((await repo.webhookCursor("app")).lastSeq).toBe(cursorSeq);
+    expect((await repo.deadLetters("app")).map((d) => d.seq)).toEqual([deadSeq]);
+    // The parked event can still be read for `scimd webhooks retry`.
+    expect((await repo.event(deadSeq))?.seq).toBe(deadSeq);
+  });
+
+  test("with several endpoints the slowest cursor wins", async () => {
+    const t = await app();
+    const repo = t.storage.repo;
+    await seedUsers(t, 6);
+    const seqs = await seqsOf(t);
+    await repo.saveWebhookCursor({ endpoint: "fast", lastSeq: seqs.at(-1)!, attempts: 0, nextAttemptAt: null, lastError: null });
+    await repo.saveWebhookCursor({ endpoint: "slow", lastSeq: seqs[1]!, attempts: 3, nextAttemptAt: new Date().toISOString(), lastError: "HTTP 500" });
+    await pruneOnce(repo, ["fast", "slow"], 1, new Date(Date.now() + 5 * DAY));
+    expect(await seqsOf(t)).toEqual(seqs.slice(2));
+  });
+
+  test("once a dead letter is removed (re-sent), the old event can be pruned", async () => {
+    const t = await app();
+    const repo = t.storage.repo;
+    await seedUsers(t, 3);
+    const seqs = await seqsOf(t);
+    const dead = seqs[1]!;
+    await repo.webhookCursor("app");
+    await repo.parkDead({ endpoint: "app", seq: dead, attempts: 1, lastError: "x", parkedAt: new Date().toISOString() });
+    await repo.saveWebhookCursor({ endpoint: "app", lastSeq: seqs.at(-1)!, attempts: 0, nextAttemptAt: null, lastError: null });
+    await pruneOnce(repo, ["app"], 1, new Date(Date.now() + 2 * DAY));
+    expect(await seqsOf(t)).toEqual([dead]);
+    await repo.removeDeadLetter("app", dead);
+    await pruneOnce(repo, ["app"], 1, new Date(Date.now() + 2 * DAY));
+    expect(await seqsOf(t)).toEqual([]);
+  });
+
+  test("pruning never lowers seq: the next event gets a higher number than every pruned one", async () => {
+    const t = await app();
+    await seedUsers(t, 3);
+    const maxBefore = Math.max(...(await seqsOf(t)));
+    await pruneOnce(t.storage.repo, [], 1, new Date(Date.now() + 2 * DAY));
+    expect(await seqsOf(t)).toEqual([]);
+    await seedUsers(t, 1, "after");
+    const [e] = await allEvents(t);
+    expect(e!.type).toBe("user.created");
+    expect(e!.seq).toBeGreaterThan(maxBefore);
+  });
+});

@@ -1,0 +1,121 @@
+// `scimd backup` while writes stream in, and `scimd restore` (refused while a server runs, checks the file,
+// replaces the database).
+import { afterAll, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ensureBinary, freePort, startScimd, tempDir, writeConfig } from "./support.ts";
+
+const dir = tempDir("backup");
+const port = freePort();
+const config = writeConfig(dir, port);
+const env = { PATH: process.env.PATH ?? "" };
+const cli = (...args: string[]) => spawnSync(ensureBinary(), [...args, "--config", config], { encoding: "utf8", cwd: dir, env });
+const cliAsync = (...args: string[]) =>
+  new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const c = spawn(ensureBinary(), [...args, "--config", config], { cwd: dir, env });
+    let stdout = "";
+    let stderr = "";
+    c.stdout.on("data", (d) => (stdout += d));
+    c.stderr.on("data", (d) => (stderr += d));
+    c.on("exit", (status) => resolve({ status, stdout, stderr }));
+  });
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const userNames = (file: string) => {
+  const db = new Database(file, { readonly: true });
+  try {
+    expect(db.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
+    return new Set((db.query("SELECT user_name FROM scim_users").all() as { user_name: string }[]).map((r) => r.user_name));
+  } finally {
+    db.close();
+  }
+};
+
+describe("backup and restore", () => {
+  const backup = join(dir, "during-writes.db");
+  let ackedBeforeBackup: string[] = [];
+  let allAcked: string[] = [];
+
+  test("a backup taken during a stream of writes holds every user acknowledged before it started", async () => {
+    const p = await startScimd({ args: ["serve", "--config", config], cwd: dir, port });
+    const token = p.stderr.join("\n").match(/scimd_[A-Za-z0-9_-]+/)![0];
+    const acked: string[] = [];
+    let stop = false;
+    const writer = async (w: number) => {
+      for (let i = 0; !stop; i++) {
+        const userName = `w${w}-${i}@example.com`;
+        const r = await fetch(`${p.url}/scim/Users`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/scim+json" },
+          body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName }),
+        });
+        expect(r.status).toBe(201);
+        acked.push(userName);
+      }
+    };
+    const writers = [0, 1, 2, 3].map(writer);
+    while (acked.length < 40) await Bun.sleep(5);
+    ackedBeforeBackup = [...acked];
+    const started = performance.now();
+    const r = await cliAsync("backup", backup);
+    const ms = performance.now() - started;
+    const ackedAfterBackup = acked.length;
+    await Bun.sleep(100);
+    stop = true;
+    await Promise.all(writers);
+    allAcked = [...acked];
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("Wrote a backup");
+    const inBackup = userNames(backup);
+    expect(ackedBeforeBackup.filter((u) => !inBackup.has(u))).toEqual([]);
+    expect(ackedAfterBackup).toBeGreaterThan(ackedBeforeBackup.length); // writes really went on during the backup
+    console.log(`backup: ${inBackup.size} users in the copy (${ackedBeforeBackup.length} acknowledged before it began), ${Math.round(ms)} ms for the command`);
+
+    // The same file again is refused unless --force.
+    const again = cli("backup", backup);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain("already exists");
+    expect(cli("backup", backup, "--force").status).toBe(0);
+
+    // restore is refused while the server holds the database.
+    const refused = cli("restore", backup);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain("scimd is running");
+    expect(await p.stop("SIGTERM")).toBe(0);
+  });
+
+  test("restore checks the file first", () => {
+    const junk = join(dir, "junk.db");
+    writeFileSync(junk, "this is not a database at all, just some text long enough to be a file");
+    const r1 = cli("restore", junk);
+    expect(r1.status).toBe(1);
+    expect(r1.stderr).toMatch(/not a SQLite database|cannot be opened|damaged/);
+    const other = join(dir, "other.db");
+    const db = new Database(other, { create: true });
+    db.exec("CREATE TABLE t (x)");
+    db.close();
+    const r2 = cli("restore", other);
+    expect(r2.status).toBe(1);
+    expect(r2.stderr).toContain("is not a scimd database");
+    expect(cli("restore", join(dir, "missing.db")).stderr).toContain("does not exist");
+    // Nothing was touched: the live database still has every acknowledged user.
+    expect(userNames(join(dir, "scimd.db")).size).toBe(allAcked.length);
+  });
+
+  test("restore replaces the database atomically and the server starts on it", async () => {
+    const restored = cli("restore", backup);
+    expect(restored.stderr).toBe("");
+    expect(restored.status).toBe(0);
+    expect(existsSync(join(dir, "scimd.db-wal"))).toBe(false);
+    const names = userNames(join(dir, "scimd.db"));
+    expect(ackedBeforeBackup.filter((u) => !names.has(u))).toEqual([]);
+    const p = await startScimd({ args: ["serve", "--config", config], cwd: dir, port });
+    const listed = cli("users", "list", "--json");
+    expect((JSON.parse(listed.stdout) as unknown[]).length).toBe(names.size);
+    expect(await p.stop("SIGTERM")).toBe(0);
+  });
+});
