@@ -61,7 +61,17 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
     errors.push(at + describeError(key, e.message, e.value));
   }
   if (errors.length) return { ok: false, source, errors };
-  return { ok: true, config: withDefaults as Config, source };
+  const config = withDefaults as Config;
+  const names = new Set<string>();
+  for (const [i, w] of config.webhooks.entries()) {
+    const name = w.name || w.url;
+    // Delivery positions are kept per endpoint name: two entries with one name would share one.
+    if (names.has(name))
+      errors.push(`Configuration key "webhooks[${i}].name": the name "${name}" is used by two [[webhooks]] entries; give each entry its own name.`);
+    names.add(name);
+  }
+  if (errors.length) return { ok: false, source, errors };
+  return { ok: true, config, source };
 }
 
 function describeError(key: string, message: string, value: unknown): string {

@@ -40,6 +40,42 @@ function toStored(row: { id: string; data: string; version: number; created: str
 /** The DirectoryRecord columns: never the storage-only username_folded. */
 const { usernameFolded: _folded, ...directoryColumns } = getTableColumns(directoryUsers);
 
+/** DirectoryRecord keys to their columns (the only names ever put into SQL text by updateDirectory). */
+const DIRECTORY_COLUMNS = {
+  scimId: "scim_id",
+  username: "username",
+  active: "active",
+  description: "description",
+  profession: "profession",
+  email: "email",
+  firstName: "first_name",
+  lastName: "last_name",
+  phone: "phone",
+  mobile: "mobile",
+  employeeCode: "employee_code",
+  department: "department",
+  company: "company",
+  site: "site",
+  deleted: "deleted",
+} as const;
+
+const DIRECTORY_SELECT = [
+  "id",
+  ...Object.entries(DIRECTORY_COLUMNS).map(([key, column]) => `${column} AS ${key}`),
+  "created_at AS createdAt",
+  "updated_at AS updatedAt",
+].join(", ");
+
+type DirectoryRow = Omit<DirectoryRecord, "active" | "deleted"> & { active: number; deleted: number };
+
+function toDirectory(row: DirectoryRow | null): DirectoryRecord | null {
+  return row ? { ...row, active: row.active === 1, deleted: row.deleted === 1 } : null;
+}
+
+function activeOf(data: ScimResource): number | null {
+  return typeof data.active === "boolean" ? (data.active ? 1 : 0) : null;
+}
+
 function str(v: unknown): string | null {
   return typeof v === "string" ? v : null;
 }
@@ -148,11 +184,11 @@ class SqliteReader implements Reader {
   }
 
   async directoryByUsername(username: string): Promise<DirectoryRecord | null> {
-    return this.d.select(directoryColumns).from(directoryUsers).where(eq(directoryUsers.usernameFolded, fold(username))).get() ?? null;
+    return toDirectory(this.raw.query(`SELECT ${DIRECTORY_SELECT} FROM directory_users WHERE username_folded = ?`).get(fold(username)) as DirectoryRow | null);
   }
 
   async directoryByScimId(scimId: string): Promise<DirectoryRecord | null> {
-    return this.d.select(directoryColumns).from(directoryUsers).where(eq(directoryUsers.scimId, scimId)).get() ?? null;
+    return toDirectory(this.raw.query(`SELECT ${DIRECTORY_SELECT} FROM directory_users WHERE scim_id = ?`).get(scimId) as DirectoryRow | null);
   }
 
   async countEvents(q: Omit<EventQuery, "limit">): Promise<number> {
@@ -200,7 +236,7 @@ function eventWhere(q: Omit<EventQuery, "limit">): { where: string; params: (str
 }
 
 export function insertEvent(d: Pick<Drizzle, "insert">, e: NewEvent): number {
-  const row = d
+  return d
     .insert(events)
     .values({
       time: e.time,
@@ -213,50 +249,37 @@ export function insertEvent(d: Pick<Drizzle, "insert">, e: NewEvent): number {
       data: e.data ? JSON.stringify(e.data) : null,
     })
     .returning({ seq: events.seq })
-    .get();
-  return row.seq;
+    .get().seq;
 }
 
 class SqliteWriteTx extends SqliteReader implements WriteTx {
+  // The write paths use cached prepared statements (see SqliteReader): one create runs about ten of them.
   async appendEvent(e: NewEvent): Promise<number> {
-    return insertEvent(this.d, e);
+    const row = this.raw
+      .query(
+        "INSERT INTO events (time, type, token, request_id, resource_type, resource_id, name, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+      )
+      .get(e.time, e.type, e.token ?? null, e.requestId ?? null, e.resourceType ?? null, e.resourceId ?? null, e.name ?? null, e.data ? JSON.stringify(e.data) : null) as { seq: number };
+    return row.seq;
   }
 
   async insert(kind: ResourceKind, r: StoredResource): Promise<void> {
     try {
       if (kind === "User") {
         const userName = String(r.data.userName);
-        this.d
-          .insert(scimUsers)
-          .values({
-            id: r.id,
-            userName,
-            userNameFolded: fold(userName),
-            externalId: str(r.data.externalId),
-            displayName: str(r.data.displayName),
-            active: typeof r.data.active === "boolean" ? r.data.active : null,
-            data: JSON.stringify(r.data),
-            version: r.version,
-            created: r.created,
-            lastModified: r.lastModified,
-          })
-          .run();
-        this.writeEmails(r.id, r.data);
+        this.raw
+          .query(
+            "INSERT INTO scim_users (id, user_name, user_name_folded, external_id, display_name, active, data, version, created, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          )
+          .run(r.id, userName, fold(userName), str(r.data.externalId), str(r.data.displayName), activeOf(r.data), JSON.stringify(r.data), r.version, r.created, r.lastModified);
+        this.writeEmails(r.id, r.data, false);
       } else {
         const displayName = String(r.data.displayName);
-        this.d
-          .insert(scimGroups)
-          .values({
-            id: r.id,
-            displayName,
-            displayNameFolded: fold(displayName),
-            externalId: str(r.data.externalId),
-            data: JSON.stringify(r.data),
-            version: r.version,
-            created: r.created,
-            lastModified: r.lastModified,
-          })
-          .run();
+        this.raw
+          .query(
+            "INSERT INTO scim_groups (id, display_name, display_name_folded, external_id, data, version, created, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+          )
+          .run(r.id, displayName, fold(displayName), str(r.data.externalId), JSON.stringify(r.data), r.version, r.created, r.lastModified);
       }
     } catch (e) {
       if (isUniqueError(e)) throw new UniqueViolation(kind === "User" ? "userName" : "displayName");
@@ -264,48 +287,30 @@ class SqliteWriteTx extends SqliteReader implements WriteTx {
     }
   }
 
-  private writeEmails(id: string, data: ScimResource): void {
-    this.d.delete(userEmails).where(eq(userEmails.userId, id)).run();
-    const values = emailValues(data);
-    if (values.length) this.d.insert(userEmails).values(values.map((valueFolded) => ({ userId: id, valueFolded }))).run();
+  private writeEmails(id: string, data: ScimResource, replace = true): void {
+    if (replace) this.raw.query("DELETE FROM user_emails WHERE user_id = ?").run(id);
+    const insert = this.raw.query("INSERT INTO user_emails (user_id, value_folded) VALUES (?, ?)");
+    for (const v of emailValues(data)) insert.run(id, v);
   }
 
   async update(kind: ResourceKind, r: StoredResource): Promise<boolean> {
     try {
       if (kind === "User") {
         const userName = String(r.data.userName);
-        const res = this.d
-          .update(scimUsers)
-          .set({
-            userName,
-            userNameFolded: fold(userName),
-            externalId: str(r.data.externalId),
-            displayName: str(r.data.displayName),
-            active: typeof r.data.active === "boolean" ? r.data.active : null,
-            data: JSON.stringify(r.data),
-            version: r.version,
-            lastModified: r.lastModified,
-          })
-          .where(eq(scimUsers.id, r.id))
-          .run();
-        if (changes(res) === 0) return false;
+        const res = this.raw
+          .query(
+            "UPDATE scim_users SET user_name = ?, user_name_folded = ?, external_id = ?, display_name = ?, active = ?, data = ?, version = ?, last_modified = ? WHERE id = ?",
+          )
+          .run(userName, fold(userName), str(r.data.externalId), str(r.data.displayName), activeOf(r.data), JSON.stringify(r.data), r.version, r.lastModified, r.id);
+        if (res.changes === 0) return false;
         this.writeEmails(r.id, r.data);
         return true;
       }
       const displayName = String(r.data.displayName);
-      const res = this.d
-        .update(scimGroups)
-        .set({
-          displayName,
-          displayNameFolded: fold(displayName),
-          externalId: str(r.data.externalId),
-          data: JSON.stringify(r.data),
-          version: r.version,
-          lastModified: r.lastModified,
-        })
-        .where(eq(scimGroups.id, r.id))
-        .run();
-      return changes(res) > 0;
+      const res = this.raw
+        .query("UPDATE scim_groups SET display_name = ?, display_name_folded = ?, external_id = ?, data = ?, version = ?, last_modified = ? WHERE id = ?")
+        .run(displayName, fold(displayName), str(r.data.externalId), JSON.stringify(r.data), r.version, r.lastModified, r.id);
+      return res.changes > 0;
     } catch (e) {
       if (isUniqueError(e)) throw new UniqueViolation(kind === "User" ? "userName" : "displayName");
       throw e;
@@ -339,11 +344,16 @@ class SqliteWriteTx extends SqliteReader implements WriteTx {
 
   async insertDirectory(username: string, scimId: string, fields: DirectoryFields, at: string): Promise<DirectoryRecord> {
     try {
-      return this.d
-        .insert(directoryUsers)
-        .values({ ...fields, username, usernameFolded: fold(username), scimId, deleted: false, createdAt: at, updatedAt: at })
-        .returning(directoryColumns)
-        .get();
+      const row = this.raw
+        .query(
+          `INSERT INTO directory_users (scim_id, username, username_folded, active, description, profession, email, first_name, last_name, phone, mobile, employee_code, department, company, site, deleted, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?) RETURNING ${DIRECTORY_SELECT}`,
+        )
+        .get(
+          scimId, username, fold(username), fields.active ? 1 : 0, fields.description, fields.profession, fields.email, fields.firstName, fields.lastName,
+          fields.phone, fields.mobile, fields.employeeCode, fields.department, fields.company, fields.site, at, at,
+        ) as DirectoryRow;
+      return toDirectory(row)!;
     } catch (e) {
       if (isUniqueError(e)) throw new UniqueViolation("userName");
       throw e;
@@ -355,10 +365,22 @@ class SqliteWriteTx extends SqliteReader implements WriteTx {
     change: Partial<DirectoryFields> & { scimId?: string | null; username?: string; deleted?: boolean },
     at: string,
   ): Promise<DirectoryRecord> {
-    const set: Record<string, unknown> = { ...change, updatedAt: at };
-    if (change.username !== undefined) set.usernameFolded = fold(change.username);
+    const sets: string[] = ["updated_at = ?"];
+    const params: (string | number | null)[] = [at];
+    for (const [key, value] of Object.entries(change)) {
+      const column = DIRECTORY_COLUMNS[key as keyof typeof DIRECTORY_COLUMNS];
+      if (!column || value === undefined) continue;
+      sets.push(`${column} = ?`);
+      params.push(typeof value === "boolean" ? (value ? 1 : 0) : (value as string | null));
+      if (key === "username") {
+        sets.push("username_folded = ?");
+        params.push(fold(value as string));
+      }
+    }
     try {
-      return this.d.update(directoryUsers).set(set).where(eq(directoryUsers.id, id)).returning(directoryColumns).get();
+      const row = this.raw.query(`UPDATE directory_users SET ${sets.join(", ")} WHERE id = ? RETURNING ${DIRECTORY_SELECT}`).get(...params, id) as DirectoryRow | null;
+      if (!row) throw new Error(`directory record ${id} does not exist`);
+      return toDirectory(row)!;
     } catch (e) {
       if (isUniqueError(e)) throw new UniqueViolation("userName");
       throw e;
