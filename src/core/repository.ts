@@ -135,7 +135,7 @@ export interface EventQuery {
   readonly limit: number;
   /** Type patterns: exact (`user.created`) or a prefix with `*` (`user.*`). */
   readonly types?: readonly string[];
-  /** Only events about this userName/displayName (without regard to case). */
+  /** Only events about this userName/displayName (without regard to case), memberships of that user included. */
   readonly name?: string;
 }
 

@@ -229,8 +229,9 @@ function eventWhere(q: Omit<EventQuery, "limit">): { where: string; params: (str
     for (const t of q.types) params.push(t.endsWith("*") ? t.slice(0, -1).replace(/[\\%_]/g, (c) => "\\" + c) + "%" : t);
   }
   if (q.name !== undefined) {
-    where.push("lower(name) = ?");
-    params.push(q.name.toLowerCase());
+    // A user's history includes the membership events in which it is the member.
+    where.push("(lower(name) = ? OR (type LIKE 'group.member%' AND lower(json_extract(data, '$.member.display')) = ?))");
+    params.push(q.name.toLowerCase(), q.name.toLowerCase());
   }
   return { where: where.join(" AND "), params };
 }

@@ -61,9 +61,15 @@ export const ALL_SCHEMAS: readonly SchemaDef[] = [userSchema, groupSchema, enter
 
 const lower = (s: string) => s.toLowerCase();
 
+const byLowerName = new WeakMap<readonly AttributeDef[], Map<string, AttributeDef>>();
+
 export function findAttribute(attrs: readonly AttributeDef[], name: string): AttributeDef | undefined {
-  const n = lower(name);
-  return attrs.find((a) => lower(a.name) === n);
+  let index = byLowerName.get(attrs);
+  if (!index) {
+    index = new Map(attrs.map((a) => [lower(a.name), a]));
+    byLowerName.set(attrs, index);
+  }
+  return index.get(lower(name));
 }
 
 /** The schema (core or extension) whose URN this string is, without regard to case. */
@@ -95,7 +101,22 @@ export function splitUrn(
  * Resolves an attribute path (case-insensitive, optionally URN-qualified, at most one sub-attribute level)
  * to its definitions, or null when the resource type has no such attribute.
  */
+const resolved = new WeakMap<ResourceSchema, Map<string, ResolvedAttribute | null>>();
+const RESOLVE_CACHE_SIZE = 2048;
+
 export function resolveAttribute(rs: ResourceSchema, path: string): ResolvedAttribute | null {
+  // Every request resolves the same few dozen names; a bounded cache spares the string work.
+  let cache = resolved.get(rs);
+  if (!cache) resolved.set(rs, (cache = new Map()));
+  const hit = cache.get(path);
+  if (hit !== undefined) return hit;
+  const result = resolveUncached(rs, path);
+  if (cache.size >= RESOLVE_CACHE_SIZE) cache.clear();
+  cache.set(path, result);
+  return result;
+}
+
+function resolveUncached(rs: ResourceSchema, path: string): ResolvedAttribute | null {
   const { schema, rest, qualified } = splitUrn(rs, path);
   if (qualified && !schema) return null;
   if (rest === "") return null;
