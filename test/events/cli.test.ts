@@ -126,14 +126,19 @@ describe("scimd events", () => {
     expect((await e.run(["events", "--json", "--type", "user_created"])).out).toEqual([]);
   });
 
-  test("--user USERNAME (without regard to case) prints only that user's events; combines with --type", async () => {
+  test("--user USERNAME (without regard to case) prints only that user's events, its memberships included; combines with --type", async () => {
     const e = await env();
     const { alice } = await workload(e.t);
     const r = await e.run(["events", "--json", "--user", "ALICE@example.com"]);
     expect(r.code).toBe(0);
     const printed = parse(r.out);
-    expect(printed.map((x) => x.type)).toEqual(["user.created", "user.updated"]);
-    for (const x of printed) expect(x.resourceId).toBe(alice);
+    const own = printed.filter((x) => x.type.startsWith("user."));
+    expect(own.map((x) => x.type)).toEqual(["user.created", "user.updated"]);
+    for (const x of own) expect(x.resourceId).toBe(alice);
+    for (const x of printed.filter((x) => !x.type.startsWith("user."))) {
+      expect(x.type).toMatch(/^group\.member_/);
+      expect(x.data.member.id).toBe(alice);
+    }
     const combined = parse((await e.run(["events", "--json", "--user", "alice@example.com", "--type", "user.updated"])).out);
     expect(combined.map((x) => x.type)).toEqual(["user.updated"]);
   });
