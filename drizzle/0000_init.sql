@@ -36,8 +36,6 @@ CREATE TABLE `events` (
 );
 --> statement-breakpoint
 CREATE INDEX `events_time_idx` ON `events` (`time`);--> statement-breakpoint
-CREATE INDEX `events_type_idx` ON `events` (`type`);--> statement-breakpoint
-CREATE INDEX `events_name_idx` ON `events` (`name`);--> statement-breakpoint
 CREATE TABLE `group_members` (
 	`group_id` text NOT NULL,
 	`member_id` text NOT NULL,
@@ -88,7 +86,6 @@ CREATE TABLE `scim_users` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `scim_users_user_name_folded_unique` ON `scim_users` (`user_name_folded`);--> statement-breakpoint
 CREATE INDEX `scim_users_external_id_idx` ON `scim_users` (`external_id`);--> statement-breakpoint
-CREATE INDEX `scim_users_created_idx` ON `scim_users` (`created`);--> statement-breakpoint
 CREATE TABLE `tokens` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`name` text NOT NULL,

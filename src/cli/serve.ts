@@ -19,6 +19,8 @@ export interface ServeArgs {
   config?: string;
 }
 
+const DRAIN_WINDOW_MS = 500;
+
 export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
   const { config, source } = readConfig(args.config, io);
   const logger: Logger = createLogger({ level: config.logging.level, format: config.logging.format });
@@ -39,6 +41,7 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
 
   const app = createApp({ config, service, tokens: storage.tokens, repo: storage.repo, logger, ready: storage.ready });
   let inFlight = 0;
+  let draining = false;
   let server: Listener;
   let metrics: ReturnType<typeof startMetrics>;
   try {
@@ -68,6 +71,7 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
         } finally {
           inFlight--;
         }
+        if (draining) response.headers.set("connection", "close");
         metrics?.observe(request.method, url.pathname, response.status, (performance.now() - started) / 1000);
         logger.info("request", {
           requestId: response.headers.get("x-request-id") ?? undefined,
@@ -108,6 +112,10 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
       stopping = true;
       logger.info("scimd stopping", { signal });
       const timeout = parseDuration(config.server.shutdown_timeout) ?? 10_000;
+      // Connections the kernel accepted but the server had not yet taken would be reset by closing the
+      // listener at once: keep serving (with Connection: close) for a short drain window first.
+      draining = true;
+      await Bun.sleep(Math.min(DRAIN_WINDOW_MS, timeout / 4));
       // Stop accepting, let in-flight requests finish (bounded), close idle keep-alive connections (Bun's
       // stop(false) would wait for clients to hang up), then checkpoint and close the database.
       void server.stop(false);

@@ -20,7 +20,7 @@ export interface LoggerOptions {
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const min = ORDER[opts.level ?? "info"];
   const format = opts.format ?? "json";
-  const write = opts.write ?? ((line: string) => process.stdout.write(line + "\n"));
+  const write = opts.write ?? bufferedStdout();
   const emit = (level: Level, message: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < min) return;
     const time = new Date().toISOString();
@@ -36,6 +36,31 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     info: (m, f) => emit("info", m, f),
     warn: (m, f) => emit("warn", m, f),
     error: (m, f) => emit("error", m, f),
+  };
+}
+
+/**
+ * Lines written in one turn of the event loop go to stdout in one write: a write per line to a pipe
+ * (journald, docker) cost more than the request it logs. Pending lines are flushed at exit.
+ */
+function bufferedStdout(): (line: string) => void {
+  let pending: string[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const text = pending.join("\n") + "\n";
+    pending = [];
+    process.stdout.write(text);
+  };
+  process.on("exit", flush);
+  return (line) => {
+    pending.push(line);
+    if (pending.length >= 256) flush();
+    else if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
   };
 }
 

@@ -35,6 +35,9 @@ function configure(db: Database): void {
   db.exec("PRAGMA synchronous = FULL");
   db.exec("PRAGMA busy_timeout = 5000");
   db.exec("PRAGMA foreign_keys = ON");
+  // 32 MiB of page cache (the default is 2 MiB): the hot part of a 100,000-user directory stays in memory.
+  db.exec("PRAGMA cache_size = -32768");
+  db.exec("PRAGMA temp_store = MEMORY");
 }
 
 export function openDatabase(path: string, opts: { readonly?: boolean; create?: boolean } = {}): Database {

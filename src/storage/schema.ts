@@ -38,7 +38,6 @@ export const scimUsers = sqliteTable(
   (t) => [
     uniqueIndex("scim_users_user_name_folded_unique").on(t.userNameFolded),
     index("scim_users_external_id_idx").on(t.externalId),
-    index("scim_users_created_idx").on(t.created),
   ],
 );
 
@@ -139,7 +138,9 @@ export const events = sqliteTable(
     /** JSON: for updates, the directory fields that changed, `{field: {before, after}}`; else extra data. */
     data: text("data"),
   },
-  (t) => [index("events_time_idx").on(t.time), index("events_type_idx").on(t.type), index("events_name_idx").on(t.name)],
+  // Only `time` is indexed (for pruning): reads walk the log by seq, and every further index would be paid
+  // on each change.
+  (t) => [index("events_time_idx").on(t.time)],
 );
 
 /** Failed SCIM requests (4xx/5xx): never the body or the token, only what explains the failure. */

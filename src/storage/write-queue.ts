@@ -17,10 +17,21 @@ export class WriteQueue {
   private jobs: Job[] = [];
   private running = false;
 
+  private readonly sql: Record<"begin" | "savepoint" | "release" | "rollbackTo" | "commit", { run(): unknown }>;
+
   constructor(
     private readonly db: Database,
     private readonly maxBatch = 512,
-  ) {}
+  ) {
+    // Prepared once: db.exec would compile these five statements again for every job.
+    this.sql = {
+      begin: db.prepare("BEGIN IMMEDIATE"),
+      savepoint: db.prepare("SAVEPOINT job"),
+      release: db.prepare("RELEASE job"),
+      rollbackTo: db.prepare("ROLLBACK TO job"),
+      commit: db.prepare("COMMIT"),
+    };
+  }
 
   run<T>(fn: () => T | Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -42,22 +53,22 @@ export class WriteQueue {
   private async runBatch(batch: Job[]): Promise<void> {
     const db = this.db;
     try {
-      db.exec("BEGIN IMMEDIATE");
+      this.sql.begin.run();
     } catch (e) {
       for (const j of batch) j.reject(e);
       return;
     }
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     for (const job of batch) {
-      db.exec("SAVEPOINT job");
+      this.sql.savepoint.run();
       try {
         const value = await job.fn();
-        db.exec("RELEASE job");
+        this.sql.release.run();
         outcomes.push({ ok: true, value });
       } catch (error) {
         try {
-          db.exec("ROLLBACK TO job");
-          db.exec("RELEASE job");
+          this.sql.rollbackTo.run();
+          this.sql.release.run();
         } catch {
           // The savepoint is gone only if SQLite rolled the whole transaction back; COMMIT below then fails
           // and every job of the batch is rejected.
@@ -66,7 +77,7 @@ export class WriteQueue {
       }
     }
     try {
-      db.exec("COMMIT");
+      this.sql.commit.run();
     } catch (e) {
       try {
         if (db.inTransaction) db.exec("ROLLBACK");
