@@ -124,22 +124,61 @@ class SqliteReader implements Reader {
     return row?.id ?? null;
   }
 
+  /**
+   * Paging through a large directory page by page (Okta's import, `count=100` loops) would cost a count and
+   * an OFFSET scan per page, growing with the position. While nothing has been committed in between
+   * (SQLite's data_version is unchanged), the total is reused and the next page seeks from the last rowid of
+   * the previous one instead of skipping rows.
+   */
+  private readonly listCache = new Map<string, { version: number; total?: number; lastRowid?: number }>();
+
+  private dataVersion(): number {
+    return (this.raw.query("PRAGMA data_version").get() as { data_version: number }).data_version;
+  }
+
+  private remember(key: string, version: number, value: { total?: number; lastRowid?: number }): void {
+    if (this.listCache.size >= 1024) this.listCache.clear();
+    this.listCache.set(key, { version, ...value });
+  }
+
   async list(kind: ResourceKind, q: ListQuery): Promise<ListResult> {
     const rs = kind === "User" ? USER : GROUP;
     const target = kind === "User" ? USER_TARGET : GROUP_TARGET;
-    const from = `${target.table} AS ${target.alias}`;
+    const a = target.alias;
+    const from = `${target.table} AS ${a}`;
     const where = q.filter ? compileFilter(q.filter, rs, target) : { sql: "1", params: [] };
-    const total = (this.raw.query(`SELECT count(*) AS n FROM ${from} WHERE ${where.sql}`).get(...where.params) as { n: number }).n;
+    const version = this.dataVersion();
+    const queryKey = `${kind}\u0000${where.sql}\u0000${JSON.stringify(where.params)}`;
+    const countKey = `${queryKey}\u0000count`;
+    const cachedCount = this.listCache.get(countKey);
+    let total: number;
+    if (cachedCount?.version === version && cachedCount.total !== undefined) total = cachedCount.total;
+    else {
+      total = (this.raw.query(`SELECT count(*) AS n FROM ${from} WHERE ${where.sql}`).get(...where.params) as { n: number }).n;
+      this.remember(countKey, version, { total });
+    }
     if (q.count <= 0) return { totalResults: total, resources: [] };
-    // A stable order (the sort key, then the rowid) so that paging returns each resource exactly once.
-    const order = q.sortBy
-      ? `${compileSort(q.sortBy, q.sortOrder ?? "ascending", rs, target)}, ${target.alias}.rowid`
-      : `${target.alias}.rowid`;
-    const rows = this.raw
-      .query(
-        `SELECT ${target.alias}.id AS id, ${target.alias}.data AS data, ${target.alias}.version AS version, ${target.alias}.created AS created, ${target.alias}.last_modified AS lastModified FROM ${from} WHERE ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`,
-      )
-      .all(...where.params, q.count, Math.max(0, q.startIndex - 1)) as { id: string; data: string; version: number; created: string; lastModified: string }[];
+    const columns = `${a}.id AS id, ${a}.data AS data, ${a}.version AS version, ${a}.created AS created, ${a}.last_modified AS lastModified, ${a}.rowid AS rowid`;
+    type Row = { id: string; data: string; version: number; created: string; lastModified: string; rowid: number };
+    let rows: Row[];
+    if (q.sortBy) {
+      // A stable order (the sort key, then the rowid) so that paging returns each resource exactly once.
+      const order = `${compileSort(q.sortBy, q.sortOrder ?? "ascending", rs, target)}, ${a}.rowid`;
+      rows = this.raw
+        .query(`SELECT ${columns} FROM ${from} WHERE ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
+        .all(...where.params, q.count, Math.max(0, q.startIndex - 1)) as Row[];
+    } else {
+      const seek = this.listCache.get(`${queryKey}\u0000at\u0000${q.startIndex}`);
+      rows =
+        seek?.version === version && seek.lastRowid !== undefined
+          ? (this.raw
+              .query(`SELECT ${columns} FROM ${from} WHERE (${where.sql}) AND ${a}.rowid > ? ORDER BY ${a}.rowid LIMIT ?`)
+              .all(...where.params, seek.lastRowid, q.count) as Row[])
+          : (this.raw
+              .query(`SELECT ${columns} FROM ${from} WHERE ${where.sql} ORDER BY ${a}.rowid LIMIT ? OFFSET ?`)
+              .all(...where.params, q.count, Math.max(0, q.startIndex - 1)) as Row[]);
+      if (rows.length === q.count) this.remember(`${queryKey}\u0000at\u0000${q.startIndex + q.count}`, version, { lastRowid: rows[rows.length - 1]!.rowid });
+    }
     return { totalResults: total, resources: rows.map(toStored) };
   }
 
