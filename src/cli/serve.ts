@@ -6,7 +6,7 @@ import { parseDuration } from "../config/load.ts";
 import { ScimService } from "../core/service.ts";
 import { generateSecret, hashSecret } from "../core/tokens.ts";
 import { Listener, ListenError } from "../http/listener.ts";
-import { clientAddress } from "../http/client-address.ts";
+import { clientAddress, rememberPeer } from "../http/client-address.ts";
 import { requestToken } from "../http/plugins/auth.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { serviceOptions } from "../service-options.ts";
@@ -64,6 +64,7 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
       async fetch(request, srv) {
         const started = performance.now();
         const url = new URL(request.url);
+        rememberPeer(request, srv.requestIP(request)?.address);
         inFlight++;
         let response: Response;
         try {
@@ -80,7 +81,7 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
           status: response.status,
           durationMs: Math.round((performance.now() - started) * 100) / 100,
           token: requestToken(request)?.name,
-          client: clientAddress(request, srv.requestIP(request)?.address, config.server.trust_proxy),
+          client: clientAddress(request, config.server.trust_proxy),
         });
         return response;
       },

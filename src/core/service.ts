@@ -19,6 +19,7 @@ import { parseAttributeList, projectResource, type ProjectionOptions } from "./r
 import { etagOf } from "./resource/serialize.ts";
 import type { ScimResource } from "./resource/types.ts";
 import { GROUP, USER, type ResourceSchema } from "./schema/registry.ts";
+import { uuidV7 } from "./uuid-v7.ts";
 import { LIST_RESPONSE_SCHEMA } from "./schema/urns.ts";
 
 export interface ServiceOptions {
@@ -126,7 +127,7 @@ export class ScimService {
     this.repo = deps.repo;
     this.opts = deps.options;
     this.clock = deps.clock ?? (() => new Date());
-    this.newId = deps.newId ?? (() => crypto.randomUUID());
+    this.newId = deps.newId ?? uuidV7;
     this.log = deps.logger ?? noopLogger;
   }
 

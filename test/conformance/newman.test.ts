@@ -25,11 +25,6 @@ interface Deviation {
 
 const DEVIATIONS: readonly Deviation[] = [
   {
-    request: "Endpoint tests / Get empty Users",
-    assertion: "Status code is 200",
-    reason: "its url.path is /scim/users (raw URL says /Users); RFC 7644 §3.2 names the endpoint /Users, URI paths are case-sensitive (RFC 3986 §6.2.2.1) and Entra always sends /Users.",
-  },
-  {
     request: "Endpoint tests / Get ServiceProviderConfig",
     assertion: "Status code is 200",
     reason: "calls /serviceConfiguration; the RFC 7644 §4 endpoint is /ServiceProviderConfig (served, and checked by the other suites).",

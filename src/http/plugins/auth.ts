@@ -55,13 +55,13 @@ export const auth = (opts: AuthOptions) => {
       );
     }, 0);
   };
-  return new Elysia({ name: "scimd/auth" }).onRequest(async ({ request, server }) => {
+  return new Elysia({ name: "scimd/auth" }).onRequest(async ({ request }) => {
     const path = new URL(request.url).pathname;
     const area = opts.areas.find(([prefix]) => path === prefix || path.startsWith(prefix + "/"));
     if (!area) return;
     const now = clock();
     // Without a peer address (app.handle in tests, no socket) there is nothing to throttle by.
-    const address = clientAddress(request, server?.requestIP(request)?.address, opts.trustProxy ?? false);
+    const address = clientAddress(request, opts.trustProxy ?? false);
     const result = await authenticate(opts.tokens, request.headers.get("authorization"), now);
     const fail = (error: ScimError, headers: Record<string, string> = {}) => {
       opts.recordFailure?.(request, error);

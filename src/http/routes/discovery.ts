@@ -21,10 +21,17 @@ export function discoveryRoutes(config: Omit<ServiceProviderConfigOptions, "base
     if (!found) throw new NotFoundError(`There is no ${what} "${id}"; list them at /${what === "schema" ? "Schemas" : "ResourceTypes"}.`);
     return found;
   };
-  return new Elysia({ name: "scimd/routes/discovery" })
-    .get("/ServiceProviderConfig", ({ request }) => scimJson(serviceProviderConfig({ ...config, baseUrl: baseUrlOf(request) })))
-    .get("/ResourceTypes", ({ request }) => scimJson(list(resourceTypes(baseUrlOf(request)))))
-    .get("/ResourceTypes/:name", ({ request, params }) => scimJson(byId(resourceTypes(baseUrlOf(request)), params.name, "resource type")))
-    .get("/Schemas", ({ request }) => scimJson(list(schemaResources(baseUrlOf(request)))))
-    .get("/Schemas/:urn", ({ request, params }) => scimJson(byId(schemaResources(baseUrlOf(request)), params.urn, "schema")));
+  const app = new Elysia({ name: "scimd/routes/discovery" });
+  // The RFC spelling, and the same in lower case (as for /Users).
+  for (const [spc, types, schemas] of [
+    ["/ServiceProviderConfig", "/ResourceTypes", "/Schemas"],
+    ["/serviceproviderconfig", "/resourcetypes", "/schemas"],
+  ] as const)
+    app
+      .get(spc, ({ request }) => scimJson(serviceProviderConfig({ ...config, baseUrl: baseUrlOf(request) })))
+      .get(types, ({ request }) => scimJson(list(resourceTypes(baseUrlOf(request)))))
+      .get(`${types}/:name`, ({ request, params }) => scimJson(byId(resourceTypes(baseUrlOf(request)), params.name, "resource type")))
+      .get(schemas, ({ request }) => scimJson(list(schemaResources(baseUrlOf(request)))))
+      .get(`${schemas}/:urn`, ({ request, params }) => scimJson(byId(schemaResources(baseUrlOf(request)), params.urn, "schema")));
+  return app;
 }

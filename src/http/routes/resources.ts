@@ -35,9 +35,17 @@ const notAllowed = (allowed: string) => () => {
 
 /** One route set for Users and Groups (RFC 7644 §3.2-§3.6). No SCIM rule lives here: each route calls a use case. */
 export function resourceRoutes(kind: ResourceKind, service: ScimService, contextOf: ContextOf) {
-  const endpoint = kind === "User" ? "/Users" : "/Groups";
+  const canonical = kind === "User" ? "/Users" : "/Groups";
+  // RFC 7644 §3.2 names the endpoints /Users and /Groups; some clients (and Microsoft's reference Postman
+  // collection) send /users, which costs nothing to accept.
+  const app = new Elysia({ name: `scimd/routes/${kind}` });
+  for (const endpoint of [canonical, canonical.toLowerCase()]) endpointRoutes(app, endpoint, kind, service, contextOf);
+  return app;
+}
+
+function endpointRoutes(app: Elysia, endpoint: string, kind: ResourceKind, service: ScimService, contextOf: ContextOf) {
   const headers = (etag: string) => ({ etag });
-  return new Elysia({ name: `scimd/routes/${kind}` })
+  return app
     .get(endpoint, async ({ request, query }) => scimJson(await service.list(kind, query as ListParams, contextOf(request))))
     .post(`${endpoint}/.search`, async ({ request, body }) => scimJson(await service.list(kind, searchParams(body), contextOf(request))))
     .post(endpoint, async ({ request, body, query }) => {
