@@ -1,7 +1,41 @@
+import { closeSync, fsyncSync, openSync } from "node:fs";
+import { open } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import type { Repository, TokenStore } from "../core/repository.ts";
 import { isMigrated, migrateDatabase, openDatabase, toDrizzle } from "./db.ts";
 import { SqliteRepository } from "./repository.ts";
 import { SqliteTokenStore } from "./token-store.ts";
+
+/** Makes the WAL (every committed frame in it) durable, off the event loop. */
+async function fsyncWal(path: string): Promise<void> {
+  let file;
+  try {
+    file = await open(`${path}-wal`, "r");
+  } catch (e) {
+    // No WAL file: everything committed is in the database file itself.
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    file = await open(path, "r");
+  }
+  try {
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}
+
+/** The directory entries of the database and its WAL must survive a power loss too. */
+function fsyncDirectory(dir: string): void {
+  try {
+    const fd = openSync(dir, "r");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Some filesystems refuse fsync on a directory; SQLite itself then has the same limitation.
+  }
+}
 
 export interface Storage {
   readonly repo: Repository;
@@ -24,7 +58,15 @@ export function openStorage(path: string, opts: { migrate?: boolean } = {}): Sto
     throw e;
   }
   const reader = path === ":memory:" ? writer : openDatabase(path);
-  const repo = new SqliteRepository(writer, reader);
+  let sync: (() => Promise<void>) | undefined;
+  if (path !== ":memory:") {
+    // Group commit without blocking the event loop: the write connection commits without fsync and the
+    // write queue fsyncs the WAL asynchronously before acknowledging (see WriteQueue).
+    writer.exec("PRAGMA synchronous = NORMAL");
+    fsyncDirectory(dirname(resolve(path)));
+    sync = () => fsyncWal(path);
+  }
+  const repo = new SqliteRepository(writer, reader, sync);
   const tokens = new SqliteTokenStore(reader, toDrizzle(reader), toDrizzle(writer), (fn) => repo.exclusive(fn));
   let closed = false;
   return {

@@ -444,10 +444,11 @@ export class SqliteRepository extends SqliteReader implements Repository {
   constructor(
     readonly writer: Database,
     reader: Database,
+    sync?: () => Promise<void>,
   ) {
     super(toDrizzle(reader), reader);
     this.writeTx = new SqliteWriteTx(toDrizzle(writer), writer);
-    this.queue = new WriteQueue(writer);
+    this.queue = new WriteQueue(writer, sync);
   }
 
   /**
@@ -545,6 +546,7 @@ export class SqliteRepository extends SqliteReader implements Repository {
   }
 
   close(): void {
+    this.queue.close();
     if (this.raw !== this.writer) this.raw.close();
     // Checkpoint so that the database file alone holds every committed change after a clean stop.
     try {

@@ -8,10 +8,14 @@ interface Job {
 
 /**
  * SQLite has one writer, so every write in the process goes through this queue: requests never meet
- * SQLITE_BUSY from each other. Jobs that arrive while a commit is being made to disk are run together in the
- * next transaction, each inside its own savepoint (a failing job rolls back alone), and the batch is
- * committed once: one fsync for many writes (group commit). No job is acknowledged before its commit is
- * durable.
+ * SQLITE_BUSY from each other. Jobs that arrive while a batch runs are run together in the next transaction,
+ * each inside its own savepoint (a failing job rolls back alone), and the batch is committed once.
+ *
+ * Durability (group commit): with `sync` given, the connection commits with synchronous = NORMAL (no fsync
+ * on the event loop) and the queue then makes the WAL durable with an asynchronous fsync, off the event loop;
+ * a batch's jobs are acknowledged only when an fsync that started after their COMMIT has completed. One
+ * fsync covers every batch committed before it started, and the next batches run while it is in flight.
+ * No job is acknowledged before its commit is durable.
  */
 export class WriteQueue {
   private jobs: Job[] = [];
@@ -19,8 +23,14 @@ export class WriteQueue {
 
   private readonly sql: Record<"begin" | "savepoint" | "release" | "rollbackTo" | "commit", { run(): unknown }>;
 
+  /** Batches committed but not yet covered by an fsync that started after their COMMIT. */
+  private undurable: ((syncError?: unknown) => void)[] = [];
+  private syncing = false;
+  private scheduled = false;
+
   constructor(
     private readonly db: Database,
+    private readonly sync?: () => Promise<void>,
     private readonly maxBatch = 512,
   ) {
     // Prepared once: db.exec would compile these five statements again for every job.
@@ -33,10 +43,32 @@ export class WriteQueue {
     };
   }
 
+  private closed = false;
+
+  /** Refuses new jobs and fails the queued ones: the database is about to be closed. */
+  close(): void {
+    this.closed = true;
+    const pending = this.jobs;
+    this.jobs = [];
+    for (const j of pending) j.reject(new Error("The database was closed before this write ran."));
+  }
+
   run<T>(fn: () => T | Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error("The database is closed."));
     return new Promise<T>((resolve, reject) => {
       this.jobs.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.running) queueMicrotask(() => void this.drain());
+      if (!this.running && !this.scheduled) {
+        // Started on the next turn of the event loop, so that the requests read in this turn share a batch.
+        this.scheduled = true;
+        setImmediate(() =>
+          // Run from a microtask: started straight from the macrotask, a job whose callback returns a rejected
+          // promise was reported as an unhandled rejection by bun test (the write itself rejected correctly).
+          queueMicrotask(() => {
+            this.scheduled = false;
+            void this.drain();
+          }),
+        );
+      }
     });
   }
 
@@ -44,7 +76,7 @@ export class WriteQueue {
     if (this.running) return;
     this.running = true;
     try {
-      while (this.jobs.length) await this.runBatch(this.jobs.splice(0, this.maxBatch));
+      while (this.jobs.length && !this.closed) await this.runBatch(this.jobs.splice(0, this.maxBatch));
     } finally {
       this.running = false;
     }
@@ -87,10 +119,37 @@ export class WriteQueue {
       for (const j of batch) j.reject(e);
       return;
     }
-    batch.forEach((j, i) => {
-      const o = outcomes[i]!;
-      if (o.ok) j.resolve(o.value);
-      else j.reject(o.error);
+    const settle = (syncError?: unknown) =>
+      batch.forEach((j, i) => {
+        const o = outcomes[i]!;
+        if (!o.ok) j.reject(o.error);
+        else if (syncError !== undefined) j.reject(syncError);
+        else j.resolve(o.value);
+      });
+    if (!this.sync) return settle();
+    this.undurable.push(settle);
+    if (!this.syncing) this.startSync();
+  }
+
+  private startSync(): void {
+    const covered = this.undurable;
+    this.undurable = [];
+    this.syncing = true;
+    this.sync!().then(
+      () => {
+        for (const settle of covered) settle();
+      },
+      (e: unknown) => {
+        for (const settle of covered) settle(e ?? new Error("fsync failed"));
+      },
+    ).finally(() => {
+      this.syncing = false;
+      if (this.undurable.length) this.startSync();
     });
+  }
+
+  /** Resolves when every job queued so far has been settled (committed and made durable, or failed). */
+  async flush(): Promise<void> {
+    await this.run(() => undefined);
   }
 }
