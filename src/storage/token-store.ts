@@ -52,12 +52,29 @@ export class SqliteTokenStore implements TokenStore {
     });
   }
 
-  /** On every request: a cached prepared statement rather than a query built by Drizzle each time. */
+  /**
+   * On every request. Answers are cached while SQLite's data_version is unchanged, i.e. while no connection
+   * (this process's writer, or `scimd token revoke` in another process) has committed anything: a
+   * revocation is seen by the very next request, and a read-heavy load skips the lookup.
+   */
   async findByHash(hash: string): Promise<(TokenRecord & { hash: string }) | null> {
-    return (this.raw
+    const version = (this.raw.query("PRAGMA data_version").get() as { data_version: number }).data_version;
+    if (version !== this.cacheVersion) {
+      this.cache.clear();
+      this.cacheVersion = version;
+    }
+    const hit = this.cache.get(hash);
+    if (hit !== undefined) return hit;
+    const found = (this.raw
       .query("SELECT id, name, scope, created_at AS createdAt, last_used_at AS lastUsedAt, expires_at AS expiresAt, hash FROM tokens WHERE hash = ?")
       .get(hash) ?? null) as (TokenRecord & { hash: string }) | null;
+    // Misses are not cached: a flood of wrong tokens must not fill memory.
+    if (found && this.cache.size < 1000) this.cache.set(hash, found);
+    return found;
   }
+
+  private readonly cache = new Map<string, TokenRecord & { hash: string }>();
+  private cacheVersion = -1;
 
   async touch(id: number, at: string): Promise<void> {
     await this.exclusive(() => this.w.update(tokens).set({ lastUsedAt: at }).where(eq(tokens.id, id)).run());
