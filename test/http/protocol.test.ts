@@ -245,3 +245,20 @@ describe("X-Request-Id", () => {
     });
   }
 });
+
+describe("optional endpoints scimd does not offer", () => {
+  test("/Bulk and /Me answer 501 with a SCIM error, under both prefixes", async () => {
+    const t = await createTestApp();
+    try {
+      for (const path of ["/scim/Bulk", "/scim/v2/Bulk", "/scim/Me"]) {
+        const res = await t.json("POST", path, { schemas: ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], Operations: [] });
+        expect(res.status).toBe(501);
+        expect(res.body.schemas).toEqual(["urn:ietf:params:scim:api:messages:2.0:Error"]);
+        expect(res.body.status).toBe("501");
+        expect(res.headers.get("content-type")).toBe("application/scim+json; charset=utf-8");
+      }
+    } finally {
+      t.close();
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import { NotFoundError } from "../../core/errors.ts";
+import { NotFoundError, NotImplementedError } from "../../core/errors.ts";
 import { resourceTypes } from "../../core/discovery/resource-types.ts";
 import { schemaResources } from "../../core/discovery/schema-resources.ts";
 import { serviceProviderConfig, type ServiceProviderConfigOptions } from "../../core/discovery/service-provider-config.ts";
@@ -33,5 +33,13 @@ export function discoveryRoutes(config: Omit<ServiceProviderConfigOptions, "base
       .get(`${types}/:name`, ({ request, params }) => scimJson(byId(resourceTypes(baseUrlOf(request)), params.name, "resource type")))
       .get(schemas, ({ request }) => scimJson(list(schemaResources(baseUrlOf(request)))))
       .get(`${schemas}/:urn`, ({ request, params }) => scimJson(byId(schemaResources(baseUrlOf(request)), params.urn, "schema")));
+  // RFC 7644 §3.7 and §3.11 are optional; ServiceProviderConfig says bulk is unsupported, and /Me has no
+  // meaning for a provisioning token. Both answer 501 rather than a bare 404.
+  app.all("/Bulk", () => {
+    throw new NotImplementedError("scimd does not support bulk requests; send each operation as its own request.");
+  });
+  app.all("/Me", () => {
+    throw new NotImplementedError("scimd does not support /Me: a provisioning token is not a user; use /Users/{id}.");
+  });
   return app;
 }
