@@ -35,8 +35,9 @@ function configure(db: Database): void {
   db.exec("PRAGMA synchronous = FULL");
   db.exec("PRAGMA busy_timeout = 5000");
   db.exec("PRAGMA foreign_keys = ON");
-  // 32 MiB of page cache (the default is 2 MiB): the hot part of a 100,000-user directory stays in memory.
-  db.exec("PRAGMA cache_size = -32768");
+  // 16 MiB of page cache per connection (the default is 2 MiB): the indexes of a 100,000-user directory stay
+  // in memory, and the process stays well under 150 MB.
+  db.exec("PRAGMA cache_size = -16384");
   db.exec("PRAGMA temp_store = MEMORY");
   // Checkpoint every ~16 MiB of WAL rather than 4 MiB: fewer, larger checkpoints stall fewer commits.
   db.exec("PRAGMA wal_autocheckpoint = 4000");
