@@ -24,14 +24,12 @@ import { GROUP, USER } from "../core/schema/registry.ts";
 import type { ScimResource } from "../core/resource/types.ts";
 import { toDrizzle, type Drizzle } from "./db.ts";
 import { compileFilter, compileSort } from "./filter-to-sql.ts";
-import { directoryUsers, events, groupMembers, requestFailures, scimGroups, scimUsers, userEmails, webhookCursors, webhookDead } from "./schema.ts";
+import { directoryUsers, events, groupMembers, requestFailures, scimGroups, scimUsers, webhookCursors, webhookDead } from "./schema.ts";
 import { GROUP_TARGET, USER_TARGET } from "./sql-targets.ts";
 import { WriteQueue } from "./write-queue.ts";
 
 const fold = (s: string) => s.toLowerCase();
 
-type UserRow = typeof scimUsers.$inferSelect;
-type GroupRow = typeof scimGroups.$inferSelect;
 
 function toStored(row: { id: string; data: string; version: number; created: string; lastModified: string }): StoredResource {
   return { id: row.id, data: JSON.parse(row.data) as ScimResource, version: row.version, created: row.created, lastModified: row.lastModified };
@@ -93,7 +91,7 @@ function emailValues(data: ScimResource): string[] {
 }
 
 /** Rows changed by a drizzle `run()` (bun:sqlite returns them; drizzle's types say void). */
-export function changes(result: unknown): number {
+function changes(result: unknown): number {
   return (result as { changes?: number } | undefined)?.changes ?? 0;
 }
 
@@ -275,32 +273,18 @@ function eventWhere(q: Omit<EventQuery, "limit">): { where: string; params: (str
   return { where: where.join(" AND "), params };
 }
 
-export function insertEvent(d: Pick<Drizzle, "insert">, e: NewEvent): number {
-  return d
-    .insert(events)
-    .values({
-      time: e.time,
-      type: e.type,
-      token: e.token ?? null,
-      requestId: e.requestId ?? null,
-      resourceType: e.resourceType ?? null,
-      resourceId: e.resourceId ?? null,
-      name: e.name ?? null,
-      data: e.data ? JSON.stringify(e.data) : null,
-    })
-    .returning({ seq: events.seq })
-    .get().seq;
+/** Appends one event row on `db` (inside the caller's transaction) and returns its sequence number. */
+export function insertEvent(db: Database, e: NewEvent): number {
+  const row = db
+    .query("INSERT INTO events (time, type, token, request_id, resource_type, resource_id, name, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq")
+    .get(e.time, e.type, e.token ?? null, e.requestId ?? null, e.resourceType ?? null, e.resourceId ?? null, e.name ?? null, e.data ? JSON.stringify(e.data) : null) as { seq: number };
+  return row.seq;
 }
 
 class SqliteWriteTx extends SqliteReader implements WriteTx {
   // The write paths use cached prepared statements (see SqliteReader): one create runs about ten of them.
   async appendEvent(e: NewEvent): Promise<number> {
-    const row = this.raw
-      .query(
-        "INSERT INTO events (time, type, token, request_id, resource_type, resource_id, name, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-      )
-      .get(e.time, e.type, e.token ?? null, e.requestId ?? null, e.resourceType ?? null, e.resourceId ?? null, e.name ?? null, e.data ? JSON.stringify(e.data) : null) as { seq: number };
-    return row.seq;
+    return insertEvent(this.raw, e);
   }
 
   async insert(kind: ResourceKind, r: StoredResource): Promise<void> {

@@ -21,6 +21,7 @@ type Exclusive = <T>(fn: () => T | Promise<T>) => Promise<T>;
 export class SqliteTokenStore implements TokenStore {
   constructor(
     private readonly raw: Database,
+    private readonly writer: Database,
     private readonly d: Drizzle,
     private readonly w: Drizzle,
     private readonly exclusive: Exclusive,
@@ -31,7 +32,7 @@ export class SqliteTokenStore implements TokenStore {
       try {
         // The write queue runs this in its own savepoint: the token and its event are kept together or not at all.
         const t = this.w.insert(tokens).values({ name, hash, scope, createdAt, expiresAt }).returning(columns).get();
-        insertEvent(this.w, { type: "token.created", time: createdAt, resourceType: "Token", resourceId: String(t.id), name, data: { scope, expiresAt } });
+        insertEvent(this.writer, { type: "token.created", time: createdAt, resourceType: "Token", resourceId: String(t.id), name, data: { scope, expiresAt } });
         return t;
       } catch (e) {
         if (e instanceof Error && /UNIQUE constraint failed/i.test(e.message)) throw new UniqueViolation("token name");
@@ -47,7 +48,7 @@ export class SqliteTokenStore implements TokenStore {
   async revoke(name: string): Promise<boolean> {
     return this.exclusive(() => {
       const gone = this.w.delete(tokens).where(eq(tokens.name, name)).returning({ id: tokens.id }).get();
-      if (gone) insertEvent(this.w, { type: "token.revoked", time: new Date().toISOString(), resourceType: "Token", resourceId: String(gone.id), name });
+      if (gone) insertEvent(this.writer, { type: "token.revoked", time: new Date().toISOString(), resourceType: "Token", resourceId: String(gone.id), name });
       return gone !== undefined;
     });
   }
