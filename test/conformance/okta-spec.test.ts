@@ -49,7 +49,7 @@ interface Sent {
 const requestSteps = (t: RunscopeTest) => t.steps.filter((s) => s.step_type === "request");
 
 function fill(template: string, vars: Record<string, string>): string {
-  return template.replace(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g, (m, name: string) => {
+  return template.replace(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g, (_match, name: string) => {
     if (!(name in vars)) throw new Error(`The Runscope variable ${name} is not defined (in "${template}").`);
     return vars[name]!;
   });
