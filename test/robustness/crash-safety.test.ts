@@ -7,21 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PATCH_OP_SCHEMA, USER_SCHEMA } from "../../src/core/schema/urns.ts";
 import { startServer, type RunningServer } from "../support/binary.ts";
+import { prng } from "../support/prng.ts";
 
 const WORKERS = 16;
 const ROUNDS = 3;
 
-/** A small seeded PRNG (mulberry32) so that a failing round can be replayed from its seed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Tracked {
   id: string;
