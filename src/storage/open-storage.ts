@@ -67,7 +67,7 @@ export function openStorage(path: string, opts: { migrate?: boolean } = {}): Sto
     sync = () => fsyncWal(path);
   }
   const repo = new SqliteRepository(writer, reader, sync);
-  const tokens = new SqliteTokenStore(reader, writer, toDrizzle(reader), toDrizzle(writer), (fn) => repo.exclusive(fn));
+  const tokens = new SqliteTokenStore(reader, writer, toDrizzle(reader), toDrizzle(writer), (fn) => repo.exclusive(fn), repo.dataVersion);
   let closed = false;
   return {
     repo,

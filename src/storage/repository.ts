@@ -26,6 +26,7 @@ import { toDrizzle, type Drizzle } from "./db.ts";
 import { compileFilter, compileSort } from "./filter-to-sql.ts";
 import { directoryUsers, events, groupMembers, requestFailures, scimGroups, scimUsers, webhookCursors, webhookDead } from "./schema.ts";
 import { GROUP_TARGET, USER_TARGET } from "./sql-targets.ts";
+import { DataVersion } from "./data-version.ts";
 import { WriteQueue } from "./write-queue.ts";
 
 const fold = (s: string) => s.toLowerCase();
@@ -101,10 +102,14 @@ function isUniqueError(e: unknown): boolean {
 
 /** Reads shared by the read connection and the write transaction. */
 class SqliteReader implements Reader {
+  protected readonly version: DataVersion;
+
   constructor(
     readonly d: Drizzle,
     protected readonly raw: Database,
-  ) {}
+  ) {
+    this.version = new DataVersion(raw);
+  }
 
   // Hot paths use bun:sqlite's cached prepared statements directly: building the query with Drizzle on
   // every call cost more than running it (about 50 µs against 5 µs per lookup).
@@ -128,13 +133,18 @@ class SqliteReader implements Reader {
    * (SQLite's data_version is unchanged), the total is reused and the next page seeks from the last rowid of
    * the previous one instead of skipping rows.
    */
-  private readonly listCache = new Map<string, { version: number; total?: number; lastRowid?: number }>();
+  private readonly listCache = new Map<string, { version: string; total?: number; lastRowid?: number }>();
 
-  private dataVersion(): number {
-    return (this.raw.query("PRAGMA data_version").get() as { data_version: number }).data_version;
+  /** Shared with the token store, so that one reading per turn serves both caches. */
+  get dataVersion(): DataVersion {
+    return this.version;
   }
 
-  private remember(key: string, version: number, value: { total?: number; lastRowid?: number }): void {
+  private currentVersion(): string {
+    return this.version.current();
+  }
+
+  private remember(key: string, version: string, value: { total?: number; lastRowid?: number }): void {
     if (this.listCache.size >= 1024) this.listCache.clear();
     this.listCache.set(key, { version, ...value });
   }
@@ -145,7 +155,7 @@ class SqliteReader implements Reader {
     const a = target.alias;
     const from = `${target.table} AS ${a}`;
     const where = q.filter ? compileFilter(q.filter, rs, target) : { sql: "1", params: [] };
-    const version = this.dataVersion();
+    const version = this.currentVersion();
     const queryKey = `${kind}\u0000${where.sql}\u0000${JSON.stringify(where.params)}`;
     const countKey = `${queryKey}\u0000count`;
     const cachedCount = this.listCache.get(countKey);
@@ -432,7 +442,7 @@ export class SqliteRepository extends SqliteReader implements Repository {
   ) {
     super(toDrizzle(reader), reader);
     this.writeTx = new SqliteWriteTx(toDrizzle(writer), writer);
-    this.queue = new WriteQueue(writer, sync);
+    this.queue = new WriteQueue(writer, sync, () => this.version.invalidate());
   }
 
   /**

@@ -3,6 +3,7 @@ import { count, eq } from "drizzle-orm";
 import type { TokenRecord, TokenScope, TokenStore } from "../core/repository.ts";
 import { UniqueViolation } from "../core/repository.ts";
 import type { Drizzle } from "./db.ts";
+import type { DataVersion } from "./data-version.ts";
 import { insertEvent } from "./repository.ts";
 import { tokens } from "./schema.ts";
 
@@ -25,6 +26,7 @@ export class SqliteTokenStore implements TokenStore {
     private readonly d: Drizzle,
     private readonly w: Drizzle,
     private readonly exclusive: Exclusive,
+    private readonly version: DataVersion,
   ) {}
 
   async create(name: string, hash: string, scope: TokenScope, createdAt: string, expiresAt: string | null): Promise<TokenRecord> {
@@ -59,7 +61,7 @@ export class SqliteTokenStore implements TokenStore {
    * revocation is seen by the very next request, and a read-heavy load skips the lookup.
    */
   async findByHash(hash: string): Promise<(TokenRecord & { hash: string }) | null> {
-    const version = (this.raw.query("PRAGMA data_version").get() as { data_version: number }).data_version;
+    const version = this.version.current();
     if (version !== this.cacheVersion) {
       this.cache.clear();
       this.cacheVersion = version;
@@ -75,7 +77,7 @@ export class SqliteTokenStore implements TokenStore {
   }
 
   private readonly cache = new Map<string, TokenRecord & { hash: string }>();
-  private cacheVersion = -1;
+  private cacheVersion = "";
 
   async touch(id: number, at: string): Promise<void> {
     await this.exclusive(() => this.w.update(tokens).set({ lastUsedAt: at }).where(eq(tokens.id, id)).run());

@@ -31,6 +31,8 @@ export class WriteQueue {
   constructor(
     private readonly db: Database,
     private readonly sync?: () => Promise<void>,
+    /** Told after each COMMIT (caches keyed on the database's version must not reuse an older reading). */
+    private readonly onCommit?: () => void,
     private readonly maxBatch = 512,
   ) {
     // Prepared once: db.exec would compile these five statements again for every job.
@@ -110,6 +112,7 @@ export class WriteQueue {
     }
     try {
       this.sql.commit.run();
+      this.onCommit?.();
     } catch (e) {
       try {
         if (db.inTransaction) db.exec("ROLLBACK");
