@@ -1,6 +1,8 @@
-// `npm run bench:core`: the in-process micro-benchmarks (no server): filter parse+compile and the PATCH engine.
+// `npm run bench:core`: the in-process micro-benchmarks (no server): filter parse+compile, the PATCH engine and
+// the token check (near and far misses).
 import { runFilterBench } from "./core-filter.ts";
 import { runPatchBench } from "./core-patch.ts";
+import { runTokenBench } from "./core-token.ts";
 
 const print = (title: string, results: Record<string, number>) => {
   console.log(title);
@@ -9,3 +11,4 @@ const print = (title: string, results: Record<string, number>) => {
 
 print("filter (bench/core-filter.ts)", await runFilterBench());
 print("patch (bench/core-patch.ts)", await runPatchBench());
+print("token check (bench/core-token.ts)", await runTokenBench());
