@@ -102,6 +102,11 @@ export interface Reader {
   /** Which of these ids exist, and as what. */
   existing(ids: readonly string[]): Promise<Map<string, MemberRef>>;
   members(groupId: string): Promise<MemberRef[]>;
+  /**
+   * The same members as JSON text, already in the SCIM shape `[{"value", "$ref", "type", "display"}]` with
+   * `$ref` under `baseUrl`: the full GET of a 100,000-member group never builds a JS object per member.
+   */
+  membersJson(groupId: string, baseUrl: string): Promise<string>;
   memberCount(groupId: string): Promise<number>;
   groupsOf(memberId: string): Promise<MemberRef[]>;
   directoryByUsername(username: string): Promise<DirectoryRecord | null>;

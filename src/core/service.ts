@@ -17,6 +17,7 @@ import { UniqueViolation } from "./repository.ts";
 import { readResourceInput } from "./resource/deserialize.ts";
 import { parseAttributeList, projectResource, type ProjectionOptions } from "./resource/project.ts";
 import { etagOf } from "./resource/serialize.ts";
+import { JsonText } from "./resource/json-text.ts";
 import type { ScimResource } from "./resource/types.ts";
 import { GROUP, USER, type ResourceSchema } from "./schema/registry.ts";
 import { uuidV7 } from "./uuid-v7.ts";
@@ -158,8 +159,14 @@ export class ScimService {
           out.groups = groups.map((g) => ({ value: g.id, $ref: this.location("Group", g.id, ctx), display: g.display, type: "direct" }));
       }
     } else if (wants(rs, "members", projection)) {
-      const members = preloaded ?? (await this.repo.members(s.id));
-      if (members.length) out.members = this.memberRefs(members, ctx);
+      const plain = !projection.attributes?.length && !projection.excludedAttributes?.length;
+      if (preloaded || !plain) {
+        const members = preloaded ?? (await this.repo.members(s.id));
+        if (members.length) out.members = this.memberRefs(members, ctx);
+      } else {
+        const json = await this.repo.membersJson(s.id, ctx.baseUrl);
+        if (json !== "[]") out.members = new JsonText(json);
+      }
     }
     out.meta = {
       resourceType: kind,

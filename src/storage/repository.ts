@@ -216,6 +216,23 @@ class SqliteReader implements Reader {
     return rows.map((r) => ({ id: r.id, type: r.type, ...(r.display !== null ? { display: r.display } : {}) }));
   }
 
+  async membersJson(groupId: string, baseUrl: string): Promise<string> {
+    const row = this.raw
+      .query(
+        `SELECT json_group_array(json(CASE WHEN display IS NULL
+           THEN json_object('value', id, '$ref', ? || (CASE type WHEN 'User' THEN '/Users/' ELSE '/Groups/' END) || id, 'type', type)
+           ELSE json_object('value', id, '$ref', ? || (CASE type WHEN 'User' THEN '/Users/' ELSE '/Groups/' END) || id, 'type', type, 'display', display)
+         END)) AS members
+         FROM (SELECT m.member_id AS id, m.member_type AS type, coalesce(u.user_name, g.display_name) AS display
+               FROM group_members m
+               LEFT JOIN scim_users u ON m.member_type = 'User' AND u.id = m.member_id
+               LEFT JOIN scim_groups g ON m.member_type = 'Group' AND g.id = m.member_id
+               WHERE m.group_id = ? ORDER BY m.rowid)`,
+      )
+      .get(baseUrl, baseUrl, groupId) as { members: string };
+    return row.members;
+  }
+
   async memberCount(groupId: string): Promise<number> {
     return (this.raw.query("SELECT count(*) AS n FROM group_members WHERE group_id = ?").get(groupId) as { n: number }).n;
   }
