@@ -11,6 +11,7 @@ import type { FilterNode } from "./filter/ast.ts";
 import { matchFilter } from "./filter/match-filter.ts";
 import { parseFilter } from "./filter/parse-filter.ts";
 import { applyPatch } from "./patch/apply-patch.ts";
+import { deepEqual } from "./patch/navigate.ts";
 import { parsePatchRequest, type PatchOperation } from "./patch/parse-patch.ts";
 import type { DirectoryRecord, MemberRef, Repository, ResourceKind, StoredResource, WriteTx } from "./repository.ts";
 import { UniqueViolation } from "./repository.ts";
@@ -276,6 +277,7 @@ export class ScimService {
       const current = await tx.get(kind, id);
       if (!current) throw this.notFound(kind, id);
       checkIfMatch(pre.ifMatch, current.version);
+      if (kind === "User" && deepEqual(data, current.data)) return { stored: current, members: undefined };
       const next = this.nextVersion(current, data);
       if (kind === "Group") {
         const wanted = this.takeMembers(next);
@@ -306,6 +308,9 @@ export class ScimService {
       const { id: _id, meta: _meta, groups: _groups, ...data } = patched;
       if (typeof data.userName !== "string" || data.userName === "")
         throw new InvalidValueError('The attribute "userName" is required; a PATCH cannot remove it.');
+      // Entra ID re-sends the same values on every cycle: a PATCH that changes nothing keeps the version
+      // (and ETag) and records no event.
+      if (deepEqual(data, current.data)) return current;
       const next = this.nextVersion(current, data);
       await this.saveUser(tx, current, next, ctx);
       return next;
