@@ -149,20 +149,24 @@ export class ScimService {
   }
 
   /** The outgoing resource: id and schemas first, then attributes, computed ones, and meta (RFC 7643 §3.1). */
-  private async render(kind: ResourceKind, s: StoredResource, ctx: RequestContext, projection: ProjectionOptions, preloaded?: MemberRef[]): Promise<ScimResource> {
+  /**
+   * `related`, when the caller already has it from its write transaction, is a user's groups or a group's
+   * members: read right after a write, the read connection would start with a cold page cache.
+   */
+  private async render(kind: ResourceKind, s: StoredResource, ctx: RequestContext, projection: ProjectionOptions, related?: MemberRef[]): Promise<ScimResource> {
     const rs = schemaOf(kind);
     const { schemas, ...rest } = s.data;
     const out: ScimResource = { schemas, id: s.id, ...rest };
     if (kind === "User") {
       if (wants(rs, "groups", projection)) {
-        const groups = await this.repo.groupsOf(s.id);
+        const groups = related ?? (await this.repo.groupsOf(s.id));
         if (groups.length)
           out.groups = groups.map((g) => ({ value: g.id, $ref: this.location("Group", g.id, ctx), display: g.display, type: "direct" }));
       }
     } else if (wants(rs, "members", projection)) {
       const plain = !projection.attributes?.length && !projection.excludedAttributes?.length;
-      if (preloaded || !plain) {
-        const members = preloaded ?? (await this.repo.members(s.id));
+      if (related || !plain) {
+        const members = related ?? (await this.repo.members(s.id));
         if (members.length) out.members = this.memberRefs(members, ctx);
       } else {
         const json = await this.repo.membersJson(s.id, ctx.baseUrl);
@@ -232,7 +236,7 @@ export class ScimService {
     const now = this.clock().toISOString();
     const stored: StoredResource = { id: this.newId(), data, version: 1, created: now, lastModified: now };
     const members = kind === "Group" ? this.takeMembers(stored) : [];
-    const preloaded = await this.write(kind, async (tx) => {
+    const related = await this.write(kind, async (tx) => {
       if (await tx.findIdByName(kind, this.nameOf(kind, data))) throw this.duplicate(kind, data);
       if (kind === "User") return this.createUser(tx, stored, ctx);
       await tx.insert("Group", stored);
@@ -242,10 +246,11 @@ export class ScimService {
       await this.emitMembers(tx, ctx, stored, "group.member_added", added, new Map(refs.map((r) => [r.id, r])));
       return refs;
     });
-    return { resource: await this.render(kind, stored, ctx, projection, preloaded ?? undefined), etag: etagOf(stored.version) };
+    return { resource: await this.render(kind, stored, ctx, projection, related), etag: etagOf(stored.version) };
   }
 
-  private async createUser(tx: WriteTx, stored: StoredResource, ctx: RequestContext): Promise<undefined> {
+  /** Returns the new user's groups (the default group, if any). */
+  private async createUser(tx: WriteTx, stored: StoredResource, ctx: RequestContext): Promise<MemberRef[]> {
     const previous = await tx.directoryByUsername(String(stored.data.userName));
     if (previous && previous.scimId !== null) throw this.duplicate("User", stored.data);
     const mapped = mapUser(stored.data, previous, this.mapOptions());
@@ -260,36 +265,39 @@ export class ScimService {
       record = await tx.insertDirectory(mapped.username, stored.id, mapped.fields, at);
     }
     await this.emit(tx, ctx, "user.created", "User", stored.id, record.username, { record: { ...mapped.fields, username: record.username }, reused: previous !== null });
+    const groups: MemberRef[] = [];
     if (this.opts.defaultGroup) {
       const groupId = await tx.findIdByName("Group", this.opts.defaultGroup);
       const group = groupId ? await tx.get("Group", groupId) : null;
-      if (group && (await tx.addMembers(group.id, [{ id: stored.id, type: "User" }])).length)
+      if (group && (await tx.addMembers(group.id, [{ id: stored.id, type: "User" }])).length) {
         await this.emitMembers(tx, ctx, group, "group.member_added", [stored.id], new Map([[stored.id, { id: stored.id, type: "User", display: record.username }]]));
+        groups.push({ id: group.id, type: "Group", display: String(group.data.displayName) });
+      }
     }
     this.warnAll(mapped.warnings, ctx, mapped.username);
-    return undefined;
+    return groups;
   }
 
   async replace(kind: ResourceKind, id: string, body: unknown, ctx: RequestContext, pre: Preconditions = {}, projection: ProjectionOptions = {}): Promise<{ resource: ScimResource; etag: string }> {
     const rs = schemaOf(kind);
     const data = readResourceInput(body, rs);
-    const { stored, members } = await this.write(kind, async (tx) => {
+    const { stored, related } = await this.write(kind, async (tx) => {
       const current = await tx.get(kind, id);
       if (!current) throw this.notFound(kind, id);
       checkIfMatch(pre.ifMatch, current.version);
-      if (kind === "User" && deepEqual(data, current.data)) return { stored: current, members: undefined };
+      if (kind === "User" && deepEqual(data, current.data)) return { stored: current, related: await tx.groupsOf(id) };
       const next = this.nextVersion(current, data);
       if (kind === "Group") {
         const wanted = this.takeMembers(next);
         await this.saveGroup(tx, current, next, ctx);
         const refs = await this.resolveMembers(tx, wanted, id);
         await this.setMembers(tx, ctx, next, refs);
-        return { stored: next, members: refs };
+        return { stored: next, related: refs };
       }
       await this.saveUser(tx, current, next, ctx);
-      return { stored: next, members: undefined };
+      return { stored: next, related: await tx.groupsOf(id) };
     });
-    return { resource: await this.render(kind, stored, ctx, projection, members), etag: etagOf(stored.version) };
+    return { resource: await this.render(kind, stored, ctx, projection, related), etag: etagOf(stored.version) };
   }
 
   /**
@@ -299,23 +307,22 @@ export class ScimService {
   async patch(kind: ResourceKind, id: string, body: unknown, ctx: RequestContext, pre: Preconditions = {}, projection: ProjectionOptions | null = {}): Promise<{ resource: ScimResource | null; etag: string }> {
     const rs = schemaOf(kind);
     const ops = parsePatchRequest(body, rs, { maxOperations: this.opts.maxPatchOperations });
-    const stored = await this.write(kind, async (tx) => {
+    const { stored, related } = await this.write(kind, async (tx) => {
       const current = await tx.get(kind, id);
       if (!current) throw this.notFound(kind, id);
       checkIfMatch(pre.ifMatch, current.version);
-      if (kind === "Group") return this.patchGroup(tx, current, ops, ctx);
+      if (kind === "Group") return { stored: await this.patchGroup(tx, current, ops, ctx), related: undefined };
       const patched = applyPatch({ ...current.data, id }, ops, rs);
       const { id: _id, meta: _meta, groups: _groups, ...data } = patched;
       if (typeof data.userName !== "string" || data.userName === "")
         throw new InvalidValueError('The attribute "userName" is required; a PATCH cannot remove it.');
       // Entra ID re-sends the same values on every cycle: a PATCH that changes nothing keeps the version
       // (and ETag) and records no event.
-      if (deepEqual(data, current.data)) return current;
-      const next = this.nextVersion(current, data);
-      await this.saveUser(tx, current, next, ctx);
-      return next;
+      const next = deepEqual(data, current.data) ? current : this.nextVersion(current, data);
+      if (next !== current) await this.saveUser(tx, current, next, ctx);
+      return { stored: next, related: projection ? await tx.groupsOf(id) : undefined };
     });
-    return { resource: projection ? await this.render(kind, stored, ctx, projection) : null, etag: etagOf(stored.version) };
+    return { resource: projection ? await this.render(kind, stored, ctx, projection, related) : null, etag: etagOf(stored.version) };
   }
 
   async delete(kind: ResourceKind, id: string, ctx: RequestContext, pre: Preconditions = {}): Promise<void> {
