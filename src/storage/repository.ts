@@ -158,14 +158,14 @@ class SqliteReader implements Reader {
     const version = this.currentVersion();
     const queryKey = `${kind}\u0000${where.sql}\u0000${JSON.stringify(where.params)}`;
     const countKey = `${queryKey}\u0000count`;
-    const cachedCount = this.listCache.get(countKey);
-    let total: number;
-    if (cachedCount?.version === version && cachedCount.total !== undefined) total = cachedCount.total;
-    else {
-      total = (this.raw.query(`SELECT count(*) AS n FROM ${from} WHERE ${where.sql}`).get(...where.params) as { n: number }).n;
+    const countAll = (): number => {
+      const cached = this.listCache.get(countKey);
+      if (cached?.version === version && cached.total !== undefined) return cached.total;
+      const total = (this.raw.query(`SELECT count(*) AS n FROM ${from} WHERE ${where.sql}`).get(...where.params) as { n: number }).n;
       this.remember(countKey, version, { total });
-    }
-    if (q.count <= 0) return { totalResults: total, resources: [] };
+      return total;
+    };
+    if (q.count <= 0) return { totalResults: countAll(), resources: [] };
     const columns = `${a}.id AS id, ${a}.data AS data, ${a}.version AS version, ${a}.created AS created, ${a}.last_modified AS lastModified, ${a}.rowid AS rowid`;
     type Row = { id: string; data: string; version: number; created: string; lastModified: string; rowid: number };
     let rows: Row[];
@@ -187,6 +187,8 @@ class SqliteReader implements Reader {
               .all(...where.params, q.count, Math.max(0, q.startIndex - 1)) as Row[]);
       if (rows.length === q.count) this.remember(`${queryKey}\u0000at\u0000${q.startIndex + q.count}`, version, { lastRowid: rows[rows.length - 1]!.rowid });
     }
+    // A first page that is not full holds every match (Entra's lookups by userName or externalId): no count.
+    const total = q.startIndex <= 1 && rows.length < q.count ? rows.length : countAll();
     return { totalResults: total, resources: rows.map(toStored) };
   }
 
