@@ -16,6 +16,8 @@ export const USER_TARGET: SqlTarget = {
   },
   sideTables: {
     emails: { table: "user_emails", ownerColumn: "user_id", subAttributes: { value: { folded: "value_folded" } } },
+    // A user's groups are its rows in group_members (filter=groups.value eq "<group id>").
+    groups: { table: "group_members", ownerColumn: "member_id", subAttributes: { value: { exact: "group_id" } } },
   },
   notInJson: ["id", "meta", "groups"],
 };

@@ -343,4 +343,17 @@ describe("users' groups", () => {
     expect(res.body.groups).toBeUndefined();
     expect((await getGroup(g.id)).members).toBeUndefined();
   });
+
+  test("users can be filtered by the groups they belong to", async () => {
+    const a = await newUser("kai@contoso.com");
+    const b = await newUser("lea@contoso.com");
+    const g = await newGroup("Filtered", [a.id]);
+    for (const filter of [`groups.value eq "${g.id}"`, `groups[value eq "${g.id}"]`, `groups eq "${g.id}"`]) {
+      const res = await t.json("GET", `/scim/Users?filter=${encodeURIComponent(filter)}`);
+      expect(res.status).toBe(200);
+      expect(res.body.Resources.map((r: any) => r.id)).toEqual([a.id]);
+    }
+    const none = await t.json("GET", `/scim/Users?filter=${encodeURIComponent(`not (groups pr) and userName eq "lea@contoso.com"`)}`);
+    expect(none.body.Resources.map((r: any) => r.id)).toEqual([b.id]);
+  });
 });
