@@ -150,9 +150,4 @@ export class WriteQueue {
       if (this.undurable.length) this.startSync();
     });
   }
-
-  /** Resolves when every job queued so far has been settled (committed and made durable, or failed). */
-  async flush(): Promise<void> {
-    await this.run(() => undefined);
-  }
 }
