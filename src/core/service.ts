@@ -4,7 +4,6 @@ import {
   MutabilityError,
   NotFoundError,
   PreconditionFailedError,
-  ScimError,
   UniquenessError,
 } from "./errors.ts";
 import type { FilterNode } from "./filter/ast.ts";
@@ -607,5 +606,3 @@ function matchMember(filter: FilterNode, m: MemberRef): boolean {
   const element = { value: m.id, type: m.type, display: m.display };
   return matchFilter({ kind: "valuePath", path: { attribute: "members" }, filter }, { members: [element] }, GROUP);
 }
-
-export { ScimError };
