@@ -10,10 +10,10 @@ Commands:
   token revoke NAME             Revoke a token; it is refused from the next request on.
   users list [--json]           Print the directory users (the application's user records).
   users show USERNAME [--json]  Print one directory user with its groups.
-  groups list [--json]          Print groups with member counts.
-  groups show NAME [--json]     Print one group with its members.
   users export --format csv|json [--out FILE]
                                 Stream every directory user (deleted ones included) to a file or stdout.
+  groups list [--json]          Print groups with member counts.
+  groups show NAME [--json]     Print one group with its members.
   events [--since SEQ] [--type user.*] [--user USERNAME] [--failed] [--follow] [--json]
                                 The audit trail (or, with --failed, the failed SCIM requests).
   webhooks status [--json]      Delivery position, pending and parked events of each webhook.
