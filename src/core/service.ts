@@ -16,7 +16,7 @@ import type { DirectoryRecord, MemberRef, Repository, ResourceKind, StoredResour
 import { UniqueViolation } from "./repository.ts";
 import { readResourceInput } from "./resource/deserialize.ts";
 import { parseAttributeList, projectResource, type ProjectionOptions } from "./resource/project.ts";
-import { etagOf } from "./resource/serialize.ts";
+import { etagMatches, etagOf, withMeta } from "./resource/serialize.ts";
 import { JsonText } from "./resource/json-text.ts";
 import type { ScimResource } from "./resource/types.ts";
 import { GROUP, USER, type ResourceSchema } from "./schema/registry.ts";
@@ -102,9 +102,7 @@ function wants(rs: ResourceSchema, name: string, projection: ProjectionOptions):
 function checkIfMatch(ifMatch: string | null | undefined, version: number): void {
   if (ifMatch === undefined || ifMatch === null || ifMatch.trim() === "") return;
   const current = etagOf(version);
-  const strip = (t: string) => t.trim().replace(/^W\//i, "");
-  const ok = ifMatch.split(",").some((t) => t.trim() === "*" || strip(t) === strip(current));
-  if (!ok)
+  if (!etagMatches(ifMatch, current))
     throw new PreconditionFailedError(
       `The resource has changed (its version is ${current}, the request expected ${ifMatch.trim()}); read it again and retry with the new ETag.`,
     );
@@ -154,8 +152,7 @@ export class ScimService {
    */
   private async render(kind: ResourceKind, s: StoredResource, ctx: RequestContext, projection: ProjectionOptions, related?: MemberRef[]): Promise<ScimResource> {
     const rs = schemaOf(kind);
-    const { schemas, ...rest } = s.data;
-    const out: ScimResource = { schemas, id: s.id, ...rest };
+    const out: ScimResource = { ...s.data, id: s.id };
     if (kind === "User") {
       if (wants(rs, "groups", projection)) {
         const groups = related ?? (await this.repo.groupsOf(s.id));
@@ -172,16 +169,16 @@ export class ScimService {
         if (json !== "[]") out.members = new JsonText(json);
       }
     }
-    out.meta = {
+    const full = withMeta(out, {
       resourceType: kind,
       created: s.created,
       lastModified: s.lastModified,
       location: this.location(kind, s.id, ctx),
-      version: etagOf(s.version),
-    };
+      version: s.version,
+    });
     // Without attributes/excludedAttributes the stored resource is already what is returned ("never"
     // attributes such as password are dropped on input), so the projection walk is skipped.
-    return projection.attributes?.length || projection.excludedAttributes?.length ? projectResource(out, rs, projection) : out;
+    return projection.attributes?.length || projection.excludedAttributes?.length ? projectResource(full, rs, projection) : full;
   }
 
   // ---- reads -------------------------------------------------------------------------------------

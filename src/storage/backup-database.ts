@@ -1,18 +1,10 @@
 import { Database } from "bun:sqlite";
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { StorageError, migrationsFolder } from "./db.ts";
+import { fsyncPath } from "./fsync.ts";
 
 const REQUIRED_TABLES = ["__drizzle_migrations", "tokens", "scim_users", "scim_groups", "group_members", "directory_users"];
-
-function fsyncPath(path: string): void {
-  const fd = openSync(path, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 const tempNameFor = (target: string) => join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);
 

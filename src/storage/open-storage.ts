@@ -1,37 +1,25 @@
-import { closeSync, fsyncSync, openSync } from "node:fs";
-import { open } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { Repository, TokenStore } from "../core/repository.ts";
 import { isMigrated, migrateDatabase, openDatabase, toDrizzle } from "./db.ts";
+import { fsyncPath, fsyncPathAsync } from "./fsync.ts";
 import { SqliteRepository } from "./repository.ts";
 import { SqliteTokenStore } from "./token-store.ts";
 
 /** Makes the WAL (every committed frame in it) durable, off the event loop. */
 async function fsyncWal(path: string): Promise<void> {
-  let file;
   try {
-    file = await open(`${path}-wal`, "r");
+    await fsyncPathAsync(`${path}-wal`);
   } catch (e) {
     // No WAL file: everything committed is in the database file itself.
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-    file = await open(path, "r");
-  }
-  try {
-    await file.sync();
-  } finally {
-    await file.close();
+    await fsyncPathAsync(path);
   }
 }
 
 /** The directory entries of the database and its WAL must survive a power loss too. */
 function fsyncDirectory(dir: string): void {
   try {
-    const fd = openSync(dir, "r");
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    fsyncPath(dir);
   } catch {
     // Some filesystems refuse fsync on a directory; SQLite itself then has the same limitation.
   }

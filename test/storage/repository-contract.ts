@@ -8,6 +8,7 @@ import { UniqueViolation } from "../../src/core/repository.ts";
 import type { ScimResource } from "../../src/core/resource/types.ts";
 import { GROUP, USER } from "../../src/core/schema/registry.ts";
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from "../../src/core/schema/urns.ts";
+import { EMPTY_FIELDS } from "../support/directory-fields.ts";
 
 export type OpenRepository = () => Promise<{ repo: Repository; close(): void }>;
 
@@ -25,20 +26,7 @@ export function groupResource(displayName: string, extra: Record<string, unknown
   return { id, data: { schemas: [GROUP_SCHEMA], displayName, ...extra } as ScimResource, version: 1, created: AT, lastModified: AT };
 }
 
-export const emptyFields: DirectoryFields = {
-  active: true,
-  description: null,
-  profession: null,
-  email: null,
-  firstName: null,
-  lastName: null,
-  phone: null,
-  mobile: null,
-  employeeCode: null,
-  department: null,
-  company: null,
-  site: null,
-};
+export const emptyFields: DirectoryFields = EMPTY_FIELDS;
 
 class Boom extends Error {}
 

@@ -34,22 +34,7 @@ export function pathToString(p: AttrPath): string {
   return p.uri ? `${p.uri}:${base}` : base;
 }
 
-const RESOLVED_CACHE_LIMIT = 512;
-const resolvedCache = new WeakMap<ResourceSchema, Map<string, ResolvedAttribute | null>>();
-
-/**
- * resolveAttribute for a parsed path, memoised per resource type: clients send the same few paths on
- * every request, and parsing, matching and SQL compilation each resolve them. The cache is cleared when
- * full, so paths spelled in many case variants cannot grow it without bound.
- */
+/** resolveAttribute for a parsed path (resolveAttribute memoises the answers per resource type). */
 export function resolvePath(rs: ResourceSchema, p: AttrPath): ResolvedAttribute | null {
-  const key = pathToString(p);
-  let cache = resolvedCache.get(rs);
-  if (!cache) resolvedCache.set(rs, (cache = new Map()));
-  const hit = cache.get(key);
-  if (hit !== undefined) return hit;
-  const resolved = resolveAttribute(rs, key);
-  if (cache.size >= RESOLVED_CACHE_LIMIT) cache.clear();
-  cache.set(key, resolved);
-  return resolved;
+  return resolveAttribute(rs, pathToString(p));
 }

@@ -12,6 +12,15 @@ export function etagOf(version: number | string): string {
 }
 
 /**
+ * RFC 7232 §3.1/§3.2 with weak comparison (RFC 7644 §3.14 uses weak ETags): does an If-Match or
+ * If-None-Match header (a list of tags, or `*`) name this ETag?
+ */
+export function etagMatches(header: string, etag: string): boolean {
+  const opaque = (t: string) => t.trim().replace(/^W\//i, "");
+  return header.split(",").some((t) => t.trim() === "*" || opaque(t) === opaque(etag));
+}
+
+/**
  * The outgoing resource: `schemas` and `id` first, as in the RFC 7643 §8 examples, then the stored
  * attributes, then `meta` (RFC 7643 §3.1) with `version` as the same weak ETag the ETag header carries.
  * Apply before projectResource so that `attributes` / `excludedAttributes` can drop `meta`.

@@ -97,15 +97,16 @@ export function splitUrn(
   return { schema: undefined, rest: path, qualified: true };
 }
 
+const resolved = new WeakMap<ResourceSchema, Map<string, ResolvedAttribute | null>>();
+const RESOLVE_CACHE_SIZE = 2048;
+
 /**
  * Resolves an attribute path (case-insensitive, optionally URN-qualified, at most one sub-attribute level)
  * to its definitions, or null when the resource type has no such attribute.
  */
-const resolved = new WeakMap<ResourceSchema, Map<string, ResolvedAttribute | null>>();
-const RESOLVE_CACHE_SIZE = 2048;
-
 export function resolveAttribute(rs: ResourceSchema, path: string): ResolvedAttribute | null {
-  // Every request resolves the same few dozen names; a bounded cache spares the string work.
+  // Every request resolves the same few dozen names (parsing, matching and SQL each ask); the cache is
+  // cleared when full, so names spelled in many case variants cannot grow it without bound.
   let cache = resolved.get(rs);
   if (!cache) resolved.set(rs, (cache = new Map()));
   const hit = cache.get(path);

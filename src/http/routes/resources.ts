@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { InvalidSyntaxError, MethodNotAllowedError } from "../../core/errors.ts";
 import type { ResourceKind } from "../../core/repository.ts";
 import { projectionOf, type ListParams, type RequestContext, type ScimService } from "../../core/service.ts";
+import { etagMatches } from "../../core/resource/serialize.ts";
 import { scimJson } from "../scim-response.ts";
 
 export type ContextOf = (request: Request) => RequestContext;
@@ -57,9 +58,8 @@ function endpointRoutes(app: Elysia, endpoint: string, kind: ResourceKind, servi
       const ifNoneMatch = request.headers.get("if-none-match");
       if (ifNoneMatch) {
         const etag = await service.etag(kind, params.id);
-        // RFC 7232 §3.2 with weak comparison: an unchanged resource is 304 without a body.
-        const strip = (t: string) => t.trim().replace(/^W\//i, "");
-        if (etag && ifNoneMatch.split(",").some((t) => t.trim() === "*" || strip(t) === strip(etag)))
+        // RFC 7232 §3.2: an unchanged resource is 304 without a body.
+        if (etag && etagMatches(ifNoneMatch, etag))
           return new Response(null, { status: 304, headers: headers(etag) });
       }
       const { resource, etag } = await service.get(kind, params.id, contextOf(request), projectionOf(query as ListParams));

@@ -5,6 +5,7 @@ import { InvalidValueError } from "../../../src/core/errors.ts";
 import type { DirectoryFields } from "../../../src/core/repository.ts";
 import type { ScimResource } from "../../../src/core/resource/types.ts";
 import { ENTERPRISE_USER_SCHEMA, SCIMD_USER_SCHEMA, USER_SCHEMA } from "../../../src/core/schema/urns.ts";
+import { EMPTY_FIELDS } from "../../support/directory-fields.ts";
 
 const NO_REFS: ReferenceLists = { departments: [], companies: [], sites: [] };
 const REFS: ReferenceLists = { departments: ["Engineering", "Sales"], companies: ["Contoso Ltd"], sites: ["Paris", "New York"] };
@@ -12,20 +13,7 @@ const IGNORE: MapOptions = { references: NO_REFS, unknownReference: "ignore" };
 const KNOWN: MapOptions = { references: REFS, unknownReference: "ignore" };
 const REJECT: MapOptions = { references: REFS, unknownReference: "reject" };
 
-const EMPTY: DirectoryFields = {
-  active: true,
-  description: null,
-  profession: null,
-  email: null,
-  firstName: null,
-  lastName: null,
-  phone: null,
-  mobile: null,
-  employeeCode: null,
-  department: null,
-  company: null,
-  site: null,
-};
+const EMPTY: DirectoryFields = EMPTY_FIELDS;
 
 const PREVIOUS: DirectoryFields = { ...EMPTY, department: "Sales", company: "Contoso Ltd", site: "Paris" };
 
