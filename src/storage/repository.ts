@@ -1,4 +1,4 @@
-import type { Database } from "bun:sqlite";
+import type { Database, Statement } from "bun:sqlite";
 import { and, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import type {
   DeadLetter,
@@ -107,23 +107,30 @@ class SqliteReader implements Reader {
   constructor(
     readonly d: Drizzle,
     protected readonly raw: Database,
+    version?: DataVersion,
   ) {
-    this.version = new DataVersion(raw);
+    this.version = version ?? new DataVersion(raw);
+  }
+
+  /** A cached prepared statement, run inside the read connection's shared snapshot (see DataVersion). */
+  protected q(sqlText: string): Statement {
+    this.version.enter();
+    return this.raw.query(sqlText);
   }
 
   // Hot paths use bun:sqlite's cached prepared statements directly: building the query with Drizzle on
   // every call cost more than running it (about 50 µs against 5 µs per lookup).
   async get(kind: ResourceKind, id: string): Promise<StoredResource | null> {
     const table = kind === "User" ? "scim_users" : "scim_groups";
-    const row = this.raw
-      .query(`SELECT id, data, version, created, last_modified AS lastModified FROM ${table} WHERE id = ?`)
+    const row = this
+      .q(`SELECT id, data, version, created, last_modified AS lastModified FROM ${table} WHERE id = ?`)
       .get(id) as { id: string; data: string; version: number; created: string; lastModified: string } | null;
     return row ? toStored(row) : null;
   }
 
   async findIdByName(kind: ResourceKind, name: string): Promise<string | null> {
     const sqlText = kind === "User" ? "SELECT id FROM scim_users WHERE user_name_folded = ?" : "SELECT id FROM scim_groups WHERE display_name_folded = ?";
-    const row = this.raw.query(sqlText).get(fold(name)) as { id: string } | null;
+    const row = this.q(sqlText).get(fold(name)) as { id: string } | null;
     return row?.id ?? null;
   }
 
@@ -161,7 +168,7 @@ class SqliteReader implements Reader {
     const countAll = (): number => {
       const cached = this.listCache.get(countKey);
       if (cached?.version === version && cached.total !== undefined) return cached.total;
-      const total = (this.raw.query(`SELECT count(*) AS n FROM ${from} WHERE ${where.sql}`).get(...where.params) as { n: number }).n;
+      const total = (this.q(`SELECT count(*) AS n FROM ${from} WHERE ${where.sql}`).get(...where.params) as { n: number }).n;
       this.remember(countKey, version, { total });
       return total;
     };
@@ -172,18 +179,18 @@ class SqliteReader implements Reader {
     if (q.sortBy) {
       // A stable order (the sort key, then the rowid) so that paging returns each resource exactly once.
       const order = `${compileSort(q.sortBy, q.sortOrder ?? "ascending", rs, target)}, ${a}.rowid`;
-      rows = this.raw
-        .query(`SELECT ${columns} FROM ${from} WHERE ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
+      rows = this
+        .q(`SELECT ${columns} FROM ${from} WHERE ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
         .all(...where.params, q.count, Math.max(0, q.startIndex - 1)) as Row[];
     } else {
       const seek = this.listCache.get(`${queryKey}\u0000at\u0000${q.startIndex}`);
       rows =
         seek?.version === version && seek.lastRowid !== undefined
-          ? (this.raw
-              .query(`SELECT ${columns} FROM ${from} WHERE (${where.sql}) AND ${a}.rowid > ? ORDER BY ${a}.rowid LIMIT ?`)
+          ? (this
+              .q(`SELECT ${columns} FROM ${from} WHERE (${where.sql}) AND ${a}.rowid > ? ORDER BY ${a}.rowid LIMIT ?`)
               .all(...where.params, seek.lastRowid, q.count) as Row[])
-          : (this.raw
-              .query(`SELECT ${columns} FROM ${from} WHERE ${where.sql} ORDER BY ${a}.rowid LIMIT ? OFFSET ?`)
+          : (this
+              .q(`SELECT ${columns} FROM ${from} WHERE ${where.sql} ORDER BY ${a}.rowid LIMIT ? OFFSET ?`)
               .all(...where.params, q.count, Math.max(0, q.startIndex - 1)) as Row[]);
       if (rows.length === q.count) this.remember(`${queryKey}\u0000at\u0000${q.startIndex + q.count}`, version, { lastRowid: rows[rows.length - 1]!.rowid });
     }
@@ -206,8 +213,8 @@ class SqliteReader implements Reader {
   }
 
   async members(groupId: string): Promise<MemberRef[]> {
-    const rows = this.raw
-      .query(
+    const rows = this
+      .q(
         `SELECT m.member_id AS id, m.member_type AS type, coalesce(u.user_name, g.display_name) AS display
          FROM group_members m
          LEFT JOIN scim_users u ON m.member_type = 'User' AND u.id = m.member_id
@@ -219,8 +226,8 @@ class SqliteReader implements Reader {
   }
 
   async membersJson(groupId: string, baseUrl: string): Promise<string> {
-    const row = this.raw
-      .query(
+    const row = this
+      .q(
         `SELECT json_group_array(json(CASE WHEN display IS NULL
            THEN json_object('value', id, '$ref', ? || (CASE type WHEN 'User' THEN '/Users/' ELSE '/Groups/' END) || id, 'type', type)
            ELSE json_object('value', id, '$ref', ? || (CASE type WHEN 'User' THEN '/Users/' ELSE '/Groups/' END) || id, 'type', type, 'display', display)
@@ -236,12 +243,12 @@ class SqliteReader implements Reader {
   }
 
   async memberCount(groupId: string): Promise<number> {
-    return (this.raw.query("SELECT count(*) AS n FROM group_members WHERE group_id = ?").get(groupId) as { n: number }).n;
+    return (this.q("SELECT count(*) AS n FROM group_members WHERE group_id = ?").get(groupId) as { n: number }).n;
   }
 
   async groupsOf(memberId: string): Promise<MemberRef[]> {
-    const rows = this.raw
-      .query(
+    const rows = this
+      .q(
         `SELECT g.id AS id, g.display_name AS display FROM group_members m JOIN scim_groups g ON g.id = m.group_id
          WHERE m.member_id = ? ORDER BY g.display_name_folded`,
       )
@@ -250,22 +257,22 @@ class SqliteReader implements Reader {
   }
 
   async directoryByUsername(username: string): Promise<DirectoryRecord | null> {
-    return toDirectory(this.raw.query(`SELECT ${DIRECTORY_SELECT} FROM directory_users WHERE username_folded = ?`).get(fold(username)) as DirectoryRow | null);
+    return toDirectory(this.q(`SELECT ${DIRECTORY_SELECT} FROM directory_users WHERE username_folded = ?`).get(fold(username)) as DirectoryRow | null);
   }
 
   async directoryByScimId(scimId: string): Promise<DirectoryRecord | null> {
-    return toDirectory(this.raw.query(`SELECT ${DIRECTORY_SELECT} FROM directory_users WHERE scim_id = ?`).get(scimId) as DirectoryRow | null);
+    return toDirectory(this.q(`SELECT ${DIRECTORY_SELECT} FROM directory_users WHERE scim_id = ?`).get(scimId) as DirectoryRow | null);
   }
 
   async countEvents(q: Omit<EventQuery, "limit">): Promise<number> {
     const { where, params } = eventWhere(q);
-    return (this.raw.query(`SELECT count(*) AS n FROM events WHERE ${where}`).get(...params) as { n: number }).n;
+    return (this.q(`SELECT count(*) AS n FROM events WHERE ${where}`).get(...params) as { n: number }).n;
   }
 
   async events(q: EventQuery): Promise<EventRecord[]> {
     const { where, params } = eventWhere(q);
-    const rows = this.raw
-      .query(
+    const rows = this
+      .q(
         `SELECT seq, time, type, token, request_id AS requestId, resource_type AS resourceType, resource_id AS resourceId, name, data
          FROM events WHERE ${where} ORDER BY seq LIMIT ?`,
       )
@@ -320,16 +327,16 @@ class SqliteWriteTx extends SqliteReader implements WriteTx {
     try {
       if (kind === "User") {
         const userName = String(r.data.userName);
-        this.raw
-          .query(
+        this
+          .q(
             "INSERT INTO scim_users (id, user_name, user_name_folded, external_id, display_name, active, data, version, created, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           )
           .run(r.id, userName, fold(userName), str(r.data.externalId), str(r.data.displayName), activeOf(r.data), JSON.stringify(r.data), r.version, r.created, r.lastModified);
         this.writeEmails(r.id, r.data, false);
       } else {
         const displayName = String(r.data.displayName);
-        this.raw
-          .query(
+        this
+          .q(
             "INSERT INTO scim_groups (id, display_name, display_name_folded, external_id, data, version, created, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
           )
           .run(r.id, displayName, fold(displayName), str(r.data.externalId), JSON.stringify(r.data), r.version, r.created, r.lastModified);
@@ -341,8 +348,8 @@ class SqliteWriteTx extends SqliteReader implements WriteTx {
   }
 
   private writeEmails(id: string, data: ScimResource, replace = true): void {
-    if (replace) this.raw.query("DELETE FROM user_emails WHERE user_id = ?").run(id);
-    const insert = this.raw.query("INSERT INTO user_emails (user_id, value_folded) VALUES (?, ?)");
+    if (replace) this.q("DELETE FROM user_emails WHERE user_id = ?").run(id);
+    const insert = this.q("INSERT INTO user_emails (user_id, value_folded) VALUES (?, ?)");
     for (const v of emailValues(data)) insert.run(id, v);
   }
 
@@ -350,8 +357,8 @@ class SqliteWriteTx extends SqliteReader implements WriteTx {
     try {
       if (kind === "User") {
         const userName = String(r.data.userName);
-        const res = this.raw
-          .query(
+        const res = this
+          .q(
             "UPDATE scim_users SET user_name = ?, user_name_folded = ?, external_id = ?, display_name = ?, active = ?, data = ?, version = ?, last_modified = ? WHERE id = ?",
           )
           .run(userName, fold(userName), str(r.data.externalId), str(r.data.displayName), activeOf(r.data), JSON.stringify(r.data), r.version, r.lastModified, r.id);
@@ -360,8 +367,8 @@ class SqliteWriteTx extends SqliteReader implements WriteTx {
         return true;
       }
       const displayName = String(r.data.displayName);
-      const res = this.raw
-        .query("UPDATE scim_groups SET display_name = ?, display_name_folded = ?, external_id = ?, data = ?, version = ?, last_modified = ? WHERE id = ?")
+      const res = this
+        .q("UPDATE scim_groups SET display_name = ?, display_name_folded = ?, external_id = ?, data = ?, version = ?, last_modified = ? WHERE id = ?")
         .run(displayName, fold(displayName), str(r.data.externalId), JSON.stringify(r.data), r.version, r.lastModified, r.id);
       return res.changes > 0;
     } catch (e) {
@@ -391,14 +398,14 @@ class SqliteWriteTx extends SqliteReader implements WriteTx {
   }
 
   async removeAllMembers(groupId: string): Promise<string[]> {
-    const rows = this.raw.query("DELETE FROM group_members WHERE group_id = ? RETURNING member_id AS id").all(groupId) as { id: string }[];
+    const rows = this.q("DELETE FROM group_members WHERE group_id = ? RETURNING member_id AS id").all(groupId) as { id: string }[];
     return rows.map((r) => r.id);
   }
 
   async insertDirectory(username: string, scimId: string, fields: DirectoryFields, at: string): Promise<DirectoryRecord> {
     try {
-      const row = this.raw
-        .query(
+      const row = this
+        .q(
           `INSERT INTO directory_users (scim_id, username, username_folded, active, description, profession, email, first_name, last_name, phone, mobile, employee_code, department, company, site, deleted, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?) RETURNING ${DIRECTORY_SELECT}`,
         )
@@ -431,7 +438,7 @@ class SqliteWriteTx extends SqliteReader implements WriteTx {
       }
     }
     try {
-      const row = this.raw.query(`UPDATE directory_users SET ${sets.join(", ")} WHERE id = ? RETURNING ${DIRECTORY_SELECT}`).get(...params, id) as DirectoryRow | null;
+      const row = this.q(`UPDATE directory_users SET ${sets.join(", ")} WHERE id = ? RETURNING ${DIRECTORY_SELECT}`).get(...params, id) as DirectoryRow | null;
       if (!row) throw new Error(`directory record ${id} does not exist`);
       return toDirectory(row)!;
     } catch (e) {
@@ -459,9 +466,12 @@ export class SqliteRepository extends SqliteReader implements Repository {
     reader: Database,
     sync?: () => Promise<void>,
   ) {
-    super(toDrizzle(reader), reader);
+    super(toDrizzle(reader), reader, new DataVersion(reader, reader !== writer));
     this.writeTx = new SqliteWriteTx(toDrizzle(writer), writer);
-    this.queue = new WriteQueue(writer, sync, () => this.version.invalidate());
+    this.queue = new WriteQueue(writer, sync, {
+      beforeBegin: () => this.version.end(),
+      afterCommit: () => this.version.invalidate(),
+    });
   }
 
   /**
@@ -496,7 +506,7 @@ export class SqliteRepository extends SqliteReader implements Repository {
   }
 
   async lastSeq(): Promise<number> {
-    return (this.raw.query("SELECT coalesce(max(seq), 0) AS n FROM events").get() as { n: number }).n;
+    return (this.q("SELECT coalesce(max(seq), 0) AS n FROM events").get() as { n: number }).n;
   }
 
   async event(seq: number): Promise<EventRecord | null> {
@@ -560,6 +570,7 @@ export class SqliteRepository extends SqliteReader implements Repository {
 
   close(): void {
     this.queue.close();
+    this.version.end();
     if (this.raw !== this.writer) this.raw.close();
     // Checkpoint so that the database file alone holds every committed change after a clean stop.
     try {

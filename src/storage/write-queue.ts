@@ -31,8 +31,12 @@ export class WriteQueue {
   constructor(
     private readonly db: Database,
     private readonly sync?: () => Promise<void>,
-    /** Told after each COMMIT (caches keyed on the database's version must not reuse an older reading). */
-    private readonly onCommit?: () => void,
+    private readonly hooks: {
+      /** Told before each BEGIN (the read connection ends its snapshot, which would hold back checkpoints). */
+      beforeBegin?: () => void;
+      /** Told after each COMMIT (caches keyed on the database's version must not reuse an older reading). */
+      afterCommit?: () => void;
+    } = {},
     private readonly maxBatch = 512,
   ) {
     // Prepared once: db.exec would compile these five statements again for every job.
@@ -87,6 +91,7 @@ export class WriteQueue {
   private async runBatch(batch: Job[]): Promise<void> {
     const db = this.db;
     try {
+      this.hooks.beforeBegin?.();
       this.sql.begin.run();
     } catch (e) {
       for (const j of batch) j.reject(e);
@@ -112,7 +117,7 @@ export class WriteQueue {
     }
     try {
       this.sql.commit.run();
-      this.onCommit?.();
+      this.hooks.afterCommit?.();
     } catch (e) {
       try {
         if (db.inTransaction) db.exec("ROLLBACK");
