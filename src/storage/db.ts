@@ -28,6 +28,8 @@ function latestKnownMigration(folder: string): number {
   return Math.max(...journal.entries.map((e) => e.when));
 }
 
+const QUERY_CACHE_SIZE = 512;
+
 function configure(db: Database): void {
   // WAL lets readers run beside the one writer; synchronous=FULL makes every acknowledged commit
   // survive power loss, not only a process crash.
@@ -53,6 +55,10 @@ export function openDatabase(path: string, opts: { readonly?: boolean; create?: 
       throw new StorageError(`Cannot create the folder for the database ${path}; check [storage] path and its permissions.`);
     }
   }
+  // bun:sqlite's Database.query() keeps only 20 statements per connection by default (least recently used
+  // first out): one create or PATCH runs about a dozen on the writer beside the reads, so statements were
+  // compiled again and again. Statements are small; keep a few hundred.
+  Database.MAX_QUERY_CACHE_SIZE = Math.max(Database.MAX_QUERY_CACHE_SIZE, QUERY_CACHE_SIZE);
   let db: Database;
   try {
     db = opts.readonly ? new Database(path, { readonly: true }) : new Database(path, { create: true, readwrite: true });

@@ -91,6 +91,12 @@ function emailValues(data: ScimResource): string[] {
   return [...out];
 }
 
+/** A page bound written into SQL text: only a non-negative safe integer ever gets there. */
+function sqlInteger(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`not a page bound: ${n}`);
+  return n;
+}
+
 /** Rows changed by a drizzle `run()` (bun:sqlite returns them; drizzle's types say void). */
 function changes(result: unknown): number {
   return (result as { changes?: number } | undefined)?.changes ?? 0;
@@ -176,22 +182,21 @@ class SqliteReader implements Reader {
     const columns = `${a}.id AS id, ${a}.data AS data, ${a}.version AS version, ${a}.created AS created, ${a}.last_modified AS lastModified, ${a}.rowid AS rowid`;
     type Row = { id: string; data: string; version: number; created: string; lastModified: string; rowid: number };
     let rows: Row[];
+    // LIMIT and OFFSET are written into the SQL as integers: bound as parameters they made SQLite's lookup of
+    // one user by userName five times slower (10 µs against 2 µs). They are whole numbers checked here.
+    const limit = sqlInteger(q.count);
+    const offset = sqlInteger(Math.max(0, q.startIndex - 1));
+    const page = offset > 0 ? `LIMIT ${limit} OFFSET ${offset}` : `LIMIT ${limit}`;
     if (q.sortBy) {
       // A stable order (the sort key, then the rowid) so that paging returns each resource exactly once.
       const order = `${compileSort(q.sortBy, q.sortOrder ?? "ascending", rs, target)}, ${a}.rowid`;
-      rows = this
-        .q(`SELECT ${columns} FROM ${from} WHERE ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
-        .all(...where.params, q.count, Math.max(0, q.startIndex - 1)) as Row[];
+      rows = this.q(`SELECT ${columns} FROM ${from} WHERE ${where.sql} ORDER BY ${order} ${page}`).all(...where.params) as Row[];
     } else {
       const seek = this.listCache.get(`${queryKey}\u0000at\u0000${q.startIndex}`);
       rows =
         seek?.version === version && seek.lastRowid !== undefined
-          ? (this
-              .q(`SELECT ${columns} FROM ${from} WHERE (${where.sql}) AND ${a}.rowid > ? ORDER BY ${a}.rowid LIMIT ?`)
-              .all(...where.params, seek.lastRowid, q.count) as Row[])
-          : (this
-              .q(`SELECT ${columns} FROM ${from} WHERE ${where.sql} ORDER BY ${a}.rowid LIMIT ? OFFSET ?`)
-              .all(...where.params, q.count, Math.max(0, q.startIndex - 1)) as Row[]);
+          ? (this.q(`SELECT ${columns} FROM ${from} WHERE (${where.sql}) AND ${a}.rowid > ? ORDER BY ${a}.rowid LIMIT ${limit}`).all(...where.params, seek.lastRowid) as Row[])
+          : (this.q(`SELECT ${columns} FROM ${from} WHERE ${where.sql} ORDER BY ${a}.rowid ${page}`).all(...where.params) as Row[]);
       if (rows.length === q.count) this.remember(`${queryKey}\u0000at\u0000${q.startIndex + q.count}`, version, { lastRowid: rows[rows.length - 1]!.rowid });
     }
     // A first page that is not full holds every match (Entra's lookups by userName or externalId): no count.
