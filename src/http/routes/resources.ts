@@ -3,7 +3,7 @@ import { InvalidSyntaxError, MethodNotAllowedError } from "../../core/errors.ts"
 import type { ResourceKind } from "../../core/repository.ts";
 import { projectionOf, type ListParams, type RequestContext, type ScimService } from "../../core/service.ts";
 import { etagMatches } from "../../core/resource/serialize.ts";
-import { scimJson } from "../scim-response.ts";
+import { scimBody } from "../scim-response.ts";
 
 export type ContextOf = (request: Request) => RequestContext;
 
@@ -47,14 +47,14 @@ export function resourceRoutes(kind: ResourceKind, service: ScimService, context
 function endpointRoutes(app: Elysia, endpoint: string, kind: ResourceKind, service: ScimService, contextOf: ContextOf) {
   const headers = (etag: string) => ({ etag });
   return app
-    .get(endpoint, async ({ request, query }) => scimJson(await service.list(kind, query as ListParams, contextOf(request))))
-    .post(`${endpoint}/.search`, async ({ request, body }) => scimJson(await service.list(kind, searchParams(body), contextOf(request))))
-    .post(endpoint, async ({ request, body, query }) => {
+    .get(endpoint, async ({ request, query, set }) => scimBody(set, await service.list(kind, query as ListParams, contextOf(request))))
+    .post(`${endpoint}/.search`, async ({ request, body, set }) => scimBody(set, await service.list(kind, searchParams(body), contextOf(request))))
+    .post(endpoint, async ({ request, body, query, set }) => {
       const { resource, etag } = await service.create(kind, body, contextOf(request), projectionOf(query as ListParams));
       const meta = resource.meta as { location: string };
-      return scimJson(resource, 201, { location: meta.location, ...headers(etag) });
+      return scimBody(set, resource, 201, { location: meta.location, ...headers(etag) });
     })
-    .get(`${endpoint}/:id`, async ({ request, params, query }) => {
+    .get(`${endpoint}/:id`, async ({ request, params, query, set }) => {
       const ifNoneMatch = request.headers.get("if-none-match");
       if (ifNoneMatch) {
         const etag = await service.etag(kind, params.id);
@@ -63,14 +63,14 @@ function endpointRoutes(app: Elysia, endpoint: string, kind: ResourceKind, servi
           return new Response(null, { status: 304, headers: headers(etag) });
       }
       const { resource, etag } = await service.get(kind, params.id, contextOf(request), projectionOf(query as ListParams));
-      return scimJson(resource, 200, headers(etag));
+      return scimBody(set, resource, 200, headers(etag));
     })
-    .put(`${endpoint}/:id`, async ({ request, params, body, query }) => {
+    .put(`${endpoint}/:id`, async ({ request, params, body, query, set }) => {
       const pre = { ifMatch: request.headers.get("if-match") };
       const { resource, etag } = await service.replace(kind, params.id, body, contextOf(request), pre, projectionOf(query as ListParams));
-      return scimJson(resource, 200, headers(etag));
+      return scimBody(set, resource, 200, headers(etag));
     })
-    .patch(`${endpoint}/:id`, async ({ request, params, body, query }) => {
+    .patch(`${endpoint}/:id`, async ({ request, params, body, query, set }) => {
       const projection = projectionOf(query as ListParams);
       // RFC 7644 §3.5.2 allows 200 with the resource or 204. Users get 200 and the body (Entra's validator
       // compares it). Groups get 204, as Entra documents for group PATCH, unless the client asks for a
@@ -79,7 +79,7 @@ function endpointRoutes(app: Elysia, endpoint: string, kind: ResourceKind, servi
       const wantsBody = kind === "User" || projection.attributes !== undefined || projection.excludedAttributes !== undefined;
       const pre = { ifMatch: request.headers.get("if-match") };
       const { resource, etag } = await service.patch(kind, params.id, body, contextOf(request), pre, wantsBody ? projection : null);
-      return resource ? scimJson(resource, 200, headers(etag)) : new Response(null, { status: 204, headers: headers(etag) });
+      return resource ? scimBody(set, resource, 200, headers(etag)) : new Response(null, { status: 204, headers: headers(etag) });
     })
     .delete(`${endpoint}/:id`, async ({ request, params }) => {
       await service.delete(kind, params.id, contextOf(request), { ifMatch: request.headers.get("if-match") });
