@@ -40,6 +40,7 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
   }
 
   const app = createApp({ config, service, tokens: storage.tokens, repo: storage.repo, logger, ready: storage.ready });
+  const logEveryClient = config.logging.client_address === "always";
   let inFlight = 0;
   let draining = false;
   let server: Listener;
@@ -64,7 +65,7 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
       async fetch(request, srv) {
         const started = performance.now();
         const url = new URL(request.url);
-        rememberPeer(request, srv.requestIP(request)?.address);
+        rememberPeer(request, () => srv.requestIP(request)?.address);
         inFlight++;
         let response: Response;
         try {
@@ -81,7 +82,9 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
           status: response.status,
           durationMs: Math.round((performance.now() - started) * 100) / 100,
           token: requestToken(request)?.name,
-          client: clientAddress(request, config.server.trust_proxy),
+          // Successful requests are identified by their token; the address is looked up for failures (or for
+          // every line with [logging] client_address = "always").
+          client: logEveryClient || response.status >= 400 ? clientAddress(request, config.server.trust_proxy) : undefined,
         });
         return response;
       },

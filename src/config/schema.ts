@@ -75,6 +75,7 @@ export const LoggingSection = Type.Object(
       default: "info",
     }),
     format: Type.Union([Type.Literal("json"), Type.Literal("pretty")], { default: "json" }),
+    client_address: Type.Union([Type.Literal("failures"), Type.Literal("always")], { default: "failures" }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -60,7 +60,26 @@ describe("a full session against the binary", () => {
     expect(requests.length).toBe(9);
     expect(requests.find((l) => l.requestId === "trace-123")).toMatchObject({ status: 404, token: "entra", path: "/scim/Users/nope" });
     expect(requests.filter((l) => (l.status as number) >= 400).length).toBe(6);
+    // The peer address is on failed requests only (a successful one is identified by its token name).
+    for (const l of requests) expect(l.client).toBe((l.status as number) >= 400 ? "127.0.0.1" : undefined);
   });
+});
+
+test('[logging] client_address = "always" puts the peer address on every request line', async () => {
+  const dir = tempDir("log-client");
+  dirs.push(dir);
+  const port = freePort();
+  const config = writeConfig(dir, port, `[logging]\nclient_address = "always"\n`);
+  const p = await startScimd({ args: ["serve", "--config", config], cwd: dir, port });
+  const token = p.stderr.join("\n").match(/scimd_[A-Za-z0-9_-]+/)![0];
+  expect((await fetch(`${p.url}/scim/Users`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+  expect((await fetch(`${p.url}/scim/Users`)).status).toBe(401);
+  expect(await p.stop("SIGTERM")).toBe(0);
+  const requests = p.stdout.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === "request" && l.path === "/scim/Users");
+  expect(requests.map((l) => [l.status, l.client])).toEqual([
+    [200, "127.0.0.1"],
+    [401, "127.0.0.1"],
+  ]);
 });
 
 test('[logging] format = "pretty" and level = "warn" apply to every line', async () => {
