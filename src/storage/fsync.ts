@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync } from "node:fs";
+import { closeSync, fsync, fsyncSync, openSync } from "node:fs";
 import { open } from "node:fs/promises";
 
 /** fsync of a file or directory, on the calling thread. */
@@ -19,4 +19,9 @@ export async function fsyncPathAsync(path: string): Promise<void> {
   } finally {
     await file.close();
   }
+}
+
+/** fsync of an open descriptor, off the event loop (one request to the thread pool). */
+export function fsyncFd(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
 }

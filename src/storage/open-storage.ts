@@ -1,18 +1,38 @@
 import { dirname, resolve } from "node:path";
 import type { Repository, TokenStore } from "../core/repository.ts";
 import { isMigrated, migrateDatabase, openDatabase, toDrizzle } from "./db.ts";
-import { fsyncPath, fsyncPathAsync } from "./fsync.ts";
+import { closeSync, openSync } from "node:fs";
+import { fsyncFd, fsyncPath, fsyncPathAsync } from "./fsync.ts";
 import { SqliteRepository } from "./repository.ts";
 import { SqliteTokenStore } from "./token-store.ts";
 
-/** Makes the WAL (every committed frame in it) durable, off the event loop. */
-async function fsyncWal(path: string): Promise<void> {
-  try {
-    await fsyncPathAsync(`${path}-wal`);
-  } catch (e) {
-    // No WAL file: everything committed is in the database file itself.
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-    await fsyncPathAsync(path);
+/**
+ * Makes the WAL (every committed frame in it) durable, off the event loop. The WAL is opened once and kept:
+ * opening and closing it around every fsync tripled the work per group commit. The file is never replaced
+ * while this process holds its connections open (SQLite deletes the WAL only when the last connection
+ * closes, and a checkpoint elsewhere truncates it in place), so the descriptor stays the WAL's.
+ */
+class WalSync {
+  private fd: number | null = null;
+
+  constructor(private readonly path: string) {}
+
+  async sync(): Promise<void> {
+    if (this.fd === null) {
+      try {
+        this.fd = openSync(`${this.path}-wal`, "r");
+      } catch (e) {
+        // No WAL file yet: everything committed is in the database file itself.
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+        return fsyncPathAsync(this.path);
+      }
+    }
+    return fsyncFd(this.fd);
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
   }
 }
 
@@ -47,12 +67,14 @@ export function openStorage(path: string, opts: { migrate?: boolean } = {}): Sto
   }
   const reader = path === ":memory:" ? writer : openDatabase(path);
   let sync: (() => Promise<void>) | undefined;
+  let wal: WalSync | undefined;
   if (path !== ":memory:") {
     // Group commit without blocking the event loop: the write connection commits without fsync and the
     // write queue fsyncs the WAL asynchronously before acknowledging (see WriteQueue).
     writer.exec("PRAGMA synchronous = NORMAL");
     fsyncDirectory(dirname(resolve(path)));
-    sync = () => fsyncWal(path);
+    wal = new WalSync(path);
+    sync = () => wal!.sync();
   }
   const repo = new SqliteRepository(writer, reader, sync);
   const tokens = new SqliteTokenStore(reader, writer, toDrizzle(reader), toDrizzle(writer), (fn) => repo.exclusive(fn), repo.dataVersion);
@@ -65,6 +87,7 @@ export function openStorage(path: string, opts: { migrate?: boolean } = {}): Sto
       if (closed) return;
       closed = true;
       repo.close();
+      wal?.close();
     },
   };
 }
