@@ -15,6 +15,7 @@ import { adminRoutes } from "./http/routes/admin.ts";
 import { discoveryRoutes } from "./http/routes/discovery.ts";
 import { healthRoutes } from "./http/routes/health.ts";
 import { resourceRoutes } from "./http/routes/resources.ts";
+import { pathOf } from "./http/request-url.ts";
 
 export interface AppDeps {
   readonly config: Config;
@@ -32,7 +33,7 @@ export const DOCUMENTATION_URI = "https://github.com/scimd/scimd#readme";
 const PREFIXES = ["/scim/v2", "/scim"] as const;
 
 function prefixOf(request: Request): string {
-  const path = new URL(request.url).pathname;
+  const path = pathOf(request.url);
   return PREFIXES.find((p) => path === p || path.startsWith(p + "/")) ?? "/scim";
 }
 

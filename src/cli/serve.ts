@@ -14,6 +14,7 @@ import { acquireServerLock, lockPathOf } from "../storage/server-lock.ts";
 import { VERSION } from "../version.ts";
 import { CliError, readConfig, withStorage, type Io } from "./common.ts";
 import { startMetrics } from "./serve-metrics.ts";
+import { pathOf } from "../http/request-url.ts";
 
 export interface ServeArgs {
   config?: string;
@@ -64,21 +65,21 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
       logger,
       async fetch(request, srv) {
         const started = performance.now();
-        const url = new URL(request.url);
+        const path = pathOf(request.url);
         rememberPeer(request, () => srv.requestIP(request)?.address);
         inFlight++;
         let response: Response;
         try {
-          response = await (metrics?.intercept(request, url.pathname) ?? app.handle(request));
+          response = await (metrics?.intercept(request, path) ?? app.handle(request));
         } finally {
           inFlight--;
         }
         if (draining) response.headers.set("connection", "close");
-        metrics?.observe(request.method, url.pathname, response.status, (performance.now() - started) / 1000);
+        metrics?.observe(request.method, path, response.status, (performance.now() - started) / 1000);
         logger.info("request", {
           requestId: response.headers.get("x-request-id") ?? undefined,
           method: request.method,
-          path: url.pathname,
+          path,
           status: response.status,
           durationMs: Math.round((performance.now() - started) * 100) / 100,
           token: requestToken(request)?.name,

@@ -1,3 +1,5 @@
+import { schemeAndHostOf } from "./request-url.ts";
+
 export interface BaseUrlOptions {
   /** `[server] public_url`, e.g. https://scim.example.com/scim; empty to follow the request. */
   readonly publicUrl: string;
@@ -9,8 +11,8 @@ const first = (v: string | null) => v?.split(",")[0]!.trim() || undefined;
 
 /** The origin a client used, as scimd should write it into meta.location and Location. */
 export function requestOrigin(request: Request, opts: BaseUrlOptions): string {
-  const url = new URL(request.url);
-  let proto = url.protocol.replace(/:$/, "");
+  const url = schemeAndHostOf(request.url);
+  let proto = url.scheme;
   let host = request.headers.get("host") ?? url.host;
   if (opts.trustProxy) {
     proto = first(request.headers.get("x-forwarded-proto")) ?? proto;

@@ -3,6 +3,7 @@ import type { Repository } from "../core/repository.ts";
 import type { Logger } from "../log/logger.ts";
 import { requestToken } from "./plugins/auth.ts";
 import { requestIdOf } from "./plugins/request-id.ts";
+import { pathOf } from "./request-url.ts";
 
 export type RecordFailure = (request: Request, error: ScimError) => void;
 
@@ -13,14 +14,14 @@ export type RecordFailure = (request: Request, error: ScimError) => void;
  */
 export function failureRecorder(repo: Repository, logger: Logger, clock: () => Date = () => new Date()): RecordFailure {
   return (request, error) => {
-    const url = new URL(request.url);
-    if (!url.pathname.startsWith("/scim")) return;
+    const path = pathOf(request.url);
+    if (!path.startsWith("/scim")) return;
     const failure = {
       time: clock().toISOString(),
       token: requestToken(request)?.name ?? null,
       requestId: requestIdOf(request) ?? null,
       method: request.method,
-      path: url.pathname.slice(0, 512),
+      path: path.slice(0, 512),
       status: error.status,
       scimType: error.scimType ?? null,
       detail: error.detail.slice(0, 1000),

@@ -7,6 +7,7 @@ import { authenticate, type AuthFailure } from "../../core/tokens.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { RecordFailure } from "../failure-log.ts";
 import { errorResponse } from "../scim-response.ts";
+import { pathOf } from "../request-url.ts";
 
 export interface AuthOptions {
   readonly tokens: TokenStore;
@@ -56,7 +57,7 @@ export const auth = (opts: AuthOptions) => {
     }, 0);
   };
   return new Elysia({ name: "scimd/auth" }).onRequest(async ({ request }) => {
-    const path = new URL(request.url).pathname;
+    const path = pathOf(request.url);
     const area = opts.areas.find(([prefix]) => path === prefix || path.startsWith(prefix + "/"));
     if (!area) return;
     const now = clock();

@@ -3,6 +3,7 @@ import { InvalidSyntaxError, InvalidValueError, isScimError, MethodNotAllowedErr
 import type { Logger } from "../../log/logger.ts";
 import type { RecordFailure } from "../failure-log.ts";
 import { errorResponse, asScimError } from "../scim-response.ts";
+import { pathOf } from "../request-url.ts";
 
 /**
  * Every failure leaves as an RFC 7644 §3.12 error body: unknown routes, Elysia's parse and validation
@@ -17,7 +18,7 @@ export const scimErrors = (logger: Logger, record: RecordFailure) =>
     if (isScimError(error)) return failed(error);
     switch (code) {
       case "NOT_FOUND":
-        return failed(new NotFoundError(`There is nothing at ${new URL(request.url).pathname}; the SCIM API is under /scim (for example /scim/Users).`));
+        return failed(new NotFoundError(`There is nothing at ${pathOf(request.url)}; the SCIM API is under /scim (for example /scim/Users).`));
       case "PARSE": {
         // Elysia wraps what the body parser throws (413, 415, nesting) in its own ParseError.
         const cause = (error as { cause?: unknown }).cause;
@@ -28,7 +29,7 @@ export const scimErrors = (logger: Logger, record: RecordFailure) =>
       default: {
         logger.error("Unexpected error while handling a request.", {
           method: request.method,
-          path: new URL(request.url).pathname,
+          path: pathOf(request.url),
           error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
         });
         return failed(asScimError(error));
