@@ -94,6 +94,7 @@ export async function runGroupsBench(opts: { members?: number; logLevel?: "info"
       single("grp GET", `full GET, ${fmt(count)} members, ${(size / 1048576).toFixed(1)} MB body (3 requests)`, "< 2 s, RSS < 200 MB", rec, performance.now() - t, meter, `p50 ${ms(p50!)} ms, max ${ms(max!)} ms, RSS ${mb(rssOf(server.pid))}`);
     }
   } finally {
+    client.close();
     await server.stop();
     server.cleanup();
     const { rmSync } = await import("node:fs");

@@ -169,11 +169,13 @@ async function mainWorkload(): Promise<void> {
       errors: 0,
       rss: rssWithUsers,
       cpuSeconds: NaN,
+      clientCpuSeconds: NaN,
       goal: "< 150 MB at 100,000 users",
       figure: mb(rssWithUsers),
       errorSamples: [],
     });
   } finally {
+    client.close();
     await server.stop();
     server.cleanup();
   }
@@ -190,8 +192,8 @@ async function millionCheck(n: number): Promise<void> {
   const seeded = seedUsers(join(dir, "scimd.db"), dirRun, 0, n, { keepIds: false, minimal: true });
   console.log(`  seeded in ${(seeded.elapsedMs / 1000).toFixed(1)} s`);
   const server = await startBenchServer({ dir, logLevel: "info", captureDurations: true });
+  const client = new ScimClient(server.baseUrl, server.token);
   try {
-    const client = new ScimClient(server.baseUrl, server.token);
     const rec = new Recorder();
     const meter = phaseMeter(server.pid);
     const started = performance.now();
@@ -209,6 +211,7 @@ async function millionCheck(n: number): Promise<void> {
     rows.push(row);
     printRow(row);
   } finally {
+    client.close();
     await server.stop();
     server.cleanup();
     (await import("node:fs")).rmSync(dir, { recursive: true, force: true });
