@@ -72,8 +72,11 @@ export interface TokenRecord {
 /** Resource writes; every method runs inside the transaction that was opened with `Repository.write`. */
 export interface ResourceWriter {
   insert(kind: ResourceKind, r: StoredResource): Promise<void>;
-  /** Replaces data and bumps version; returns false when the id does not exist. */
-  update(kind: ResourceKind, r: StoredResource): Promise<boolean>;
+  /**
+   * Replaces data and bumps version; returns false when the id does not exist. `previous`, the stored
+   * resource `r` replaces, lets an implementation leave unchanged index entries alone.
+   */
+  update(kind: ResourceKind, r: StoredResource, previous?: StoredResource): Promise<boolean>;
   /** Deletes the resource with its memberships (as member and as group). */
   delete(kind: ResourceKind, id: string): Promise<boolean>;
 }

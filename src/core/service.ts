@@ -409,7 +409,7 @@ export class ScimService {
       );
     const record = await tx.directoryByScimId(current.id);
     const mapped = mapUser(next.data, record, this.mapOptions());
-    if (!(await tx.update("User", next))) throw this.notFound("User", current.id);
+    if (!(await tx.update("User", next, current))) throw this.notFound("User", current.id);
     if (record) {
       const change: Parameters<WriteTx["updateDirectory"]>[1] = { ...mapped.fields };
       if (renamed && this.opts.usernameChanges === "allow") change.username = newName;

@@ -97,6 +97,10 @@ function sqlInteger(n: number): number {
   return n;
 }
 
+function sameValues(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
 /** Rows changed by a drizzle `run()` (bun:sqlite returns them; drizzle's types say void). */
 function changes(result: unknown): number {
   return (result as { changes?: number } | undefined)?.changes ?? 0;
@@ -337,7 +341,7 @@ class SqliteWriteTx extends SqliteReader implements WriteTx {
             "INSERT INTO scim_users (id, user_name, user_name_folded, external_id, display_name, active, data, version, created, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           )
           .run(r.id, userName, fold(userName), str(r.data.externalId), str(r.data.displayName), activeOf(r.data), JSON.stringify(r.data), r.version, r.created, r.lastModified);
-        this.writeEmails(r.id, r.data, false);
+        this.writeEmails(r.id, emailValues(r.data), false);
       } else {
         const displayName = String(r.data.displayName);
         this
@@ -352,23 +356,31 @@ class SqliteWriteTx extends SqliteReader implements WriteTx {
     }
   }
 
-  private writeEmails(id: string, data: ScimResource, replace = true): void {
+  private writeEmails(id: string, values: readonly string[], replace = true): void {
     if (replace) this.q("DELETE FROM user_emails WHERE user_id = ?").run(id);
     const insert = this.q("INSERT INTO user_emails (user_id, value_folded) VALUES (?, ?)");
-    for (const v of emailValues(data)) insert.run(id, v);
+    for (const v of values) insert.run(id, v);
   }
 
-  async update(kind: ResourceKind, r: StoredResource): Promise<boolean> {
+  async update(kind: ResourceKind, r: StoredResource, previous?: StoredResource): Promise<boolean> {
     try {
       if (kind === "User") {
         const userName = String(r.data.userName);
-        const res = this
-          .q(
-            "UPDATE scim_users SET user_name = ?, user_name_folded = ?, external_id = ?, display_name = ?, active = ?, data = ?, version = ?, last_modified = ? WHERE id = ?",
-          )
-          .run(userName, fold(userName), str(r.data.externalId), str(r.data.displayName), activeOf(r.data), JSON.stringify(r.data), r.version, r.lastModified, r.id);
+        const externalId = str(r.data.externalId);
+        // Indexed columns are written only when they change: SQLite rewrites the index entries of every
+        // indexed column named in SET, and each is a random page of the WAL at commit. Entra's updates
+        // rarely touch userName, externalId or the email addresses.
+        const keys = !previous || String(previous.data.userName) !== userName || str(previous.data.externalId) !== externalId;
+        const res = keys
+          ? this.q(
+              "UPDATE scim_users SET user_name = ?, user_name_folded = ?, external_id = ?, display_name = ?, active = ?, data = ?, version = ?, last_modified = ? WHERE id = ?",
+            ).run(userName, fold(userName), externalId, str(r.data.displayName), activeOf(r.data), JSON.stringify(r.data), r.version, r.lastModified, r.id)
+          : this.q("UPDATE scim_users SET display_name = ?, active = ?, data = ?, version = ?, last_modified = ? WHERE id = ?").run(
+              str(r.data.displayName), activeOf(r.data), JSON.stringify(r.data), r.version, r.lastModified, r.id,
+            );
         if (res.changes === 0) return false;
-        this.writeEmails(r.id, r.data);
+        const emails = emailValues(r.data);
+        if (!previous || !sameValues(emails, emailValues(previous.data))) this.writeEmails(r.id, emails);
         return true;
       }
       const displayName = String(r.data.displayName);

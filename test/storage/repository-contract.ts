@@ -84,6 +84,27 @@ export function runRepositoryContract(name: string, open: OpenRepository): void 
         expect(got!.data.title).toBeUndefined();
       });
 
+      test("update given the previous resource keeps every lookup right, changed or not", async () => {
+        const u = userResource("frank", { externalId: "ext-frank", emails: [{ type: "work", value: "frank@contoso.com" }], title: "A" });
+        await insert("User", u);
+        // Nothing indexed changes (Entra's usual PATCH): lookups still find the user.
+        const v2: StoredResource = { ...u, data: { ...u.data, title: "B" }, version: 2, lastModified: LATER };
+        expect(await repo.write((tx) => tx.update("User", v2, u))).toBe(true);
+        expect(await repo.get("User", u.id)).toEqual(v2);
+        for (const f of [`userName eq "FRANK"`, `externalId eq "ext-frank"`, `emails.value eq "frank@contoso.com"`]) expect(await userIds(f)).toEqual(["frank"]);
+        // The email, the externalId and the userName change: old values find nothing, new ones the user.
+        const v3: StoredResource = {
+          ...v2,
+          data: { ...v2.data, userName: "franklin", externalId: "ext-franklin", emails: [{ type: "work", value: "franklin@contoso.com" }] },
+          version: 3,
+        };
+        expect(await repo.write((tx) => tx.update("User", v3, v2))).toBe(true);
+        for (const f of [`userName eq "frank"`, `externalId eq "ext-frank"`, `emails.value eq "frank@contoso.com"`]) expect(await userIds(f)).toEqual([]);
+        for (const f of [`userName eq "Franklin"`, `externalId eq "ext-franklin"`, `emails.value eq "FRANKLIN@contoso.com"`]) expect(await userIds(f)).toEqual(["franklin"]);
+        expect(await repo.findIdByName("User", "FRANKLIN")).toBe(u.id);
+        expect(await repo.findIdByName("User", "frank")).toBeNull();
+      });
+
       test("update of a group replaces its data", async () => {
         const g = groupResource("Sales");
         await insert("Group", g);
