@@ -320,10 +320,11 @@ function eventWhere(q: Omit<EventQuery, "limit">): { where: string; params: (str
 
 /** Appends one event row on `db` (inside the caller's transaction) and returns its sequence number. */
 export function insertEvent(db: Database, e: NewEvent): number {
-  const row = db
-    .query("INSERT INTO events (time, type, token, request_id, resource_type, resource_id, name, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq")
-    .get(e.time, e.type, e.token ?? null, e.requestId ?? null, e.resourceType ?? null, e.resourceId ?? null, e.name ?? null, e.data ? JSON.stringify(e.data) : null) as { seq: number };
-  return row.seq;
+  // run() and the last rowid (seq is the rowid): RETURNING makes SQLite buffer the row in a temporary table.
+  const res = db
+    .query("INSERT INTO events (time, type, token, request_id, resource_type, resource_id, name, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+    .run(e.time, e.type, e.token ?? null, e.requestId ?? null, e.resourceType ?? null, e.resourceId ?? null, e.name ?? null, e.data ? JSON.stringify(e.data) : null);
+  return Number(res.lastInsertRowid);
 }
 
 class SqliteWriteTx extends SqliteReader implements WriteTx {
