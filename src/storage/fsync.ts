@@ -1,4 +1,4 @@
-import { closeSync, fsync, fsyncSync, openSync } from "node:fs";
+import { closeSync, fdatasync, fsyncSync, openSync } from "node:fs";
 import { open } from "node:fs/promises";
 
 /** fsync of a file or directory, on the calling thread. */
@@ -21,7 +21,10 @@ export async function fsyncPathAsync(path: string): Promise<void> {
   }
 }
 
-/** fsync of an open descriptor, off the event loop (one request to the thread pool). */
-export function fsyncFd(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
+/**
+ * fdatasync of an open descriptor, off the event loop (one request to the thread pool): the data and what
+ * is needed to read it back (the file's size), without the timestamps, as SQLite itself syncs on Linux.
+ */
+export function fdatasyncFd(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fdatasync(fd, (e) => (e ? reject(e) : resolve())));
 }

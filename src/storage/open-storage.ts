@@ -2,7 +2,7 @@ import { dirname, resolve } from "node:path";
 import type { Repository, TokenStore } from "../core/repository.ts";
 import { isMigrated, migrateDatabase, openDatabase, toDrizzle } from "./db.ts";
 import { closeSync, openSync } from "node:fs";
-import { fsyncFd, fsyncPath, fsyncPathAsync } from "./fsync.ts";
+import { fdatasyncFd, fsyncPath, fsyncPathAsync } from "./fsync.ts";
 import { SqliteRepository } from "./repository.ts";
 import { SqliteTokenStore } from "./token-store.ts";
 
@@ -27,7 +27,7 @@ class WalSync {
         return fsyncPathAsync(this.path);
       }
     }
-    return fsyncFd(this.fd);
+    return fdatasyncFd(this.fd);
   }
 
   close(): void {
