@@ -13,6 +13,11 @@ export interface StoredResource {
   readonly version: number;
   readonly created: string;
   readonly lastModified: string;
+  /**
+   * `data` as the JSON text it is stored as, when the storage read it as text: a representation can then be
+   * spliced from it without parsing and serialising the resource again. Absent on resources built in memory.
+   */
+  readonly text?: string;
 }
 
 export interface ListQuery {

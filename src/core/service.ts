@@ -17,7 +17,7 @@ import { UniqueViolation } from "./repository.ts";
 import { readResourceInput } from "./resource/deserialize.ts";
 import { parseAttributeList, projectResource, type ProjectionOptions } from "./resource/project.ts";
 import { etagMatches, etagOf, withMeta } from "./resource/serialize.ts";
-import { JsonText } from "./resource/json-text.ts";
+import { JsonText, spliceResource } from "./resource/json-text.ts";
 import type { ScimResource } from "./resource/types.ts";
 import { GROUP, USER, type ResourceSchema } from "./schema/registry.ts";
 import { uuidV7 } from "./uuid-v7.ts";
@@ -75,7 +75,8 @@ export interface ListResponse {
   totalResults: number;
   startIndex: number;
   itemsPerPage: number;
-  Resources: ScimResource[];
+  /** Resources, as objects or as JSON text spliced from storage (stringifyResource writes both). */
+  Resources: (ScimResource | JsonText)[];
 }
 
 const schemaOf = (kind: ResourceKind): ResourceSchema => (kind === "User" ? USER : GROUP);
@@ -150,14 +151,37 @@ export class ScimService {
    * `related`, when the caller already has it from its write transaction, is a user's groups or a group's
    * members: read right after a write, the read connection would start with a cold page cache.
    */
+  /**
+   * A stored user read back for GET or a list, without attributes/excludedAttributes: spliced from the
+   * stored JSON text (the same bytes render + JSON.stringify give, without parsing the resource and
+   * serialising it again); any other case, or a stored text of another shape, is rendered as an object.
+   */
+  private async renderRead(kind: ResourceKind, s: StoredResource, ctx: RequestContext, projection: ProjectionOptions): Promise<ScimResource | JsonText> {
+    if (kind === "User" && s.text !== undefined && !projection.attributes?.length && !projection.excludedAttributes?.length) {
+      const groups = await this.repo.groupsOf(s.id);
+      const spliced = spliceResource(s.text, s.id, groups.length ? { groups: this.groupRefs(groups, ctx) } : {}, this.metaOf(kind, s, ctx));
+      if (spliced) return spliced;
+      return this.render(kind, s, ctx, projection, groups);
+    }
+    return this.render(kind, s, ctx, projection);
+  }
+
+  private groupRefs(groups: readonly MemberRef[], ctx: RequestContext) {
+    return groups.map((g) => ({ value: g.id, $ref: this.location("Group", g.id, ctx), display: g.display, type: "direct" }));
+  }
+
+  /** meta as withMeta writes it. */
+  private metaOf(kind: ResourceKind, s: StoredResource, ctx: RequestContext) {
+    return { resourceType: kind, created: s.created, lastModified: s.lastModified, version: etagOf(s.version), location: this.location(kind, s.id, ctx) };
+  }
+
   private async render(kind: ResourceKind, s: StoredResource, ctx: RequestContext, projection: ProjectionOptions, related?: MemberRef[]): Promise<ScimResource> {
     const rs = schemaOf(kind);
     const out: ScimResource = { ...s.data, id: s.id };
     if (kind === "User") {
       if (wants(rs, "groups", projection)) {
         const groups = related ?? (await this.repo.groupsOf(s.id));
-        if (groups.length)
-          out.groups = groups.map((g) => ({ value: g.id, $ref: this.location("Group", g.id, ctx), display: g.display, type: "direct" }));
+        if (groups.length) out.groups = this.groupRefs(groups, ctx);
       }
     } else if (wants(rs, "members", projection)) {
       const plain = !projection.attributes?.length && !projection.excludedAttributes?.length;
@@ -183,10 +207,10 @@ export class ScimService {
 
   // ---- reads -------------------------------------------------------------------------------------
 
-  async get(kind: ResourceKind, id: string, ctx: RequestContext, projection: ProjectionOptions = {}): Promise<{ resource: ScimResource; etag: string }> {
+  async get(kind: ResourceKind, id: string, ctx: RequestContext, projection: ProjectionOptions = {}): Promise<{ resource: ScimResource | JsonText; etag: string }> {
     const s = await this.repo.get(kind, id);
     if (!s) throw this.notFound(kind, id);
-    return { resource: await this.render(kind, s, ctx, projection), etag: etagOf(s.version) };
+    return { resource: await this.renderRead(kind, s, ctx, projection), etag: etagOf(s.version) };
   }
 
   /** The current ETag, for If-None-Match on GET (RFC 7644 §3.14). */
@@ -211,8 +235,8 @@ export class ScimService {
     const sortOrder = p.sortOrder?.toLowerCase() === "descending" ? "descending" : "ascending";
     const result = await this.repo.list(kind, { filter, sortBy: p.sortBy || undefined, sortOrder, startIndex, count });
     const projection = projectionOf(p);
-    const Resources: ScimResource[] = [];
-    for (const s of result.resources) Resources.push(await this.render(kind, s, ctx, projection));
+    const Resources: (ScimResource | JsonText)[] = [];
+    for (const s of result.resources) Resources.push(await this.renderRead(kind, s, ctx, projection));
     return { schemas: [LIST_RESPONSE_SCHEMA], totalResults: result.totalResults, startIndex, itemsPerPage: Resources.length, Resources };
   }
 

@@ -32,8 +32,22 @@ import { WriteQueue } from "./write-queue.ts";
 const fold = (s: string) => s.toLowerCase();
 
 
+/**
+ * A stored row as a StoredResource whose `data` is parsed on first use: a GET without attributes is spliced
+ * from `text` (the stored JSON) and never needs the parsed object. `text` is not enumerable, so a
+ * StoredResource read back compares equal to the one written.
+ */
 function toStored(row: { id: string; data: string; version: number; created: string; lastModified: string }): StoredResource {
-  return { id: row.id, data: JSON.parse(row.data) as ScimResource, version: row.version, created: row.created, lastModified: row.lastModified };
+  const s = { id: row.id, version: row.version, created: row.created, lastModified: row.lastModified } as { -readonly [K in keyof StoredResource]: StoredResource[K] };
+  let data: ScimResource | undefined;
+  Object.defineProperty(s, "data", {
+    enumerable: true,
+    configurable: true,
+    get: () => (data ??= JSON.parse(row.data) as ScimResource),
+    set: (v: ScimResource) => (data = v),
+  });
+  Object.defineProperty(s, "text", { value: row.data, enumerable: false });
+  return s;
 }
 
 /** The DirectoryRecord columns: never the storage-only username_folded. */
