@@ -12,6 +12,13 @@ export function uuidV7(now = Date.now()): string {
   b[5] = now & 0xff;
   b[6] = (b[6]! & 0x0f) | 0x70;
   b[8] = (b[8]! & 0x3f) | 0x80;
-  const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  const x = (from: number, to: number) => {
+    let s = "";
+    for (let i = from; i < to; i++) s += HEX[b[i]!];
+    return s;
+  };
+  return `${x(0, 4)}-${x(4, 6)}-${x(6, 8)}-${x(8, 10)}-${x(10, 16)}`;
 }
+
+/** Two hex digits for each byte value. */
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
