@@ -77,7 +77,7 @@ export function openStorage(path: string, opts: { migrate?: boolean } = {}): Sto
     sync = () => wal!.sync();
   }
   const repo = new SqliteRepository(writer, reader, sync);
-  const tokens = new SqliteTokenStore(reader, writer, toDrizzle(reader), toDrizzle(writer), (fn) => repo.exclusive(fn), repo.dataVersion);
+  const tokens = new SqliteTokenStore(writer, toDrizzle(reader), toDrizzle(writer), (fn) => repo.exclusive(fn), repo.dataVersion);
   let closed = false;
   return {
     repo,

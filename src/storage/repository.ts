@@ -133,13 +133,12 @@ class SqliteReader implements Reader {
     protected readonly raw: Database,
     version?: DataVersion,
   ) {
-    this.version = version ?? new DataVersion(raw);
+    this.version = version ?? new DataVersion(raw, null);
   }
 
-  /** A cached prepared statement, run inside the read connection's shared snapshot (see DataVersion). */
+  /** A cached prepared statement for a read, on the connection and in the snapshot DataVersion chooses. */
   protected q(sqlText: string): Statement {
-    this.version.enter();
-    return this.raw.query(sqlText);
+    return this.version.query(sqlText);
   }
 
   // Hot paths use bun:sqlite's cached prepared statements directly: building the query with Drizzle on
@@ -342,6 +341,11 @@ export function insertEvent(db: Database, e: NewEvent): number {
 }
 
 class SqliteWriteTx extends SqliteReader implements WriteTx {
+  /** Inside the batch: everything runs on the write connection, in its transaction. */
+  protected override q(sqlText: string): Statement {
+    return this.raw.query(sqlText);
+  }
+
   // The write paths use cached prepared statements (see SqliteReader): one create runs about ten of them.
   async appendEvent(e: NewEvent): Promise<number> {
     return insertEvent(this.raw, e);
@@ -498,11 +502,11 @@ export class SqliteRepository extends SqliteReader implements Repository {
     reader: Database,
     sync?: () => Promise<void>,
   ) {
-    super(toDrizzle(reader), reader, new DataVersion(reader, reader !== writer));
+    super(toDrizzle(reader), reader, new DataVersion(writer, reader !== writer ? reader : null));
     this.writeTx = new SqliteWriteTx(toDrizzle(writer), writer);
     this.queue = new WriteQueue(writer, sync, {
-      beforeBegin: () => this.version.end(),
-      afterCommit: () => this.version.invalidate(),
+      beforeBegin: () => this.version.beginWrite(),
+      afterEnd: (committed) => this.version.endWrite(committed),
     });
   }
 

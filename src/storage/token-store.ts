@@ -18,10 +18,9 @@ const columns = {
 
 type Exclusive = <T>(fn: () => T | Promise<T>) => Promise<T>;
 
-/** Reads on the read connection; writes on the write connection, queued with the repository's writes. */
+/** The lookup by hash on the connection DataVersion chooses (list on the read connection); writes on the write connection, queued with the repository's writes. */
 export class SqliteTokenStore implements TokenStore {
   constructor(
-    private readonly raw: Database,
     private readonly writer: Database,
     private readonly d: Drizzle,
     private readonly w: Drizzle,
@@ -68,7 +67,7 @@ export class SqliteTokenStore implements TokenStore {
     }
     const hit = this.cache.get(hash);
     if (hit !== undefined) return hit;
-    const found = (this.raw
+    const found = (this.version
       .query("SELECT id, name, scope, created_at AS createdAt, last_used_at AS lastUsedAt, expires_at AS expiresAt, hash FROM tokens WHERE hash = ?")
       .get(hash) ?? null) as (TokenRecord & { hash: string }) | null;
     // Misses are not cached: a flood of wrong tokens must not fill memory.

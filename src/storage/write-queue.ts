@@ -32,10 +32,10 @@ export class WriteQueue {
     private readonly db: Database,
     private readonly sync?: () => Promise<void>,
     private readonly hooks: {
-      /** Told before each BEGIN (the read connection ends its snapshot, which would hold back checkpoints). */
+      /** Told before each BEGIN: reads leave the write connection and end their snapshot. */
       beforeBegin?: () => void;
-      /** Told after each COMMIT (caches keyed on the database's version must not reuse an older reading). */
-      afterCommit?: () => void;
+      /** Told when the batch is over, committed or not (caches keyed on the database's version must not reuse an older reading). */
+      afterEnd?: (committed: boolean) => void;
     } = {},
     private readonly maxBatch = 512,
   ) {
@@ -90,10 +90,11 @@ export class WriteQueue {
 
   private async runBatch(batch: Job[]): Promise<void> {
     const db = this.db;
+    this.hooks.beforeBegin?.();
     try {
-      this.hooks.beforeBegin?.();
       this.sql.begin.run();
     } catch (e) {
+      this.hooks.afterEnd?.(false);
       for (const j of batch) j.reject(e);
       return;
     }
@@ -117,13 +118,14 @@ export class WriteQueue {
     }
     try {
       this.sql.commit.run();
-      this.hooks.afterCommit?.();
+      this.hooks.afterEnd?.(true);
     } catch (e) {
       try {
         if (db.inTransaction) db.exec("ROLLBACK");
       } catch {
         // nothing more to undo
       }
+      this.hooks.afterEnd?.(false);
       for (const j of batch) j.reject(e);
       return;
     }
