@@ -16,6 +16,8 @@ const args = [
   "--no-compile-autoload-bunfig",
   "--asset=drizzle",
   "src/main.ts",
+  // The checkpoint thread (src/storage/checkpointer.ts) is its own entrypoint in the executable.
+  "src/storage/checkpoint-worker.ts",
   "--outfile",
   outfile,
 ];

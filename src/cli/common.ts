@@ -44,7 +44,7 @@ export function databasePath(config: Config, io: Pick<Io, "cwd">): string {
 }
 
 /** Opens the configured database (creating and migrating it), as a one-sentence CliError on failure. */
-export function withStorage(config: Config, io: Pick<Io, "cwd">, opts: { migrate?: boolean } = {}): Storage {
+export function withStorage(config: Config, io: Pick<Io, "cwd">, opts: Parameters<typeof openStorage>[1] = {}): Storage {
   try {
     return openStorage(databasePath(config, io), opts);
   } catch (e) {

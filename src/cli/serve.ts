@@ -28,7 +28,10 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
   // One server per database; `scimd restore` takes the same lock (src/storage/server-lock.ts).
   const lock = acquireServerLock(config.storage.path);
   if (!lock) throw new CliError(`Another scimd (serve or restore) is using ${config.storage.path} (it holds ${lockPathOf(config.storage.path)}); stop it first.`, 1);
-  const storage = withStorage(config, io);
+  const storage = withStorage(config, io, {
+    backgroundCheckpoints: true,
+    onCheckpointFailure: (reason) => logger.warn("WAL checkpoints run on the request thread: the checkpoint thread failed.", { error: reason }),
+  });
   const service = new ScimService({ repo: storage.repo, options: serviceOptions(config), logger });
   await service.ensureDefaultGroup();
 
@@ -133,6 +136,7 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
       // Writes scheduled after the last responses (failure records, token last use) run before the close.
       await Bun.sleep(0);
       await storage.repo.write(async () => undefined).catch(() => undefined);
+      await storage.drain();
       storage.close();
       metrics?.stop();
       lock.release();

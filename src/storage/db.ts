@@ -41,7 +41,8 @@ function configure(db: Database): void {
   // in memory, and the process stays well under 150 MB.
   db.exec("PRAGMA cache_size = -16384");
   db.exec("PRAGMA temp_store = MEMORY");
-  // Checkpoint every ~16 MiB of WAL rather than 4 MiB: fewer, larger checkpoints stall fewer commits.
+  // Checkpoint every ~16 MiB of WAL rather than 4 MiB: fewer, larger checkpoints stall fewer commits
+  // (openStorage raises it further when a worker thread checkpoints).
   db.exec("PRAGMA wal_autocheckpoint = 4000");
 }
 

@@ -5,6 +5,7 @@ import { closeSync, openSync } from "node:fs";
 import { fdatasyncFd, fsyncPath, fsyncPathAsync } from "./fsync.ts";
 import { SqliteRepository } from "./repository.ts";
 import { SqliteTokenStore } from "./token-store.ts";
+import { Checkpointer } from "./checkpointer.ts";
 
 /**
  * Makes the WAL (every committed frame in it) durable, off the event loop. The WAL is opened once and kept:
@@ -50,14 +51,24 @@ export interface Storage {
   readonly tokens: TokenStore;
   /** Database open and every known migration applied (for /readyz). */
   ready(): boolean;
+  /** Ends background work (the checkpoint thread); call before close() when it was started. */
+  drain(): Promise<void>;
   close(): void;
 }
+
+/** The writer's own checkpoint, once the WAL has this many pages (4 KiB each). */
+const AUTOCHECKPOINT_PAGES = 4000;
+/** With checkpoints on a worker thread, the writer's own is only a backstop. */
+const BACKSTOP_CHECKPOINT_PAGES = 16000;
 
 /**
  * Opens the SQLite database at `path`, applying pending migrations first (unless `migrate` is false,
  * for read-only commands), with one write connection and one read connection.
  */
-export function openStorage(path: string, opts: { migrate?: boolean } = {}): Storage {
+export function openStorage(
+  path: string,
+  opts: { migrate?: boolean; backgroundCheckpoints?: boolean; onCheckpointFailure?: (reason: string) => void } = {},
+): Storage {
   const writer = openDatabase(path, { create: opts.migrate !== false });
   try {
     if (opts.migrate !== false) migrateDatabase(writer);
@@ -76,13 +87,24 @@ export function openStorage(path: string, opts: { migrate?: boolean } = {}): Sto
     wal = new WalSync(path);
     sync = () => wal!.sync();
   }
-  const repo = new SqliteRepository(writer, reader, sync);
+  // A long-running server checkpoints on a worker thread; a CLI command leaves it to SQLite.
+  const checkpointer =
+    opts.backgroundCheckpoints && path !== ":memory:"
+      ? new Checkpointer(path, (reason) => {
+          // The writer checkpoints again, as a CLI command does; scimd goes on serving.
+          writer.exec(`PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+          opts.onCheckpointFailure?.(reason);
+        })
+      : undefined;
+  writer.exec(`PRAGMA wal_autocheckpoint = ${checkpointer ? BACKSTOP_CHECKPOINT_PAGES : AUTOCHECKPOINT_PAGES}`);
+  const repo = new SqliteRepository(writer, reader, sync, checkpointer ? () => checkpointer.committed() : undefined);
   const tokens = new SqliteTokenStore(writer, toDrizzle(reader), toDrizzle(writer), (fn) => repo.exclusive(fn), repo.dataVersion);
   let closed = false;
   return {
     repo,
     tokens,
     ready: () => !closed && isMigrated(reader),
+    drain: async () => checkpointer?.close(),
     close() {
       if (closed) return;
       closed = true;

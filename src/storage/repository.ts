@@ -501,12 +501,17 @@ export class SqliteRepository extends SqliteReader implements Repository {
     readonly writer: Database,
     reader: Database,
     sync?: () => Promise<void>,
+    /** Told after each commit (the background checkpointer). */
+    afterCommit?: () => void,
   ) {
     super(toDrizzle(reader), reader, new DataVersion(writer, reader !== writer ? reader : null));
     this.writeTx = new SqliteWriteTx(toDrizzle(writer), writer);
     this.queue = new WriteQueue(writer, sync, {
       beforeBegin: () => this.version.beginWrite(),
-      afterEnd: (committed) => this.version.endWrite(committed),
+      afterEnd: (committed) => {
+        this.version.endWrite(committed);
+        if (committed) afterCommit?.();
+      },
     });
   }
 
