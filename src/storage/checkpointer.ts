@@ -3,8 +3,9 @@
  * threshold, on the event loop: it copies every frame since the last one into the database file (two system
  * calls a page) and syncs the file, a stall of tens of milliseconds every few thousand writes, and the copy
  * costs about as much as the commits themselves. Here, after commits, the worker's own connection runs a
- * PASSIVE checkpoint (never blocking the writer or readers), at most one at a time and one per INTERVAL_MS (a page changed again and again is copied once a second, not at every commit);
- * the writer's automatic checkpoint stays on at a much larger size, as a backstop should the worker fall behind.
+ * PASSIVE checkpoint (never blocking the writer or readers), at most one at a time and one per INTERVAL_MS (a
+ * page changed again and again is copied once a second, not at every commit); the writer's automatic
+ * checkpoint stays on at a much larger size, as a backstop should the worker fall behind.
  */
 const INTERVAL_MS = 1000;
 
