@@ -16,7 +16,7 @@ import type { DirectoryRecord, MemberRef, Repository, ResourceKind, StoredResour
 import { UniqueViolation } from "./repository.ts";
 import { readResourceInput } from "./resource/deserialize.ts";
 import { parseAttributeList, projectResource, type ProjectionOptions } from "./resource/project.ts";
-import { etagMatches, etagOf, withMeta } from "./resource/serialize.ts";
+import { etagMatches, etagOf, metaOf, withMeta, type MetaInput } from "./resource/serialize.ts";
 import { JsonText, spliceResource } from "./resource/json-text.ts";
 import type { ScimResource } from "./resource/types.ts";
 import { GROUP, USER, type ResourceSchema } from "./schema/registry.ts";
@@ -93,9 +93,12 @@ export function projectionOf(p: { attributes?: string | string[]; excludedAttrib
   return { attributes: toList(p.attributes), excludedAttributes: toList(p.excludedAttributes) };
 }
 
+/** No attributes/excludedAttributes: the full representation. */
+const isPlain = (p: ProjectionOptions): boolean => !p.attributes?.length && !p.excludedAttributes?.length;
+
 /** True when the projection returns `name` (e.g. members), so that it is loaded only when needed. */
 function wants(rs: ResourceSchema, name: string, projection: ProjectionOptions): boolean {
-  if (!projection.attributes?.length && !projection.excludedAttributes?.length) return true;
+  if (isPlain(projection)) return true;
   return name in projectResource({ schemas: [], id: "x", [name]: [{ value: "x" }] }, rs, projection);
 }
 
@@ -146,20 +149,15 @@ export class ScimService {
     }));
   }
 
-  /** The outgoing resource: id and schemas first, then attributes, computed ones, and meta (RFC 7643 §3.1). */
-  /**
-   * `related`, when the caller already has it from its write transaction, is a user's groups or a group's
-   * members: read right after a write, the read connection would start with a cold page cache.
-   */
   /**
    * A stored user read back for GET or a list, without attributes/excludedAttributes: spliced from the
    * stored JSON text (the same bytes render + JSON.stringify give, without parsing the resource and
    * serialising it again); any other case, or a stored text of another shape, is rendered as an object.
    */
   private async renderRead(kind: ResourceKind, s: StoredResource, ctx: RequestContext, projection: ProjectionOptions): Promise<ScimResource | JsonText> {
-    if (kind === "User" && s.text !== undefined && !projection.attributes?.length && !projection.excludedAttributes?.length) {
+    if (kind === "User" && s.text !== undefined && isPlain(projection)) {
       const groups = await this.repo.groupsOf(s.id);
-      const spliced = spliceResource(s.text, s.id, groups.length ? { groups: this.groupRefs(groups, ctx) } : {}, this.metaOf(kind, s, ctx));
+      const spliced = spliceResource(s.text, s.id, groups.length ? { groups: this.groupRefs(groups, ctx) } : {}, metaOf(this.metaInput(kind, s, ctx)));
       if (spliced) return spliced;
       return this.render(kind, s, ctx, projection, groups);
     }
@@ -170,13 +168,18 @@ export class ScimService {
     return groups.map((g) => ({ value: g.id, $ref: this.location("Group", g.id, ctx), display: g.display, type: "direct" }));
   }
 
-  /** meta as withMeta writes it. */
-  private metaOf(kind: ResourceKind, s: StoredResource, ctx: RequestContext) {
-    return { resourceType: kind, created: s.created, lastModified: s.lastModified, version: etagOf(s.version), location: this.location(kind, s.id, ctx) };
+  private metaInput(kind: ResourceKind, s: StoredResource, ctx: RequestContext): MetaInput {
+    return { resourceType: kind, created: s.created, lastModified: s.lastModified, location: this.location(kind, s.id, ctx), version: s.version };
   }
 
+  /**
+   * The outgoing resource: id and schemas first, then attributes, computed ones, and meta (RFC 7643 §3.1).
+   * `related`, when the caller already has it from its write transaction, is a user's groups or a group's
+   * members: read right after a write, the read connection would start with a cold page cache.
+   */
   private async render(kind: ResourceKind, s: StoredResource, ctx: RequestContext, projection: ProjectionOptions, related?: MemberRef[]): Promise<ScimResource> {
     const rs = schemaOf(kind);
+    const plain = isPlain(projection);
     const out: ScimResource = { ...s.data, id: s.id };
     if (kind === "User") {
       if (wants(rs, "groups", projection)) {
@@ -184,7 +187,6 @@ export class ScimService {
         if (groups.length) out.groups = this.groupRefs(groups, ctx);
       }
     } else if (wants(rs, "members", projection)) {
-      const plain = !projection.attributes?.length && !projection.excludedAttributes?.length;
       if (related || !plain) {
         const members = related ?? (await this.repo.members(s.id));
         if (members.length) out.members = this.memberRefs(members, ctx);
@@ -193,16 +195,10 @@ export class ScimService {
         if (json !== "[]") out.members = new JsonText(json);
       }
     }
-    const full = withMeta(out, {
-      resourceType: kind,
-      created: s.created,
-      lastModified: s.lastModified,
-      location: this.location(kind, s.id, ctx),
-      version: s.version,
-    });
+    const full = withMeta(out, this.metaInput(kind, s, ctx));
     // Without attributes/excludedAttributes the stored resource is already what is returned ("never"
     // attributes such as password are dropped on input), so the projection walk is skipped.
-    return projection.attributes?.length || projection.excludedAttributes?.length ? projectResource(full, rs, projection) : full;
+    return plain ? full : projectResource(full, rs, projection);
   }
 
   // ---- reads -------------------------------------------------------------------------------------

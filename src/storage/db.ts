@@ -30,6 +30,9 @@ function latestKnownMigration(folder: string): number {
 
 const QUERY_CACHE_SIZE = 512;
 
+/** SQLite's own checkpoint, once the WAL has this many pages (4 KiB each). */
+export const AUTOCHECKPOINT_PAGES = 4000;
+
 function configure(db: Database): void {
   // WAL lets readers run beside the one writer; synchronous=FULL makes every acknowledged commit
   // survive power loss, not only a process crash.
@@ -43,7 +46,7 @@ function configure(db: Database): void {
   db.exec("PRAGMA temp_store = MEMORY");
   // Checkpoint every ~16 MiB of WAL rather than 4 MiB: fewer, larger checkpoints stall fewer commits
   // (openStorage raises it further when a worker thread checkpoints).
-  db.exec("PRAGMA wal_autocheckpoint = 4000");
+  db.exec(`PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
 }
 
 export function openDatabase(path: string, opts: { readonly?: boolean; create?: boolean } = {}): Database {

@@ -1,6 +1,6 @@
 import { dirname, resolve } from "node:path";
 import type { Repository, TokenStore } from "../core/repository.ts";
-import { isMigrated, migrateDatabase, openDatabase, toDrizzle } from "./db.ts";
+import { AUTOCHECKPOINT_PAGES, isMigrated, migrateDatabase, openDatabase, toDrizzle } from "./db.ts";
 import { closeSync, openSync } from "node:fs";
 import { fdatasyncFd, fsyncPath, fsyncPathAsync } from "./fsync.ts";
 import { SqliteRepository } from "./repository.ts";
@@ -56,8 +56,6 @@ export interface Storage {
   close(): void;
 }
 
-/** The writer's own checkpoint, once the WAL has this many pages (4 KiB each). */
-const AUTOCHECKPOINT_PAGES = 4000;
 /** With checkpoints on a worker thread, the writer's own is only a backstop. */
 const BACKSTOP_CHECKPOINT_PAGES = 16000;
 
@@ -96,9 +94,9 @@ export function openStorage(
           opts.onCheckpointFailure?.(reason);
         })
       : undefined;
-  writer.exec(`PRAGMA wal_autocheckpoint = ${checkpointer ? BACKSTOP_CHECKPOINT_PAGES : AUTOCHECKPOINT_PAGES}`);
+  if (checkpointer) writer.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
   const repo = new SqliteRepository(writer, reader, sync, checkpointer ? () => checkpointer.committed() : undefined);
-  const tokens = new SqliteTokenStore(writer, toDrizzle(reader), toDrizzle(writer), (fn) => repo.exclusive(fn), repo.dataVersion);
+  const tokens = new SqliteTokenStore(writer, toDrizzle(reader), toDrizzle(writer), (fn) => repo.exclusive(fn), repo.reads);
   let closed = false;
   return {
     repo,

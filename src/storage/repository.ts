@@ -26,7 +26,7 @@ import { toDrizzle, type Drizzle } from "./db.ts";
 import { compileFilter, compileSort } from "./filter-to-sql.ts";
 import { directoryUsers, events, groupMembers, requestFailures, scimGroups, scimUsers, webhookCursors, webhookDead } from "./schema.ts";
 import { GROUP_TARGET, USER_TARGET } from "./sql-targets.ts";
-import { DataVersion } from "./data-version.ts";
+import { ReadConnections } from "./read-connections.ts";
 import { WriteQueue } from "./write-queue.ts";
 
 const fold = (s: string) => s.toLowerCase();
@@ -126,19 +126,20 @@ function isUniqueError(e: unknown): boolean {
 
 /** Reads shared by the read connection and the write transaction. */
 class SqliteReader implements Reader {
-  protected readonly version: DataVersion;
+  /** Where reads run, and the database version the caches are keyed on; shared with the token store. */
+  readonly reads: ReadConnections;
 
   constructor(
     readonly d: Drizzle,
     protected readonly raw: Database,
-    version?: DataVersion,
+    reads?: ReadConnections,
   ) {
-    this.version = version ?? new DataVersion(raw, null);
+    this.reads = reads ?? new ReadConnections(raw, null);
   }
 
-  /** A cached prepared statement for a read, on the connection and in the snapshot DataVersion chooses. */
+  /** A cached prepared statement for a read, on the connection and in the snapshot `reads` chooses. */
   protected q(sqlText: string): Statement {
-    return this.version.query(sqlText);
+    return this.reads.query(sqlText);
   }
 
   // Hot paths use bun:sqlite's cached prepared statements directly: building the query with Drizzle on
@@ -165,15 +166,6 @@ class SqliteReader implements Reader {
    */
   private readonly listCache = new Map<string, { version: string; total?: number; lastRowid?: number }>();
 
-  /** Shared with the token store, so that one reading per turn serves both caches. */
-  get dataVersion(): DataVersion {
-    return this.version;
-  }
-
-  private currentVersion(): string {
-    return this.version.current();
-  }
-
   private remember(key: string, version: string, value: { total?: number; lastRowid?: number }): void {
     if (this.listCache.size >= 1024) this.listCache.clear();
     this.listCache.set(key, { version, ...value });
@@ -185,7 +177,7 @@ class SqliteReader implements Reader {
     const a = target.alias;
     const from = `${target.table} AS ${a}`;
     const where = q.filter ? compileFilter(q.filter, rs, target) : { sql: "1", params: [] };
-    const version = this.currentVersion();
+    const version = this.reads.current();
     const queryKey = `${kind}\u0000${where.sql}\u0000${JSON.stringify(where.params)}`;
     const countKey = `${queryKey}\u0000count`;
     const countAll = (): number => {
@@ -504,12 +496,12 @@ export class SqliteRepository extends SqliteReader implements Repository {
     /** Told after each commit (the background checkpointer). */
     afterCommit?: () => void,
   ) {
-    super(toDrizzle(reader), reader, new DataVersion(writer, reader !== writer ? reader : null));
+    super(toDrizzle(reader), reader, new ReadConnections(writer, reader !== writer ? reader : null));
     this.writeTx = new SqliteWriteTx(toDrizzle(writer), writer);
     this.queue = new WriteQueue(writer, sync, {
-      beforeBegin: () => this.version.beginWrite(),
+      beforeBegin: () => this.reads.beginWrite(),
       afterEnd: (committed) => {
-        this.version.endWrite(committed);
+        this.reads.endWrite(committed);
         if (committed) afterCommit?.();
       },
     });
@@ -611,7 +603,7 @@ export class SqliteRepository extends SqliteReader implements Repository {
 
   close(): void {
     this.queue.close();
-    this.version.end();
+    this.reads.end();
     if (this.raw !== this.writer) this.raw.close();
     // Checkpoint so that the database file alone holds every committed change after a clean stop.
     try {

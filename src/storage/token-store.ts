@@ -3,7 +3,7 @@ import { count, eq } from "drizzle-orm";
 import type { TokenRecord, TokenScope, TokenStore } from "../core/repository.ts";
 import { UniqueViolation } from "../core/repository.ts";
 import type { Drizzle } from "./db.ts";
-import type { DataVersion } from "./data-version.ts";
+import type { ReadConnections } from "./read-connections.ts";
 import { insertEvent } from "./repository.ts";
 import { tokens } from "./schema.ts";
 
@@ -18,14 +18,17 @@ const columns = {
 
 type Exclusive = <T>(fn: () => T | Promise<T>) => Promise<T>;
 
-/** The lookup by hash on the connection DataVersion chooses (list on the read connection); writes on the write connection, queued with the repository's writes. */
+/**
+ * The lookup by hash on the connection the repository's ReadConnections choose (the list on the read
+ * connection); writes on the write connection, queued with the repository's writes.
+ */
 export class SqliteTokenStore implements TokenStore {
   constructor(
     private readonly writer: Database,
     private readonly d: Drizzle,
     private readonly w: Drizzle,
     private readonly exclusive: Exclusive,
-    private readonly version: DataVersion,
+    private readonly reads: ReadConnections,
   ) {}
 
   async create(name: string, hash: string, scope: TokenScope, createdAt: string, expiresAt: string | null): Promise<TokenRecord> {
@@ -60,14 +63,14 @@ export class SqliteTokenStore implements TokenStore {
    * revocation is seen by the very next request, and a read-heavy load skips the lookup.
    */
   async findByHash(hash: string): Promise<(TokenRecord & { hash: string }) | null> {
-    const version = this.version.current();
+    const version = this.reads.current();
     if (version !== this.cacheVersion) {
       this.cache.clear();
       this.cacheVersion = version;
     }
     const hit = this.cache.get(hash);
     if (hit !== undefined) return hit;
-    const found = (this.version
+    const found = (this.reads
       .query("SELECT id, name, scope, created_at AS createdAt, last_used_at AS lastUsedAt, expires_at AS expiresAt, hash FROM tokens WHERE hash = ?")
       .get(hash) ?? null) as (TokenRecord & { hash: string }) | null;
     // Misses are not cached: a flood of wrong tokens must not fill memory.

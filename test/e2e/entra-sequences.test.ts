@@ -82,6 +82,13 @@ const send = (req: FixtureRequest | undefined, vars: Vars) => {
   return call(req.method, fillString(req.path, vars), req.body === undefined ? undefined : fill(req.body, vars));
 };
 
+/** Sends a fixture's GET and returns the resource, which must be there (200). */
+async function getOk(req: FixtureRequest | undefined, vars: Vars) {
+  const r = await send(req, vars);
+  expect(r.status).toBe(200);
+  return r.body;
+}
+
 /** RFC 7644 §3.5.2: a successful PATCH is 200 with the resource or 204; Entra accepts both. */
 function expectPatched(r: Reply, id: string) {
   expect([200, 204]).toContain(r.status);
@@ -141,11 +148,7 @@ describe("User lifecycle, default PATCH mode (seq-user-lifecycle.json)", () => {
   const seq = sequence("seq-user-lifecycle.json");
   const vars: Vars = {};
   let created: any;
-  const get = async () => {
-    const r = await send(seq.requests.getById, vars);
-    expect(r.status).toBe(200);
-    return r.body;
-  };
+  const get = () => getOk(seq.requests.getById, vars);
 
   beforeAll(async () => {
     const n = uid();
@@ -254,11 +257,7 @@ describe("User lifecycle, default PATCH mode (seq-user-lifecycle.json)", () => {
 describe("User lifecycle with ?aadOptscim062020 (seq-user-lifecycle-aadoptscim062020.json)", () => {
   const seq = sequence("seq-user-lifecycle-aadoptscim062020.json");
   const vars: Vars = {};
-  const get = async () => {
-    const r = await send(seq.requests.getById, vars);
-    expect(r.status).toBe(200);
-    return r.body;
-  };
+  const get = () => getOk(seq.requests.getById, vars);
 
   beforeAll(async () => {
     const n = uid();
@@ -326,11 +325,7 @@ describe("User lifecycle with ?aadOptscim062020 (seq-user-lifecycle-aadoptscim06
 describe("SCIM Validator user scenarios (seq-validator-user.json)", () => {
   const seq = sequence("seq-validator-user.json");
   const vars: Vars = {};
-  const get = async () => {
-    const r = await send(seq.requests.getById, vars);
-    expect(r.status).toBe(200);
-    return r.body;
-  };
+  const get = () => getOk(seq.requests.getById, vars);
 
   beforeAll(() => {
     const n = uid();
@@ -446,11 +441,7 @@ describe("SCIM Validator user scenarios (seq-validator-user.json)", () => {
 describe("Group lifecycle as Entra documents it (seq-group-lifecycle.json)", () => {
   const seq = sequence("seq-group-lifecycle.json");
   const vars: Vars = {};
-  const get = async () => {
-    const r = await send(seq.requests.get, vars);
-    expect(r.status).toBe(200);
-    return r.body;
-  };
+  const get = () => getOk(seq.requests.get, vars);
 
   beforeAll(async () => {
     const n = uid();
@@ -511,11 +502,7 @@ describe("Group lifecycle as Entra documents it (seq-group-lifecycle.json)", () 
 describe("SCIM Validator group scenarios (seq-validator-group.json)", () => {
   const seq = sequence("seq-validator-group.json");
   const vars: Vars = {};
-  const get = async () => {
-    const r = await send(seq.requests.get, vars);
-    expect(r.status).toBe(200);
-    return r.body;
-  };
+  const get = () => getOk(seq.requests.get, vars);
 
   beforeAll(async () => {
     const n = uid();

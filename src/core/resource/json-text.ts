@@ -1,3 +1,5 @@
+import type { ResourceMeta } from "./types.ts";
+
 /**
  * A value that is already JSON text, spliced as it is into the response: the member list of a large group
  * is produced as JSON by the storage (for 100,000 members, building and then stringifying 100,000 objects
@@ -38,7 +40,7 @@ export function stringifyResource(resource: Record<string, unknown> | JsonText):
  * text does not have the shape this relies on (schemas first; no top-level id, meta or extra key), and the
  * caller then builds the object.
  */
-export function spliceResource(stored: string, id: string, extra: Record<string, unknown>, meta: Record<string, unknown>): JsonText | null {
+export function spliceResource(stored: string, id: string, extra: Record<string, unknown>, meta: ResourceMeta): JsonText | null {
   if (!stored.startsWith('{"schemas":[') || !stored.endsWith("}")) return null;
   // URNs hold no "]", so the first one closes the schemas array.
   const schemasEnd = stored.indexOf("]", 12);

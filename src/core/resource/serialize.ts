@@ -27,16 +27,16 @@ export function etagMatches(header: string, etag: string): boolean {
  */
 export function withMeta(resource: ScimResource, meta: MetaInput): ScimResource {
   const { schemas, id, meta: _stored, ...attributes } = resource;
+  return { schemas, id, ...attributes, meta: metaOf(meta) };
+}
+
+/** The outgoing `meta`, in the order withMeta writes it. */
+export function metaOf(meta: MetaInput): ResourceMeta {
   return {
-    schemas,
-    id,
-    ...attributes,
-    meta: {
-      resourceType: meta.resourceType,
-      created: meta.created,
-      lastModified: meta.lastModified,
-      version: etagOf(meta.version),
-      location: meta.location,
-    },
+    resourceType: meta.resourceType,
+    created: meta.created,
+    lastModified: meta.lastModified,
+    version: etagOf(meta.version),
+    location: meta.location,
   };
 }

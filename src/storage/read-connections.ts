@@ -28,7 +28,7 @@ const connection = (db: Database): Connection => ({ db, begin: db.prepare("BEGIN
  * The version is the write connection's data_version (it changes when another process commits) with this
  * process's own commits counted: a cache keyed on it is never stale.
  */
-export class DataVersion {
+export class ReadConnections {
   private value: string | undefined;
   /** This process's commits: a connection's data_version does not change for its own. */
   private commits = 0;
