@@ -242,3 +242,19 @@ describe("secrets stay out of storage and logs", () => {
     expect(logs).not.toContain("scimd_not-a-real-one");
   });
 });
+
+describe("the peer address", () => {
+  test("is looked up for a refused request (to throttle it), never for an authenticated one", async () => {
+    const { rememberPeer } = await import("../../src/http/client-address.ts");
+    let lookups = 0;
+    const send = (authorization: string) => {
+      const req = new Request("http://localhost/scim/Users?count=1", { headers: { authorization } });
+      rememberPeer(req, () => (lookups++, "192.0.2.7"));
+      return t.app.handle(req);
+    };
+    expect((await send(`Bearer ${t.token}`)).status).toBe(200);
+    expect(lookups).toBe(0);
+    expect((await send(`Bearer ${generateSecret()}`)).status).toBe(401);
+    expect(lookups).toBe(1);
+  });
+});

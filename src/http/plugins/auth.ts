@@ -61,14 +61,15 @@ export const auth = (opts: AuthOptions) => {
     const area = opts.areas.find(([prefix]) => path === prefix || path.startsWith(prefix + "/"));
     if (!area) return;
     const now = clock();
-    // Without a peer address (app.handle in tests, no socket) there is nothing to throttle by.
-    const address = clientAddress(request, opts.trustProxy ?? false);
     const result = await authenticate(opts.tokens, request.headers.get("authorization"), now);
     const fail = (error: ScimError, headers: Record<string, string> = {}) => {
       opts.recordFailure?.(request, error);
       return errorResponse(error, headers);
     };
     if (!result.ok) {
+      // The peer is looked up only here (a getpeername call per request otherwise). Without a peer address
+      // (app.handle in tests, no socket) there is nothing to throttle by.
+      const address = clientAddress(request, opts.trustProxy ?? false);
       // Only failing requests are throttled: a valid token always gets through, so that an attacker behind
       // the same proxy address as Entra ID cannot lock Entra out.
       const delay = address ? (opts.throttle?.fail(address) ?? 0) : 0;
