@@ -6,6 +6,9 @@
 //                    [--warmup 2000]
 //                    [--groups | --no-groups] [--group-members 100000] [--million 1000000 | --no-million]
 //                    [--log-level info]
+//
+// Profiling the server under this load: SCIMD_BUN_OPTIONS="--cpu-prof-md --cpu-prof-dir=/tmp/prof" npm run bench …
+// (passed to the binary as BUN_OPTIONS; the profile is written when the server stops).
 import { parseArgs } from "node:util";
 import { runGroupsBench } from "./groups.ts";
 import { pool, ScimClient } from "./lib/http.ts";

@@ -59,7 +59,7 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
   const token = createToken(configPath, dir);
   const stderr: string[] = [];
   // stdout (one JSON log line per request) goes to /dev/null: the server still formats and writes it.
-  const child = spawn(BINARY, ["serve", "--config", configPath], { cwd: dir, stdio: ["ignore", opts.captureDurations ? "pipe" : "ignore", "pipe"], env: { PATH: process.env.PATH ?? "" } });
+  const child = spawn(BINARY, ["serve", "--config", configPath], { cwd: dir, stdio: ["ignore", opts.captureDurations ? "pipe" : "ignore", "pipe"], env: { PATH: process.env.PATH ?? "", ...(process.env.SCIMD_BUN_OPTIONS ? { BUN_OPTIONS: process.env.SCIMD_BUN_OPTIONS } : {}) } });
   const durations: number[] = [];
   if (opts.captureDurations) {
     let rest = "";
