@@ -8,7 +8,8 @@
 //                    [--log-level info]
 //
 // Profiling the server under this load: SCIMD_BUN_OPTIONS="--cpu-prof-md --cpu-prof-dir=/tmp/prof" npm run bench …
-// (passed to the binary as BUN_OPTIONS; the profile is written when the server stops).
+// (passed to the binary as BUN_OPTIONS; the profile is written when the server stops). BENCH_SERVER_STDERR=1
+// shows the server's standard error (temporary instrumentation, warnings) while the bench runs.
 import { parseArgs } from "node:util";
 import { runGroupsBench } from "./groups.ts";
 import { pool, ScimClient } from "./lib/http.ts";

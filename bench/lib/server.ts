@@ -72,7 +72,7 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
       }
     });
   }
-  child.stderr!.setEncoding("utf8").on("data", (d: string) => stderr.push(d));
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr.push(d), process.env.BENCH_SERVER_STDERR && process.stderr.write(d)));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
