@@ -105,6 +105,29 @@ export function runRepositoryContract(name: string, open: OpenRepository): void 
         expect(await repo.findIdByName("User", "frank")).toBeNull();
       });
 
+      test("update given the previous resource follows every change of the email addresses", async () => {
+        const mails = (...values: string[]) => values.map((value, i) => ({ value, type: i === 0 ? "work" : "other" }));
+        const finds = async (value: string) => (await userIds(`emails.value eq "${value}"`)).length === 1;
+        let current: StoredResource = userResource("gina", { emails: mails("g1@x.test", "g2@x.test") });
+        await insert("User", current);
+        const steps: string[][] = [
+          ["g1@x.test", "g3@x.test", "g4@x.test"], // one changed, one added
+          ["G4@x.test"], // one kept (another case), two removed
+          ["g5@x.test", "g6@x.test"], // the one left changed, one added
+          [], // all removed
+          ["g1@x.test"], // back again
+        ];
+        const seen = new Set(["g1@x.test", "g2@x.test"]);
+        for (const values of steps) {
+          const next: StoredResource = { ...current, data: { ...current.data, emails: mails(...values) }, version: current.version + 1 };
+          expect(await repo.write((tx) => tx.update("User", next, current))).toBe(true);
+          current = next;
+          for (const v of values) seen.add(v.toLowerCase());
+          const wanted = new Set(values.map((v) => v.toLowerCase()));
+          for (const v of seen) expect([v, await finds(v)]).toEqual([v, wanted.has(v)]);
+        }
+      });
+
       test("update of a group replaces its data", async () => {
         const g = groupResource("Sales");
         await insert("Group", g);
