@@ -71,8 +71,13 @@ export async function startServer(extraToml = "", opts: { dir?: string; env?: Re
     } catch {
       // not listening yet
     }
-    if (child.exitCode !== null) throw new Error(`scimd exited with ${child.exitCode}: ${stderr.join("\n")}`);
-    if (Date.now() > deadline) throw new Error(`scimd did not start: ${stderr.join("\n")}`);
+    const failure = child.exitCode !== null ? `scimd exited with ${child.exitCode}` : Date.now() > deadline ? "scimd did not start" : null;
+    if (failure) {
+      // A server that did not start leaves nothing behind: no process, no temp directory.
+      if (child.exitCode === null) child.kill("SIGKILL");
+      if (!opts.dir) rmSync(dir, { recursive: true, force: true });
+      throw new Error(`${failure}: ${stderr.join("\n")}`);
+    }
     await Bun.sleep(50);
   }
   const cli = (args: string[]) => {
