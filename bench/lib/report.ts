@@ -62,18 +62,18 @@ export function printRow(r: Row): void {
   const ups = (r.users / r.elapsedMs) * 1000;
   console.log(
     `  ${r.phase.padEnd(10)} ${fmt(r.requests).padStart(8)} req in ${(r.elapsedMs / 1000).toFixed(2)} s | ${fmt(rps).padStart(7)} req/s | ${fmt(ups).padStart(7)} users/s | ` +
-      `p50 ${ms(r.p50)} p95 ${ms(r.p95)} p99 ${ms(r.p99)} ms | errors ${r.errors} | RSS ${mb(r.rss)} | CPU/req server ${perRequest(r.cpuSeconds, r.requests)} µs, client ${perRequest(r.clientCpuSeconds, r.requests)} µs | goal ${r.goal}: ${r.figure}`,
+      `p50 ${ms(r.p50)} p95 ${ms(r.p95)} p99 ${ms(r.p99)} ms | errors ${r.errors} | RSS ${mb(r.rss)} | CPU server ${r.cpuSeconds.toFixed(2)} s, client ${r.clientCpuSeconds.toFixed(2)} s; per request server ${perRequest(r.cpuSeconds, r.requests)} µs, client ${perRequest(r.clientCpuSeconds, r.requests)} µs | goal ${r.goal}: ${r.figure}`,
   );
   for (const e of r.errorSamples) console.log(`      error: ${e}`);
 }
 
 export function markdownTable(rows: Row[]): string {
-  const head = "| Phase | What | Requests | Time (s) | req/s | users/s | p50 ms | p95 ms | p99 ms | Errors | Server RSS | Server CPU µs/req | Client CPU µs/req | Goal | Result |";
-  const sep = "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|";
+  const head = "| Phase | What | Requests | Time (s) | req/s | users/s | p50 ms | p95 ms | p99 ms | Errors | Server RSS | Server CPU s | Server CPU µs/req | Client CPU µs/req | Goal | Result |";
+  const sep = "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|";
   const lines = rows.map((r) => {
     const rps = (r.requests / r.elapsedMs) * 1000;
     const ups = r.users ? (r.users / r.elapsedMs) * 1000 : NaN;
-    return `| ${r.phase} | ${r.detail} | ${fmt(r.requests)} | ${(r.elapsedMs / 1000).toFixed(2)} | ${fmt(rps)} | ${Number.isFinite(ups) ? fmt(ups) : "–"} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.p99)} | ${r.errors} | ${mb(r.rss)} | ${perRequest(r.cpuSeconds, r.requests)} | ${perRequest(r.clientCpuSeconds, r.requests)} | ${r.goal} | ${r.figure} |`;
+    return `| ${r.phase} | ${r.detail} | ${fmt(r.requests)} | ${Number.isFinite(r.elapsedMs) ? (r.elapsedMs / 1000).toFixed(2) : "–"} | ${fmt(rps)} | ${Number.isFinite(ups) ? fmt(ups) : "–"} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.p99)} | ${r.errors} | ${mb(r.rss)} | ${Number.isFinite(r.cpuSeconds) ? r.cpuSeconds.toFixed(2) : "–"} | ${perRequest(r.cpuSeconds, r.requests)} | ${perRequest(r.clientCpuSeconds, r.requests)} | ${r.goal} | ${r.figure} |`;
   });
   return [head, sep, ...lines].join("\n");
 }
