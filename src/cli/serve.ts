@@ -14,7 +14,7 @@ import { acquireServerLock, lockPathOf } from "../storage/server-lock.ts";
 import { VERSION } from "../version.ts";
 import { CliError, readConfig, withStorage, type Io } from "./common.ts";
 import { startMetrics } from "./serve-metrics.ts";
-import { pathOf } from "../http/request-url.ts";
+import { pathOf, withRoutableHost } from "../http/request-url.ts";
 
 export interface ServeArgs {
   config?: string;
@@ -66,10 +66,11 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
       idleTimeout: Math.min(255, Math.ceil((parseDuration(config.limits.idle_timeout) ?? 30_000) / 1000)),
       tls: config.server.tls,
       logger,
-      async fetch(request, srv) {
+      async fetch(received, srv) {
         const started = performance.now();
+        const request = withRoutableHost(received);
         const path = pathOf(request.url);
-        rememberPeer(request, () => srv.requestIP(request)?.address);
+        rememberPeer(request, () => srv.requestIP(received)?.address);
         inFlight++;
         let response: Response;
         try {

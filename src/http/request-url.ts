@@ -23,3 +23,34 @@ export function schemeAndHostOf(url: string): { scheme: string; host: string } {
   if (hostEnd < 0) hostEnd = url.length;
   return { scheme: url.slice(0, colon).toLowerCase(), host: url.slice(hostStart, hostEnd) };
 }
+
+/**
+ * Elysia's router takes the path to start at the first "/" from index 11 of the URL, i.e. after "http://" and a
+ * host of at least four characters: behind a proxy that sends a short Host ("api", as nginx does for
+ * `proxy_pass http://api;`) every request was routed as a wrong path and answered 404. Such a request gets
+ * its host's default port written out ("http://api:80/…", the same URL), so that the path starts where
+ * Elysia looks; any other request is returned as it is.
+ */
+export function withRoutableHost(request: Request): Request {
+  const url = request.url;
+  const hostStart = url.indexOf("//") + 2;
+  const pathStart = url.indexOf("/", hostStart);
+  if (hostStart < 2 || pathStart < 0 || pathStart >= 11) return request;
+  const scheme = url.slice(0, hostStart - 3).toLowerCase();
+  const host = url.slice(hostStart, pathStart);
+  // (An IPv6 literal is at least "[::]", long enough; a short host with a colon has a port already.)
+  const port = host.includes(":") ? "" : scheme === "https" ? ":443" : ":80";
+  const padded = `${url.slice(0, pathStart)}${port}${url.slice(pathStart)}`;
+  // A host that already has a port and is still short (e.g. "a:1") cannot be padded with a port: its
+  // port is written with leading zeros instead, which URL parsers read as the same number.
+  const routable = port ? padded : `${url.slice(0, hostStart)}${padPort(host, 11 - hostStart)}${url.slice(pathStart)}`;
+  return new Request(routable, request);
+}
+
+function padPort(host: string, minLength: number): string {
+  const colon = host.lastIndexOf(":");
+  const name = host.slice(0, colon);
+  let port = host.slice(colon + 1);
+  while (name.length + 1 + port.length < minLength) port = `0${port}`;
+  return `${name}:${port}`;
+}

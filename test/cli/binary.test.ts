@@ -240,6 +240,32 @@ describe("the HTTP edge of the binary", () => {
     }
   });
 
+  test("a short Host header (a proxy's `proxy_pass http://api;`) is routed like any other", async () => {
+    const s = await start();
+    /** One HTTP/1.1 exchange over a raw socket: fetch() does not let a request choose its Host. */
+    const raw = (head: string, body = "") =>
+      new Promise<string>((resolve, reject) => {
+        let got = "";
+        void Bun.connect({
+          hostname: "127.0.0.1",
+          port: s.port,
+          socket: {
+            open: (sock) => void sock.write(`${head}\r\nAuthorization: Bearer ${s.token}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`),
+            data: (_sock, d) => void (got += d.toString()),
+            close: () => resolve(got),
+            error: (_sock, e) => reject(e),
+          },
+        }).catch(reject);
+      });
+    const user = JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "behind.proxy@example.com" });
+    for (const host of ["api", "x", "ab:1"]) {
+      const created = await raw(`POST /scim/Users HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/scim+json`, user.replace("behind", `behind.${host.replace(":", "")}`));
+      expect([host, created.split("\r\n")[0]]).toEqual([host, "HTTP/1.1 201 Created"]);
+      const listed = await raw(`GET /scim/Users?count=1 HTTP/1.1\r\nHost: ${host}`);
+      expect([host, listed.split("\r\n")[0]]).toEqual([host, "HTTP/1.1 200 OK"]);
+    }
+  });
+
   test("an oversized body is a SCIM 413, however large", async () => {
     const s = await start("[limits]\nmax_body_bytes = 1024\n");
     for (const size of [1500, 5000, 200_000]) {
