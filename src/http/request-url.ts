@@ -36,15 +36,11 @@ export function withRoutableHost(request: Request): Request {
   const hostStart = url.indexOf("//") + 2;
   const pathStart = url.indexOf("/", hostStart);
   if (hostStart < 2 || pathStart < 0 || pathStart >= 11) return request;
-  const scheme = url.slice(0, hostStart - 3).toLowerCase();
   const host = url.slice(hostStart, pathStart);
-  // (An IPv6 literal is at least "[::]", long enough; a short host with a colon has a port already.)
-  const port = host.includes(":") ? "" : scheme === "https" ? ":443" : ":80";
-  const padded = `${url.slice(0, pathStart)}${port}${url.slice(pathStart)}`;
-  // A host that already has a port and is still short (e.g. "a:1") cannot be padded with a port: its
-  // port is written with leading zeros instead, which URL parsers read as the same number.
-  const routable = port ? padded : `${url.slice(0, hostStart)}${padPort(host, 11 - hostStart)}${url.slice(pathStart)}`;
-  return new Request(routable, request);
+  // A short host with a colon has its port already ("a:1"): the port gets leading zeros, which URL parsers
+  // read as the same number. (An IPv6 literal is at least "[::]", long enough.)
+  const routable = host.includes(":") ? padPort(host, 11 - hostStart) : `${host}${url.startsWith("https:") ? ":443" : ":80"}`;
+  return new Request(`${url.slice(0, hostStart)}${routable}${url.slice(pathStart)}`, request);
 }
 
 function padPort(host: string, minLength: number): string {

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ERROR_SCHEMA } from "../../src/core/schema/urns.ts";
 import { generateSecret, hashSecret } from "../../src/core/tokens.ts";
+import { rememberPeer } from "../../src/http/client-address.ts";
 import { createTestApp, type TestApp } from "../support/app.ts";
 
 const SCIM_TYPE = "application/scim+json; charset=utf-8";
@@ -245,7 +246,6 @@ describe("secrets stay out of storage and logs", () => {
 
 describe("the peer address", () => {
   test("is looked up for a refused request (to throttle it), never for an authenticated one", async () => {
-    const { rememberPeer } = await import("../../src/http/client-address.ts");
     let lookups = 0;
     const send = (authorization: string) => {
       const req = new Request("http://localhost/scim/Users?count=1", { headers: { authorization } });
