@@ -8,17 +8,52 @@ import { pathOf } from "./request-url.ts";
 export type RecordFailure = (request: Request, error: ScimError) => void;
 
 /**
+ * Failures of requests without a valid token (401, 429) recorded per second at most: anyone on the internet
+ * can send those, and each recorded one is a row written to the database, so a flood must not become a
+ * stream of writes that fills the disk. Requests with a valid token are always recorded.
+ */
+export const UNAUTHENTICATED_FAILURES_PER_SECOND = 10;
+/** The count of failures left out is logged this long after the first of them. */
+const REPORT_AFTER_MS = 60_000;
+
+/**
  * Every 4xx/5xx on the SCIM API is kept (time, token name, method, path, status, scimType, detail) so an
  * administrator can see why Entra's requests fail. Never the body, the query string or the token: the path
  * alone is recorded, and the write happens after the response, off the request's path.
  */
-export function failureRecorder(repo: Repository, logger: Logger, clock: () => Date = () => new Date()): RecordFailure {
+export function failureRecorder(repo: Repository, logger: Logger, clock: () => Date = () => new Date(), reportAfterMs = REPORT_AFTER_MS): RecordFailure {
+  let allowance = UNAUTHENTICATED_FAILURES_PER_SECOND;
+  let refilledAt = clock().getTime();
+  let left = 0;
+  const report = () => {
+    logger.warn("Failed requests without a valid token were not all recorded (a flood from one or more clients).", {
+      notRecorded: left,
+      recordedPerSecondAtMost: UNAUTHENTICATED_FAILURES_PER_SECOND,
+    });
+    left = 0;
+  };
+  /** One unauthenticated failure may be recorded now (a token bucket of one second's worth). */
+  const admit = (now: number): boolean => {
+    allowance = Math.min(UNAUTHENTICATED_FAILURES_PER_SECOND, allowance + ((now - refilledAt) / 1000) * UNAUTHENTICATED_FAILURES_PER_SECOND);
+    refilledAt = now;
+    if (allowance < 1) return false;
+    allowance -= 1;
+    return true;
+  };
   return (request, error) => {
     const path = pathOf(request.url);
     if (!path.startsWith("/scim")) return;
+    const at = clock();
+    const now = at.getTime();
+    const token = requestToken(request);
+    if (!token && !admit(now)) {
+      // The first one left out starts the clock of the report, which a finished process does not wait for.
+      if (left++ === 0) setTimeout(report, reportAfterMs).unref?.();
+      return;
+    }
     const failure = {
-      time: clock().toISOString(),
-      token: requestToken(request)?.name ?? null,
+      time: at.toISOString(),
+      token: token?.name ?? null,
       requestId: requestIdOf(request) ?? null,
       method: request.method,
       path: path.slice(0, 512),

@@ -1,0 +1,60 @@
+// The failure log: every refused SCIM request of a client with a valid token is recorded; failures without a
+// valid token (anyone on the internet can send those) are recorded at most UNAUTHENTICATED_FAILURES_PER_SECOND
+// a second, so that a flood is not a stream of database writes; what is left out is counted in a warning.
+import { describe, expect, test } from "bun:test";
+import { UnauthorizedError } from "../../src/core/errors.ts";
+import type { NewFailure, Repository } from "../../src/core/repository.ts";
+import { failureRecorder, UNAUTHENTICATED_FAILURES_PER_SECOND } from "../../src/http/failure-log.ts";
+import { createTestApp } from "../support/app.ts";
+
+const settle = () => Bun.sleep(30);
+
+describe("failureRecorder", () => {
+  test("failures without a token: a second's worth at once, then as many as time allows, and a count of the rest", async () => {
+    const recorded: NewFailure[] = [];
+    const repo = { recordFailure: async (f: NewFailure) => void recorded.push(f) } as unknown as Repository;
+    const warnings: Record<string, unknown>[] = [];
+    const logger = { debug() {}, info() {}, error() {}, warn: (_m: string, f?: Record<string, unknown>) => void warnings.push(f ?? {}) };
+    let now = Date.parse("2026-11-29T10:00:00Z");
+    const record = failureRecorder(repo, logger, () => new Date(now), 20);
+    const refuse = () => record(new Request("http://localhost/scim/Users"), new UnauthorizedError("no token"));
+    for (let i = 0; i < 100; i++) refuse();
+    await settle();
+    expect(recorded.length).toBe(UNAUTHENTICATED_FAILURES_PER_SECOND);
+    // The count of those left out is reported once, after reportAfterMs (20 ms here, 60 s in service).
+    expect(warnings).toEqual([{ notRecorded: 90, recordedPerSecondAtMost: UNAUTHENTICATED_FAILURES_PER_SECOND }]);
+    now += 500;
+    for (let i = 0; i < 100; i++) refuse();
+    await settle();
+    expect(recorded.length).toBe(UNAUTHENTICATED_FAILURES_PER_SECOND * 1.5);
+    expect(warnings.at(-1)).toEqual({ notRecorded: 95, recordedPerSecondAtMost: UNAUTHENTICATED_FAILURES_PER_SECOND });
+    expect(warnings.length).toBe(2);
+    // Paths outside the SCIM API are never recorded.
+    record(new Request("http://localhost/healthz"), new UnauthorizedError("x"));
+    now += 10_000;
+    record(new Request("http://localhost/admin/events"), new UnauthorizedError("x"));
+    await settle();
+    expect(recorded.length).toBe(UNAUTHENTICATED_FAILURES_PER_SECOND * 1.5);
+  });
+});
+
+describe("over HTTP (in-process, the clock stopped)", () => {
+  test("a flood without a valid token writes a bounded number of rows; a client with a token has every failure recorded", async () => {
+    const at = new Date("2026-11-29T10:00:00Z");
+    const t = await createTestApp({}, { clock: () => at });
+    try {
+      for (let i = 0; i < 60; i++) expect((await t.request("GET", "/scim/Users", undefined, { auth: null })).status).toBe(401);
+      for (let i = 0; i < 40; i++) expect((await t.request("GET", "/scim/Users", undefined, { auth: "scimd_not-a-valid-token" })).status).toBe(401);
+      for (let i = 0; i < 30; i++) expect((await t.request("GET", `/scim/Users/missing-${i}`)).status).toBe(404);
+      await settle();
+      const failures = await t.storage.repo.failures({ limit: 1000 });
+      const withToken = failures.filter((f) => f.token === "test");
+      const without = failures.filter((f) => f.token === null);
+      expect(withToken.length).toBe(30);
+      expect(without.length).toBe(UNAUTHENTICATED_FAILURES_PER_SECOND);
+      expect(without.every((f) => f.status === 401)).toBe(true);
+    } finally {
+      t.close();
+    }
+  });
+});
