@@ -85,6 +85,13 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
     if (Date.now() > deadline) throw new Error(`scimd did not start within 30 s: ${stderr.join("")}`);
     await Bun.sleep(25);
   }
+  // A bench stopped with Ctrl-C (or SIGTERM) still stops its server and removes its temp directory.
+  const onExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    if (ownDir) rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", onExit);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) if (process.listenerCount(signal) === 0) process.once(signal, () => process.exit(130));
   return {
     url,
     baseUrl: `${url}/scim`,
@@ -102,8 +109,8 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
         child.kill("SIGTERM");
       }),
     cleanup() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-      if (ownDir) rmSync(dir, { recursive: true, force: true });
+      process.removeListener("exit", onExit);
+      onExit();
     },
   };
 }
