@@ -154,6 +154,12 @@ export class NotImplementedError extends ScimError {
   }
 }
 
+export class ServiceUnavailableError extends ScimError {
+  constructor(detail: string) {
+    super(503, detail);
+  }
+}
+
 export function isScimError(e: unknown): e is ScimError {
   return e instanceof ScimError;
 }

@@ -227,6 +227,19 @@ export class UniqueViolation extends Error {
   }
 }
 
+/**
+ * Thrown by a storage that cannot take a write now: `full` when it has no space left, `failed` when the disk
+ * reported an error. Nothing of the write was kept; the client may retry later (the HTTP edge answers 503).
+ */
+export class StorageUnavailable extends Error {
+  constructor(
+    readonly reason: "full" | "failed",
+    cause: unknown,
+  ) {
+    super(`storage unavailable (${reason}): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
 export type TokenScope = "scim" | "admin";
 
 /** Bearer tokens; only a hash of each secret is stored. */

@@ -1,4 +1,5 @@
 import type { Database } from "bun:sqlite";
+import { asStorageError } from "./storage-errors.ts";
 
 interface Job {
   readonly fn: () => unknown;
@@ -102,25 +103,34 @@ export class WriteQueue {
       this.sql.begin.run();
     } catch (e) {
       this.hooks.afterEnd?.(false);
-      for (const j of batch) j.reject(e);
+      for (const j of batch) j.reject(asStorageError(e));
       return;
     }
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
-    for (const job of batch) {
+    for (let i = 0; i < batch.length; i++) {
       this.sql.savepoint.run();
       try {
-        const value = await job.fn();
+        const value = await batch[i]!.fn();
         this.sql.release.run();
         outcomes.push({ ok: true, value });
       } catch (error) {
+        if (!db.inTransaction) {
+          // SQLite rolled the whole transaction back (it may on SQLITE_FULL, an I/O error or no memory): the
+          // jobs run so far lost their writes and fail with this error. The rest go back to the queue: run
+          // here, outside a transaction, each SAVEPOINT would begin and commit one of its own.
+          const e = asStorageError(error);
+          this.hooks.afterEnd?.(false);
+          for (const j of batch.slice(0, i + 1)) j.reject(e);
+          this.jobs.unshift(...batch.slice(i + 1));
+          return;
+        }
         try {
           this.sql.rollbackTo.run();
           this.sql.release.run();
         } catch {
-          // The savepoint is gone only if SQLite rolled the whole transaction back; COMMIT below then fails
-          // and every job of the batch is rejected.
+          // The savepoint is gone with the transaction: COMMIT below fails and every job of the batch is rejected.
         }
-        outcomes.push({ ok: false, error });
+        outcomes.push({ ok: false, error: asStorageError(error) });
       }
     }
     try {
@@ -133,7 +143,7 @@ export class WriteQueue {
         // nothing more to undo
       }
       this.hooks.afterEnd?.(false);
-      for (const j of batch) j.reject(e);
+      for (const j of batch) j.reject(asStorageError(e));
       return;
     }
     const settle = (syncError?: unknown) =>
@@ -157,7 +167,7 @@ export class WriteQueue {
         for (const settle of covered) settle();
       },
       (e: unknown) => {
-        for (const settle of covered) settle(e ?? new Error("fsync failed"));
+        for (const settle of covered) settle(asStorageError(e ?? new Error("fsync failed")));
       },
     ).finally(() => {
       this.syncing--;

@@ -74,3 +74,30 @@ describe("WriteQueue group commit", () => {
     expect(acked).toEqual([2]);
   });
 });
+
+describe("WriteQueue when SQLite rolls a whole batch back", () => {
+  test("the jobs run so far fail with the cause, the others run in the next batch, and nothing is committed behind the queue's back", async () => {
+    const db = new Database(":memory:");
+    db.exec("CREATE TABLE t (v TEXT)");
+    const queue = new WriteQueue(db);
+    const insert = (v: string) => () => void db.query("INSERT INTO t (v) VALUES (?)").run(v);
+    const full = Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" });
+    const outcome = (p: Promise<unknown>) => p.then(() => "ok", (e: Error) => e.message);
+    // Queued in one turn, so that they share a batch.
+    const a = outcome(queue.run(insert("a")));
+    const b = outcome(
+      queue.run(() => {
+        // What SQLite does on SQLITE_FULL: the whole transaction is gone when the statement fails.
+        db.exec("ROLLBACK");
+        throw full;
+      }),
+    );
+    const c = outcome(queue.run(insert("c")));
+    expect(await a).toContain("storage unavailable (full)");
+    expect(await b).toContain("storage unavailable (full)");
+    expect(await c).toBe("ok");
+    // "a" was rolled back with the batch; "c" ran in a transaction of its own, committed by the queue.
+    expect((db.query("SELECT v FROM t ORDER BY v").all() as { v: string }[]).map((r) => r.v)).toEqual(["c"]);
+    expect(db.inTransaction).toBe(false);
+  });
+});

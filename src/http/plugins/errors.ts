@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
-import { InvalidSyntaxError, InvalidValueError, isScimError, MethodNotAllowedError, NotFoundError, type ScimError } from "../../core/errors.ts";
+import { InvalidSyntaxError, InvalidValueError, isScimError, MethodNotAllowedError, NotFoundError, ServiceUnavailableError, type ScimError } from "../../core/errors.ts";
+import { StorageUnavailable } from "../../core/repository.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { RecordFailure } from "../failure-log.ts";
 import { errorResponse, asScimError } from "../scim-response.ts";
@@ -11,11 +12,27 @@ import { pathOf } from "../request-url.ts";
  */
 export const scimErrors = (logger: Logger, record: RecordFailure) =>
   new Elysia({ name: "scimd/errors" }).onError({ as: "global" }, ({ code, error, request }) => {
-    const failed = (e: ScimError) => {
+    const failed = (e: ScimError, headers: Record<string, string> = {}) => {
       record(request, e);
-      return errorResponse(e, e instanceof MethodNotAllowedError ? { allow: e.allow } : {});
+      return errorResponse(e, e instanceof MethodNotAllowedError ? { allow: e.allow } : headers);
     };
     if (isScimError(error)) return failed(error);
+    if (error instanceof StorageUnavailable) {
+      // Nothing of the request was kept; Entra ID and Okta retry a 503 later.
+      logger.error(error.reason === "full" ? "The disk is full: writes fail until space is freed." : "The disk reported an error: writes fail.", {
+        method: request.method,
+        path: pathOf(request.url),
+        error: error.message,
+      });
+      return failed(
+        new ServiceUnavailableError(
+          error.reason === "full"
+            ? "The server's disk is full, so nothing of this request was saved; retry later (its administrator must free disk space)."
+            : "The server could not save this request (its disk reported an error), so nothing of it was saved; retry later.",
+        ),
+        { "retry-after": "60" },
+      );
+    }
     switch (code) {
       case "NOT_FOUND":
         return failed(new NotFoundError(`There is nothing at ${pathOf(request.url)}; the SCIM API is under /scim (for example /scim/Users).`));
