@@ -225,8 +225,9 @@ export class ScimService {
 
   async list(kind: ResourceKind, p: ListParams, ctx: RequestContext): Promise<ListResponse> {
     const filter = p.filter !== undefined && p.filter.trim() !== "" ? this.parseFilter(kind, p.filter) : undefined;
-    // RFC 7644 §3.4.2.4: startIndex < 1 is read as 1; a negative count as 0; count is capped by the server.
-    const startIndex = Math.max(1, intParam(p.startIndex) ?? 1);
+    // RFC 7644 §3.4.2.4: startIndex < 1 is read as 1; a negative count as 0; count is capped by the server. A
+    // startIndex past any possible result (1e20) is read as the largest exact one: an empty page, not an error.
+    const startIndex = Math.min(Math.max(1, intParam(p.startIndex) ?? 1), Number.MAX_SAFE_INTEGER);
     const count = Math.min(Math.max(0, intParam(p.count) ?? 100), this.opts.maxPageSize);
     const sortOrder = p.sortOrder?.toLowerCase() === "descending" ? "descending" : "ascending";
     const result = await this.repo.list(kind, { filter, sortBy: p.sortBy || undefined, sortOrder, startIndex, count });

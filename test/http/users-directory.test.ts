@@ -502,6 +502,10 @@ describe("paging", () => {
     const t = await app();
     await seed(t, 3);
     expect(await page(t, "startIndex=10")).toMatchObject({ totalResults: 3, itemsPerPage: 0, Resources: [] });
+    // Past any number JavaScript counts exactly: the same empty page, never a 500.
+    for (const far of ["99999999999999999999", "1e300", "9007199254740993"])
+      expect([far, await page(t, `startIndex=${far}`)]).toMatchObject([far, { totalResults: 3, itemsPerPage: 0, Resources: [], startIndex: Number.MAX_SAFE_INTEGER }]);
+    expect(await page(t, "startIndex=99999999999999999999&sortBy=userName")).toMatchObject({ totalResults: 3, itemsPerPage: 0 });
   });
 
   test("a non-numeric count is 400", async () => {

@@ -7,8 +7,9 @@ const json = (body: unknown) => new Response(JSON.stringify(body), { headers: { 
 
 function nonNegative(v: string | undefined, name: string, fallback: number): number {
   if (v === undefined || v === "") return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidValueError(`The parameter "${name}" must be a whole number of zero or more; send for example ${name}=0.`);
+  // Digits only, and no more than JavaScript counts exactly ("0x10", "1e300" and 2^53 + 1 are refused).
+  const n = /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n)) throw new InvalidValueError(`The parameter "${name}" must be a whole number of zero or more; send for example ${name}=0.`);
   return n;
 }
 
