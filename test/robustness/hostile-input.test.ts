@@ -10,7 +10,9 @@ import { prng } from "../support/prng.ts";
 const TOTAL = 10_500;
 const CONCURRENCY = 8;
 const MAX_BODY = 1_048_576; // the default [limits] max_body_bytes
-const RSS_BOUND = 300 * 1024 * 1024;
+// Measured after a run: 193 to 318 MB (when the engine last collected garbage varies, so 300 MB failed once).
+// It still catches a leak of some 20 KB per request over the 10,500, against about 120 MB at start.
+const RSS_BOUND = 400 * 1024 * 1024;
 const SEED = Number(process.env.HOSTILE_SEED ?? 20_240_601);
 
 let server: RunningServer;
@@ -112,6 +114,12 @@ function generator(random: () => number) {
     [6, () => ({ kind: "method", method: pick(["PUT", "DELETE", "PATCH", "PROPFIND", "FOO", "OPTIONS", "POST"]), path: pick(["/scim/Users", "/scim/Groups", "/scim/ServiceProviderConfig", "/scim/Schemas", "/scim/ResourceTypes", "/scim/Users/.search", `/scim/Users/${userId()}/x`]), headers: json, body: "{}" })],
     [6, () => ({ kind: "path", method: pick(["GET", "POST", "DELETE"]), path: pick(["/scim/Foo", "/scim/Users/a/b/c", "/scim//Users", "/scim/Users/%ZZ", "/scim/Users/%00", "/scim/v3/Users", "/scim/Schemas/urn:nope", "/scim/ResourceTypes/Nope", "/admin/x", "/" + "a/".repeat(500), "/scim/Users/" + enc(oddString()), "/scim/Users/%C0%AF", "/scim/Users/%ED%A0%80"]), headers: json })],
     [4, () => ({ kind: "if-match", method: pick(["PATCH", "PUT", "DELETE"]), path: `/scim/Users/${userId()}`, headers: { ...json, "if-match": pick(['W/"', "*,,,", '"' + "9".repeat(400) + '"', "W/W/W/1", "\u00e9", "x".repeat(4000)]) }, body: JSON.stringify({ schemas: [PATCH_OP_SCHEMA], Operations: [{ op: "replace", path: "title", value: "x" }] }) })],
+    // Paging values on an otherwise valid list (with a bad filter, the filter's 400 came first and hid them).
+    [4, () => {
+      const ODD_NUMBERS = ["0", "-1", "x", "", "1.5", "99999999999999999999", "1e300", "-1e300", "9007199254740993", "0x10", "Infinity", "NaN", " 7 ", "1e-7"];
+      const q = `startIndex=${enc(pick(ODD_NUMBERS))}&count=${enc(pick(ODD_NUMBERS))}${random() < 0.5 ? `&sortBy=userName&sortOrder=${pick(["ascending", "descending", "x"])}` : ""}${random() < 0.3 ? `&filter=${enc('userName sw "target"')}` : ""}`;
+      return { kind: "paging", method: "GET", path: `/scim/${pick(["Users", "Groups"])}?${q}`, headers: auth };
+    }],
     [3, () => ({ kind: "query", method: "GET", path: `/scim/Users?${pick(["filter", "attributes", "excludedAttributes", "sortBy", "count"])}=${"a,".repeat(pick([100, 1000, 3000]))}&${"x=1&".repeat(int(300))}`, headers: auth })],
     [3, () => ({ kind: "auth", method: pick(["GET", "POST"]), path: "/scim/Users", headers: { authorization: pick(["", "Bearer", "Bearer " + "x".repeat(5000), "Basic Zm9vOmJhcg==", `Bearer ${server.token}x`, `bearer  ${server.token.slice(0, -1)}`]), "content-type": "application/scim+json" }, body: "{}" })],
   ];
