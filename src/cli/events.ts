@@ -33,8 +33,9 @@ function formatFailure(f: FailureRecord): string {
 /** `scimd events`: the audit trail, readable while the server runs (it reads committed rows only). */
 export async function eventsCommand(args: EventsArgs, io: Io): Promise<void> {
   const { config } = readConfig(args.config, io);
-  const since = args.since === undefined ? 0 : Number(args.since);
-  if (!Number.isInteger(since) || since < 0) throw new CliError(`--since takes a sequence number (0 or more), not "${args.since}".`, 2);
+  // Digits only, within what JavaScript counts exactly ("1e300" and "0x10" are refused, as on /admin/events).
+  const since = args.since === undefined ? 0 : /^\d+$/.test(args.since.trim()) ? Number(args.since) : NaN;
+  if (!Number.isSafeInteger(since)) throw new CliError(`--since takes a sequence number (0 or more), not "${args.since}".`, 2);
   const storage = withStorage(config, io);
   try {
     let after = since;

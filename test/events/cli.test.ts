@@ -166,7 +166,7 @@ describe("scimd events", () => {
 
   test("a bad --since exits 2 with one sentence", async () => {
     const e = await env();
-    for (const bad of ["abc", "-1", "1.5"]) {
+    for (const bad of ["abc", "-1", "1.5", "1e300", "0x10", "99999999999999999999"]) {
       const r = await e.run(["events", "--since", bad]);
       expect(r.code).toBe(2);
       expect(r.err).toHaveLength(1);
