@@ -63,7 +63,13 @@ class Connection {
     return new Promise<Reply>((resolve, reject) => {
       this.pending = { resolve, reject };
       this.sentAt = performance.now();
-      this.write(this.socket!, Buffer.from(request));
+      // A request of a few KB goes to the socket as the string (no Buffer to allocate and fill); a larger one,
+      // or one the kernel takes only part of, as bytes written in pieces.
+      if (request.length <= 16_384) {
+        const bytes = Buffer.byteLength(request);
+        const n = this.socket!.write(request);
+        if (n !== bytes) this.write(this.socket!, Buffer.from(request).subarray(Math.max(0, n)));
+      } else this.write(this.socket!, Buffer.from(request));
     });
   }
 
