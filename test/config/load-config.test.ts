@@ -1,26 +1,22 @@
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { parse as parseToml } from "smol-toml";
 import { loadConfig, parseDuration } from "../../src/config/load.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
+import { scratchDirs } from "../support/scratch-dirs.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const EXAMPLE_PATH = join(ROOT, "scimd.example.toml");
 const DEFAULTS = Value.Default(ConfigSchema, {}) as Record<string, Record<string, unknown>>;
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const scratch = scratchDirs("config");
 
 /** A fresh temp folder holding the given files. */
 function folder(files: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), "scimd-config-"));
-  dirs.push(dir);
+  const dir = scratch();
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(join(dir, name, ".."), { recursive: true });
     writeFileSync(join(dir, name), text);

@@ -1,21 +1,13 @@
 // WAL checkpoints on a worker thread (src/storage/checkpointer.ts): committed frames reach the database file
 // without the writer's own checkpoint, and a thread that cannot start hands checkpoints back to SQLite.
-import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { expect, test } from "bun:test";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { Checkpointer } from "../../src/storage/checkpointer.ts";
 import { openStorage } from "../../src/storage/open-storage.ts";
+import { scratchDirs } from "../support/scratch-dirs.ts";
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), "scimd-ckpt-"));
-  dirs.push(d);
-  return d;
-};
+const tempDir = scratchDirs("ckpt");
 
 async function writeEvents(storage: ReturnType<typeof openStorage>, n: number): Promise<void> {
   for (let i = 0; i < n; i++)

@@ -1,23 +1,15 @@
 // SQLite settings, the migration runner, upgrades in place and refusal of a newer database.
 import { Database } from "bun:sqlite";
-import { afterAll, describe, expect, test } from "bun:test";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hashSecret } from "../../src/core/tokens.ts";
 import { StorageError, isMigrated, migrateDatabase, migrationsFolder, openDatabase } from "../../src/storage/db.ts";
 import { openStorage } from "../../src/storage/open-storage.ts";
 import { run } from "../cli/cli-helpers.ts";
+import { scratchDirs } from "../support/scratch-dirs.ts";
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), "scimd-migrations-"));
-  dirs.push(d);
-  return d;
-};
+const tempDir = scratchDirs("migrations");
 
 interface Journal {
   version: string;
