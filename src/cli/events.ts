@@ -1,4 +1,5 @@
 import type { EventRecord, FailureRecord } from "../core/repository.ts";
+import { parseWholeNumber } from "../core/whole-number.ts";
 import { eventJson } from "../events/event-json.ts";
 import { CliError, readConfig, withStorage, type Io } from "./common.ts";
 
@@ -33,9 +34,8 @@ function formatFailure(f: FailureRecord): string {
 /** `scimd events`: the audit trail, readable while the server runs (it reads committed rows only). */
 export async function eventsCommand(args: EventsArgs, io: Io): Promise<void> {
   const { config } = readConfig(args.config, io);
-  // Digits only, within what JavaScript counts exactly ("1e300" and "0x10" are refused, as on /admin/events).
-  const since = args.since === undefined ? 0 : /^\d+$/.test(args.since.trim()) ? Number(args.since) : NaN;
-  if (!Number.isSafeInteger(since)) throw new CliError(`--since takes a sequence number (0 or more), not "${args.since}".`, 2);
+  const since = args.since === undefined ? 0 : parseWholeNumber(args.since);
+  if (since === undefined) throw new CliError(`--since takes a sequence number (0 or more), not "${args.since}".`, 2);
   const storage = withStorage(config, io);
   try {
     let after = since;

@@ -2,6 +2,7 @@ import type { ScimError } from "../core/errors.ts";
 import type { Repository } from "../core/repository.ts";
 import type { Logger } from "../log/logger.ts";
 import { requestToken } from "./plugins/auth.ts";
+import { TokenRateLimit } from "./rate-limit.ts";
 import { requestIdOf } from "./plugins/request-id.ts";
 import { pathOf } from "./request-url.ts";
 
@@ -22,8 +23,8 @@ const REPORT_AFTER_MS = 60_000;
  * alone is recorded, and the write happens after the response, off the request's path.
  */
 export function failureRecorder(repo: Repository, logger: Logger, clock: () => Date = () => new Date(), reportAfterMs = REPORT_AFTER_MS): RecordFailure {
-  let allowance = UNAUTHENTICATED_FAILURES_PER_SECOND;
-  let refilledAt = clock().getTime();
+  // One bucket for every failure without a token (the key 0), with a second's worth of burst.
+  const unauthenticated = new TokenRateLimit(UNAUTHENTICATED_FAILURES_PER_SECOND, () => clock().getTime());
   let left = 0;
   const report = () => {
     logger.warn("Failed requests without a valid token were not all recorded (a flood from one or more clients).", {
@@ -32,21 +33,12 @@ export function failureRecorder(repo: Repository, logger: Logger, clock: () => D
     });
     left = 0;
   };
-  /** One unauthenticated failure may be recorded now (a token bucket of one second's worth). */
-  const admit = (now: number): boolean => {
-    allowance = Math.min(UNAUTHENTICATED_FAILURES_PER_SECOND, allowance + ((now - refilledAt) / 1000) * UNAUTHENTICATED_FAILURES_PER_SECOND);
-    refilledAt = now;
-    if (allowance < 1) return false;
-    allowance -= 1;
-    return true;
-  };
   return (request, error) => {
     const path = pathOf(request.url);
     if (!path.startsWith("/scim")) return;
     const at = clock();
-    const now = at.getTime();
     const token = requestToken(request);
-    if (!token && !admit(now)) {
+    if (!token && unauthenticated.take(0) > 0) {
       // The first one left out starts the clock of the report, which a finished process does not wait for.
       if (left++ === 0) setTimeout(report, reportAfterMs).unref?.();
       return;

@@ -70,7 +70,8 @@ export class WriteQueue {
   run<T>(fn: () => T | Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error("The database is closed."));
     return new Promise<T>((resolve, reject) => {
-      this.jobs.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      // Every failure a caller sees passes here: no room or a failing disk become StorageUnavailable.
+      this.jobs.push({ fn, resolve: resolve as (v: unknown) => void, reject: (e) => reject(asStorageError(e)) });
       if (!this.running && !this.scheduled) {
         // Started on the next turn of the event loop, so that the requests read in this turn share a batch.
         this.scheduled = true;
@@ -103,7 +104,7 @@ export class WriteQueue {
       this.sql.begin.run();
     } catch (e) {
       this.hooks.afterEnd?.(false);
-      for (const j of batch) j.reject(asStorageError(e));
+      for (const j of batch) j.reject(e);
       return;
     }
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
@@ -118,9 +119,8 @@ export class WriteQueue {
           // SQLite rolled the whole transaction back (it may on SQLITE_FULL, an I/O error or no memory): the
           // jobs run so far lost their writes and fail with this error. The rest go back to the queue: run
           // here, outside a transaction, each SAVEPOINT would begin and commit one of its own.
-          const e = asStorageError(error);
           this.hooks.afterEnd?.(false);
-          for (const j of batch.slice(0, i + 1)) j.reject(e);
+          for (const j of batch.slice(0, i + 1)) j.reject(error);
           this.jobs.unshift(...batch.slice(i + 1));
           return;
         }
@@ -130,7 +130,7 @@ export class WriteQueue {
         } catch {
           // The savepoint is gone with the transaction: COMMIT below fails and every job of the batch is rejected.
         }
-        outcomes.push({ ok: false, error: asStorageError(error) });
+        outcomes.push({ ok: false, error });
       }
     }
     try {
@@ -143,7 +143,7 @@ export class WriteQueue {
         // nothing more to undo
       }
       this.hooks.afterEnd?.(false);
-      for (const j of batch) j.reject(asStorageError(e));
+      for (const j of batch) j.reject(e);
       return;
     }
     const settle = (syncError?: unknown) =>
@@ -167,7 +167,7 @@ export class WriteQueue {
         for (const settle of covered) settle();
       },
       (e: unknown) => {
-        for (const settle of covered) settle(asStorageError(e ?? new Error("fsync failed")));
+        for (const settle of covered) settle(e ?? new Error("fsync failed"));
       },
     ).finally(() => {
       this.syncing--;

@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import { InvalidValueError } from "../../core/errors.ts";
+import { parseWholeNumber } from "../../core/whole-number.ts";
 import type { Repository } from "../../core/repository.ts";
 import { eventJson } from "../../events/event-json.ts";
 
@@ -7,9 +8,8 @@ const json = (body: unknown) => new Response(JSON.stringify(body), { headers: { 
 
 function nonNegative(v: string | undefined, name: string, fallback: number): number {
   if (v === undefined || v === "") return fallback;
-  // Digits only, and no more than JavaScript counts exactly ("0x10", "1e300" and 2^53 + 1 are refused).
-  const n = /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n)) throw new InvalidValueError(`The parameter "${name}" must be a whole number of zero or more; send for example ${name}=0.`);
+  const n = parseWholeNumber(v);
+  if (n === undefined) throw new InvalidValueError(`The parameter "${name}" must be a whole number of zero or more; send for example ${name}=0.`);
   return n;
 }
 
