@@ -119,6 +119,51 @@ describe("request bodies", () => {
   });
 });
 
+describe("request bodies are UTF-8 text", () => {
+  const post = (body: BodyInit, headers: Record<string, string> = {}) =>
+    t.app.handle(new Request("http://localhost/scim/Users", { method: "POST", headers: { authorization: `Bearer ${t.token}`, "content-type": "application/scim+json", ...headers }, body }));
+  const lookup = async (userName: string) => (await t.json("GET", `/scim/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`)).body.totalResults;
+
+  test("bytes that are not UTF-8 are refused, not stored as U+FFFD", async () => {
+    // "Müller" as a Latin-1 client sends it: ü is the single byte 0xFC.
+    const bytes = Buffer.concat([Buffer.from(`{"schemas":["${USER_SCHEMA}"],"userName":"M`), Buffer.from([0xfc]), Buffer.from(`ller@example.com"}`)]);
+    const body = await expectScimError(await post(bytes), 400, "invalidSyntax");
+    expect(body.detail).toMatch(/UTF-8/);
+    expect(await lookup("M\ufffdller@example.com")).toBe(0);
+    // The same name sent as UTF-8 is a user.
+    expect((await post(Buffer.from(`{"schemas":["${USER_SCHEMA}"],"userName":"Müller@example.com"}`))).status).toBe(201);
+  });
+
+  test("a streamed (chunked) body that is not UTF-8 is refused too", async () => {
+    const bytes = Buffer.concat([Buffer.from(`{"schemas":["${USER_SCHEMA}"],"userName":"stream`), Buffer.from([0xc3]), Buffer.from(`@example.com"}`)]);
+    const stream = new ReadableStream({ start: (c) => (c.enqueue(new Uint8Array(bytes)), c.close()) });
+    await expectScimError(await post(stream), 400, "invalidSyntax");
+  });
+
+  test("an unpaired surrogate escape is refused; a pair is the character it encodes", async () => {
+    for (const half of ["\\ud800", "\\uDFFF"]) {
+      const body = await expectScimError(await post(`{"schemas":["${USER_SCHEMA}"],"userName":"half${half}@example.com"}`), 400, "invalidSyntax");
+      expect(body.detail).toMatch(/surrogate/);
+    }
+    // In a member name, and deep in a PATCH value, alike.
+    await expectScimError(await post(`{"schemas":["${USER_SCHEMA}"],"userName":"key@example.com","x\\ud83d":1}`), 400, "invalidSyntax");
+    const created = await t.json("POST", "/scim/Users", newUser());
+    const patch = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"name":{"givenName":"a\\udc00"}}}]}`;
+    await expectScimError(await t.request("PATCH", `/scim/Users/${created.body.id}`, patch), 400, "invalidSyntax");
+    expect((await t.json("GET", `/scim/Users/${created.body.id}`)).body.name).toBeUndefined();
+    const pair = await post(`{"schemas":["${USER_SCHEMA}"],"userName":"smile\\ud83d\\ude00@example.com"}`);
+    expect(pair.status).toBe(201);
+    expect(((await pair.json()) as { userName: string }).userName).toBe("smile\u{1F600}@example.com");
+    expect(await lookup("smile\u{1F600}@example.com")).toBe(1);
+  });
+
+  test("a leading byte order mark is skipped (RFC 8259 lets a parser ignore it)", async () => {
+    const res = await post(`\ufeff{"schemas":["${USER_SCHEMA}"],"userName":"bom@example.com"}`);
+    expect(res.status).toBe(201);
+    expect(await lookup("bom@example.com")).toBe(1);
+  });
+});
+
 describe("every error is a SCIM error", () => {
   const cases: { name: string; method: string; path: string; body?: string; headers?: Record<string, string>; status: number; scimType?: string; detail?: RegExp }[] = [
     { name: "unknown route under /scim", method: "GET", path: "/scim/Nope", status: 404 },
@@ -126,6 +171,8 @@ describe("every error is a SCIM error", () => {
     { name: "unknown route outside /scim", method: "GET", path: "/nope", status: 404 },
     { name: "the bare /scim", method: "GET", path: "/scim", status: 404 },
     { name: "unknown user", method: "GET", path: "/scim/Users/00000000-0000-0000-0000-000000000000", status: 404 },
+    { name: "an id that is not valid percent-encoding, named as sent", method: "GET", path: "/scim/Users/%ZZ", status: 404, detail: /"%ZZ"/ },
+    { name: "a DELETE of such an id", method: "DELETE", path: "/scim/Groups/abc%E0%A4", status: 404, detail: /"abc%E0%A4"/ },
     { name: "DELETE on the collection", method: "DELETE", path: "/scim/Users", status: 405 },
     { name: "DELETE on the v2 collection", method: "DELETE", path: "/scim/v2/Users", status: 405 },
     { name: "PUT on the collection", method: "PUT", path: "/scim/Groups", body: "{}", status: 405 },

@@ -21,6 +21,42 @@ export function jsonDepth(value: unknown, limit: number): number {
 }
 
 /**
+ * UTF-8, strictly (RFC 7644 §3.8 via RFC 8259 §8.1): bytes that are not UTF-8 (a Latin-1 "Müller" from a
+ * misconfigured client) are refused rather than stored as U+FFFD. A leading byte order mark is skipped, as
+ * RFC 8259 allows a parser to.
+ */
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function decode(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new InvalidSyntaxError("The request body is not valid UTF-8; send it encoded as UTF-8.");
+  }
+}
+
+/** A \uD800-\uDFFF escape in the text: only then can JSON.parse produce a string that is not Unicode. */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+/** True when every string (member names included) is well-formed UTF-16, walked iteratively. */
+function wellFormed(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v === "string") {
+      if (!v.isWellFormed()) return false;
+    } else if (Array.isArray(v)) stack.push(...v);
+    else if (v !== null && typeof v === "object") {
+      for (const [k, child] of Object.entries(v)) {
+        if (!k.isWellFormed()) return false;
+        stack.push(child);
+      }
+    }
+  }
+  return true;
+}
+
+/**
  * Reads the body, stopping as soon as it passes the limit: a body without Content-Length (chunked) is never
  * held in memory beyond `max` bytes. (A declared Content-Length over the limit is refused earlier, in auth.)
  */
@@ -32,7 +68,7 @@ async function readLimited(request: Request, max: number): Promise<string> {
   if (declared !== null && Number(declared) <= max) {
     const bytes = await request.arrayBuffer();
     if (bytes.byteLength > max) throw new PayloadTooLargeError(`The request body is larger than ${max} bytes; send a smaller request.`);
-    return Buffer.from(bytes).toString("utf8");
+    return decode(new Uint8Array(bytes));
   }
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -47,7 +83,7 @@ async function readLimited(request: Request, max: number): Promise<string> {
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return decode(Buffer.concat(chunks));
 }
 
 /**
@@ -70,5 +106,9 @@ export const requestBody = (limits: BodyLimits) =>
     }
     if (jsonDepth(body, limits.maxJsonDepth) > limits.maxJsonDepth)
       throw new InvalidSyntaxError(`The request body is nested more than ${limits.maxJsonDepth} levels deep; send a flatter document.`);
+    // "\ud800" alone is valid JSON but no Unicode text: stored, it would come back changed (U+FFFD) from the
+    // database's UTF-8 columns while the JSON kept it, and two such names would collide.
+    if (SURROGATE_ESCAPE.test(text) && !wellFormed(body))
+      throw new InvalidSyntaxError("The request body has an unpaired surrogate escape (\\uD800-\\uDFFF), which is not Unicode text; send whole characters.");
     return body;
   });

@@ -4,6 +4,7 @@ import type { ResourceKind } from "../../core/repository.ts";
 import { projectionOf, type ListParams, type RequestContext, type ScimService } from "../../core/service.ts";
 import { etagMatches } from "../../core/resource/serialize.ts";
 import { scimBody } from "../scim-response.ts";
+import { pathOf } from "../request-url.ts";
 
 export type ContextOf = (request: Request) => RequestContext;
 
@@ -28,6 +29,16 @@ function searchParams(body: unknown): ListParams {
     attributes: strOrList(get("attributes")),
     excludedAttributes: strOrList(get("excludedAttributes")),
   };
+}
+
+/**
+ * The id in the path. Elysia passes null for one it cannot percent-decode ("%ZZ"): that id is then the text
+ * as sent, which no resource has (a 404 naming it, rather than the id "null").
+ */
+function idOf(params: { id?: string | null }, request: Request): string {
+  if (typeof params.id === "string") return params.id;
+  const path = pathOf(request.url);
+  return path.slice(path.lastIndexOf("/") + 1);
 }
 
 const notAllowed = (allowed: string) => () => {
@@ -57,17 +68,17 @@ function endpointRoutes(app: Elysia, endpoint: string, kind: ResourceKind, servi
     .get(`${endpoint}/:id`, async ({ request, params, query, set }) => {
       const ifNoneMatch = request.headers.get("if-none-match");
       if (ifNoneMatch) {
-        const etag = await service.etag(kind, params.id);
+        const etag = await service.etag(kind, idOf(params, request));
         // RFC 7232 §3.2: an unchanged resource is 304 without a body.
         if (etag && etagMatches(ifNoneMatch, etag))
           return new Response(null, { status: 304, headers: headers(etag) });
       }
-      const { resource, etag } = await service.get(kind, params.id, contextOf(request), projectionOf(query as ListParams));
+      const { resource, etag } = await service.get(kind, idOf(params, request), contextOf(request), projectionOf(query as ListParams));
       return scimBody(set, resource, 200, headers(etag));
     })
     .put(`${endpoint}/:id`, async ({ request, params, body, query, set }) => {
       const pre = { ifMatch: request.headers.get("if-match") };
-      const { resource, etag } = await service.replace(kind, params.id, body, contextOf(request), pre, projectionOf(query as ListParams));
+      const { resource, etag } = await service.replace(kind, idOf(params, request), body, contextOf(request), pre, projectionOf(query as ListParams));
       return scimBody(set, resource, 200, headers(etag));
     })
     .patch(`${endpoint}/:id`, async ({ request, params, body, query, set }) => {
@@ -78,11 +89,11 @@ function endpointRoutes(app: Elysia, endpoint: string, kind: ResourceKind, servi
       // members then never reads or sends the member list.
       const wantsBody = kind === "User" || projection.attributes !== undefined || projection.excludedAttributes !== undefined;
       const pre = { ifMatch: request.headers.get("if-match") };
-      const { resource, etag } = await service.patch(kind, params.id, body, contextOf(request), pre, wantsBody ? projection : null);
+      const { resource, etag } = await service.patch(kind, idOf(params, request), body, contextOf(request), pre, wantsBody ? projection : null);
       return resource ? scimBody(set, resource, 200, headers(etag)) : new Response(null, { status: 204, headers: headers(etag) });
     })
     .delete(`${endpoint}/:id`, async ({ request, params }) => {
-      await service.delete(kind, params.id, contextOf(request), { ifMatch: request.headers.get("if-match") });
+      await service.delete(kind, idOf(params, request), contextOf(request), { ifMatch: request.headers.get("if-match") });
       return new Response(null, { status: 204 });
     })
     .all(endpoint, notAllowed("GET, POST"))
