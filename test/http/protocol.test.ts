@@ -120,7 +120,7 @@ describe("request bodies", () => {
 });
 
 describe("request bodies are UTF-8 text", () => {
-  const post = (body: BodyInit, headers: Record<string, string> = {}) =>
+  const post = (body: RequestInit["body"], headers: Record<string, string> = {}) =>
     t.app.handle(new Request("http://localhost/scim/Users", { method: "POST", headers: { authorization: `Bearer ${t.token}`, "content-type": "application/scim+json", ...headers }, body }));
   const lookup = async (userName: string) => (await t.json("GET", `/scim/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`)).body.totalResults;
 
