@@ -1,7 +1,7 @@
 import { StorageError } from "../storage/db.ts";
 import { backupDatabase, restoreDatabase } from "../storage/backup-database.ts";
-import { acquireServerLock, lockPathOf } from "../storage/server-lock.ts";
-import { CliError, readConfig, type Io } from "./common.ts";
+import { lockPathOf } from "../storage/server-lock.ts";
+import { CliError, databasePath, lockDatabase, readConfig, type Io } from "./common.ts";
 
 export interface BackupArgs {
   positionals: string[];
@@ -18,7 +18,7 @@ export async function backupCommand(args: BackupArgs, io: Io): Promise<void> {
   const { config } = readConfig(args.config, io);
   const started = performance.now();
   try {
-    const { bytes } = backupDatabase(config.storage.path, file, { force: args.force });
+    const { bytes } = backupDatabase(databasePath(config, io), file, { force: args.force });
     io.out(`Wrote a backup of ${config.storage.path} to ${file} (${bytes} bytes, ${Math.round(performance.now() - started)} ms).`);
   } catch (e) {
     throw asCliError(e);
@@ -30,10 +30,10 @@ export async function restoreCommand(args: BackupArgs, io: Io): Promise<void> {
   const file = args.positionals[0];
   if (!file || args.positionals.length > 1) throw new CliError('restore needs one file name; run "scimd restore FILE".', 2);
   const { config } = readConfig(args.config, io);
-  const lock = acquireServerLock(config.storage.path);
-  if (!lock) throw new CliError(`scimd is running on ${config.storage.path} (it holds ${lockPathOf(config.storage.path)}); stop it (systemctl stop scimd) and run restore again.`, 1);
+  const lock = lockDatabase(config, io);
+  if (!lock) throw new CliError(`scimd is running on ${config.storage.path} (it holds ${lockPathOf(databasePath(config, io))}); stop it (systemctl stop scimd) and run restore again.`, 1);
   try {
-    const { users, groups } = restoreDatabase(file, config.storage.path);
+    const { users, groups } = restoreDatabase(file, databasePath(config, io));
     io.out(`Restored ${config.storage.path} from ${file} (${users} users, ${groups} groups). Start scimd again.`);
   } catch (e) {
     throw asCliError(e);

@@ -3,6 +3,7 @@ import { loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { StorageError } from "../storage/db.ts";
 import { openStorage, type Storage } from "../storage/open-storage.ts";
+import { acquireServerLock, type ServerLock } from "../storage/server-lock.ts";
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad configuration. */
 export class CliError extends Error {
@@ -50,6 +51,19 @@ export function withStorage(config: Config, io: Pick<Io, "cwd">, opts: Parameter
   } catch (e) {
     if (e instanceof StorageError) throw new CliError(e.message, 1);
     throw new CliError(`Cannot open the database ${config.storage.path} (${(e as Error).message}); check [storage] path.`, 1);
+  }
+}
+
+/**
+ * The server lock on the configured database (null when another process holds it), taken where the database
+ * is (a relative path from the working directory); a folder it cannot use is a one-sentence CliError.
+ */
+export function lockDatabase(config: Config, io: Pick<Io, "cwd">): ServerLock | null {
+  try {
+    return acquireServerLock(databasePath(config, io));
+  } catch (e) {
+    if (e instanceof StorageError) throw new CliError(e.message, 1);
+    throw e;
   }
 }
 

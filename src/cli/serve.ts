@@ -10,9 +10,9 @@ import { clientAddress, rememberPeer } from "../http/client-address.ts";
 import { requestToken } from "../http/plugins/auth.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { serviceOptions } from "../service-options.ts";
-import { acquireServerLock, lockPathOf } from "../storage/server-lock.ts";
+import { lockPathOf } from "../storage/server-lock.ts";
 import { VERSION } from "../version.ts";
-import { CliError, readConfig, withStorage, type Io } from "./common.ts";
+import { CliError, databasePath, lockDatabase, readConfig, withStorage, type Io } from "./common.ts";
 import { startMetrics } from "./serve-metrics.ts";
 import { pathOf, withRoutableHost } from "../http/request-url.ts";
 
@@ -26,8 +26,8 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
   const { config, source } = readConfig(args.config, io);
   const logger: Logger = createLogger({ level: config.logging.level, format: config.logging.format });
   // One server per database; `scimd restore` takes the same lock (src/storage/server-lock.ts).
-  const lock = acquireServerLock(config.storage.path);
-  if (!lock) throw new CliError(`Another scimd (serve or restore) is using ${config.storage.path} (it holds ${lockPathOf(config.storage.path)}); stop it first.`, 1);
+  const lock = lockDatabase(config, io);
+  if (!lock) throw new CliError(`Another scimd (serve or restore) is using ${config.storage.path} (it holds ${lockPathOf(databasePath(config, io))}); stop it first.`, 1);
   const storage = withStorage(config, io, {
     backgroundCheckpoints: true,
     onCheckpointFailure: (reason) => logger.warn("WAL checkpoints run on the request thread: the checkpoint thread failed.", { error: reason }),

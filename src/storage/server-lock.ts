@@ -1,6 +1,7 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { StorageError } from "./db.ts";
 
 /**
  * `scimd serve` holds an exclusive SQLite lock on `<database>.lock` for as long as it runs. SQLite's locks are
@@ -17,12 +18,24 @@ export interface ServerLock {
   release(): void;
 }
 
-/** Takes the lock, or returns null when another process holds it. */
+/**
+ * Takes the lock, or returns null when another process holds it. A folder that cannot be created or written
+ * (a wrong [storage] path, a service user without rights) is a StorageError saying so, as for the database.
+ */
 export function acquireServerLock(databasePath: string): ServerLock | null {
   if (databasePath === ":memory:") return { release() {} };
   const path = lockPathOf(databasePath);
-  mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path, { create: true, readwrite: true });
+  let db: Database;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch {
+    throw new StorageError(`Cannot create the folder for the database ${databasePath}; check [storage] path and its permissions.`);
+  }
+  try {
+    db = new Database(path, { create: true, readwrite: true });
+  } catch (e) {
+    throw new StorageError(`Cannot create the lock file ${path} (${(e as Error).message}); check [storage] path and its permissions.`);
+  }
   try {
     db.exec("PRAGMA journal_mode = MEMORY");
     db.exec("PRAGMA busy_timeout = 0");

@@ -211,10 +211,12 @@ describe("migrate", () => {
     try {
       writeFileSync(join(dir, "file"), "not a folder");
       writeFileSync(join(dir, "c.toml"), `[storage]\npath = ${JSON.stringify(join(dir, "file", "sub", "x.db"))}\n`);
-      for (const argv of [["migrate"], ["token", "list"]]) {
+      // serve and restore take the server lock beside the database first: its folder fails the same way.
+      for (const argv of [["migrate"], ["token", "list"], ["serve"], ["restore", "backup.db"]]) {
         const r = await run([...argv, "--config", "c.toml"], { cwd: dir });
         expect(r.code).toBe(1);
         expectOneSentence(r.err);
+        expect(r.err.join("\n")).toMatch(/check \[storage\] path/);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -235,6 +237,11 @@ describe("relative paths follow the working directory", () => {
       expect(r.code).toBe(0);
       expect(existsSync(join(processCwd, "data/rel.db"))).toBe(false);
       expect(existsSync(join(ioCwd, "data/rel.db"))).toBe(true);
+      // The server lock (taken by restore, here refused for a missing backup) sits beside that database too.
+      const restore = await run(["restore", "missing.db"], { cwd: ioCwd });
+      expect(restore.code).not.toBe(0);
+      expect(existsSync(join(processCwd, "data/rel.db.lock"))).toBe(false);
+      expect(existsSync(join(ioCwd, "data/rel.db.lock"))).toBe(true);
     } finally {
       process.chdir(before);
       rmSync(ioCwd, { recursive: true, force: true });
