@@ -15,6 +15,16 @@ export function pathOf(url: string): string {
   return url.slice(start, end);
 }
 
+/**
+ * A trailing path parameter (a resource id, a schema URN) as Elysia decoded it; Elysia passes null for one it
+ * cannot percent-decode ("%ZZ"), and that parameter is then the last path segment as sent.
+ */
+export function lastParam(decoded: string | null | undefined, request: Request): string {
+  if (typeof decoded === "string") return decoded;
+  const path = pathOf(request.url);
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
 /** The scheme without ":" ("http"), and the host with its port ("127.0.0.1:8080"). */
 export function schemeAndHostOf(url: string): { scheme: string; host: string } {
   const colon = url.indexOf(":");

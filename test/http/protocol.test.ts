@@ -253,6 +253,31 @@ describe("ServiceProviderConfig", () => {
   });
 });
 
+describe("discovery endpoints (RFC 7644 §4)", () => {
+  test("a filter is refused with 403, so that the whole list is never taken for the matches", async () => {
+    for (const path of ["/scim/Schemas", "/scim/ResourceTypes", "/scim/v2/schemas", "/scim/ServiceProviderConfig", "/scim/ResourceTypes/User"]) {
+      const body = await expectScimError(await t.request("GET", `${path}?filter=${encodeURIComponent('id eq "nothing"')}`), 403);
+      expect(body.detail).toMatch(/filter/);
+    }
+  });
+
+  test("paging and sorting parameters are ignored: the whole list", async () => {
+    const all = await t.json("GET", "/scim/Schemas");
+    const paged = await t.json("GET", "/scim/Schemas?startIndex=2&count=1&sortBy=name&sortOrder=descending");
+    expect(paged.status).toBe(200);
+    expect(paged.body.Resources.map((r: { id: string }) => r.id)).toEqual(all.body.Resources.map((r: { id: string }) => r.id));
+    expect(paged.body.totalResults).toBe(all.body.totalResults);
+  });
+
+  test("a name that is not valid percent-encoding is a 404 naming it, not a 500", async () => {
+    const schema = await expectScimError(await t.request("GET", "/scim/Schemas/urn%ZZ"), 404);
+    expect(schema.detail).toContain('"urn%ZZ"');
+    const type = await expectScimError(await t.request("GET", "/scim/ResourceTypes/%E0%A4"), 404);
+    expect(type.detail).toContain('"%E0%A4"');
+    expect((await t.json("GET", "/scim/ResourceTypes/User")).status).toBe(200);
+  });
+});
+
 describe("X-Request-Id", () => {
   const echoed = ["abc-123", "req_2024.01.01:7", "0f8fad5b-d9cb-469f-a165-70867728950e"];
   for (const id of echoed) {

@@ -1,9 +1,10 @@
 import { Elysia } from "elysia";
-import { NotFoundError, NotImplementedError } from "../../core/errors.ts";
+import { ForbiddenError, NotFoundError, NotImplementedError } from "../../core/errors.ts";
 import { resourceTypes } from "../../core/discovery/resource-types.ts";
 import { schemaResources } from "../../core/discovery/schema-resources.ts";
 import { serviceProviderConfig, type ServiceProviderConfigOptions } from "../../core/discovery/service-provider-config.ts";
 import { LIST_RESPONSE_SCHEMA } from "../../core/schema/urns.ts";
+import { lastParam } from "../request-url.ts";
 import { scimJson } from "../scim-response.ts";
 
 const list = (resources: Record<string, unknown>[]) => ({
@@ -13,6 +14,15 @@ const list = (resources: Record<string, unknown>[]) => ({
   itemsPerPage: resources.length,
   Resources: resources,
 });
+
+/**
+ * RFC 7644 §4: the discovery endpoints ignore paging and sorting, and SHOULD answer a filter with 403, so
+ * that a client cannot take the whole list for the resources that matched.
+ */
+function noFilter(query: Record<string, unknown>, endpoint: string): void {
+  if (query.filter !== undefined)
+    throw new ForbiddenError(`${endpoint} cannot be filtered (RFC 7644 §4); request it without the filter parameter.`);
+}
 
 /** RFC 7644 §4: discovery documents generated from the schema registry. */
 export function discoveryRoutes(config: Omit<ServiceProviderConfigOptions, "baseUrl">, baseUrlOf: (request: Request) => string) {
@@ -28,11 +38,11 @@ export function discoveryRoutes(config: Omit<ServiceProviderConfigOptions, "base
     ["/serviceproviderconfig", "/resourcetypes", "/schemas"],
   ] as const)
     app
-      .get(spc, ({ request }) => scimJson(serviceProviderConfig({ ...config, baseUrl: baseUrlOf(request) })))
-      .get(types, ({ request }) => scimJson(list(resourceTypes(baseUrlOf(request)))))
-      .get(`${types}/:name`, ({ request, params }) => scimJson(byId(resourceTypes(baseUrlOf(request)), params.name, "resource type")))
-      .get(schemas, ({ request }) => scimJson(list(schemaResources(baseUrlOf(request)))))
-      .get(`${schemas}/:urn`, ({ request, params }) => scimJson(byId(schemaResources(baseUrlOf(request)), params.urn, "schema")));
+      .get(spc, ({ request, query }) => (noFilter(query, spc), scimJson(serviceProviderConfig({ ...config, baseUrl: baseUrlOf(request) }))))
+      .get(types, ({ request, query }) => (noFilter(query, types), scimJson(list(resourceTypes(baseUrlOf(request))))))
+      .get(`${types}/:name`, ({ request, params, query }) => (noFilter(query, types), scimJson(byId(resourceTypes(baseUrlOf(request)), lastParam(params.name, request), "resource type"))))
+      .get(schemas, ({ request, query }) => (noFilter(query, schemas), scimJson(list(schemaResources(baseUrlOf(request))))))
+      .get(`${schemas}/:urn`, ({ request, params, query }) => (noFilter(query, schemas), scimJson(byId(schemaResources(baseUrlOf(request)), lastParam(params.urn, request), "schema"))));
   // RFC 7644 §3.7 and §3.11 are optional; ServiceProviderConfig says bulk is unsupported, and /Me has no
   // meaning for a provisioning token. Both answer 501 rather than a bare 404.
   app.all("/Bulk", () => {

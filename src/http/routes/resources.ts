@@ -4,7 +4,7 @@ import type { ResourceKind } from "../../core/repository.ts";
 import { projectionOf, type ListParams, type RequestContext, type ScimService } from "../../core/service.ts";
 import { etagMatches } from "../../core/resource/serialize.ts";
 import { scimBody } from "../scim-response.ts";
-import { pathOf } from "../request-url.ts";
+import { lastParam } from "../request-url.ts";
 
 export type ContextOf = (request: Request) => RequestContext;
 
@@ -31,15 +31,8 @@ function searchParams(body: unknown): ListParams {
   };
 }
 
-/**
- * The id in the path. Elysia passes null for one it cannot percent-decode ("%ZZ"): that id is then the text
- * as sent, which no resource has (a 404 naming it, rather than the id "null").
- */
-function idOf(params: { id?: string | null }, request: Request): string {
-  if (typeof params.id === "string") return params.id;
-  const path = pathOf(request.url);
-  return path.slice(path.lastIndexOf("/") + 1);
-}
+/** The id in the path; one that cannot be percent-decoded is the text as sent, which no resource has (a 404 naming it). */
+const idOf = (params: { id?: string | null }, request: Request): string => lastParam(params.id, request);
 
 const notAllowed = (allowed: string) => () => {
   throw new MethodNotAllowedError(`This method is not allowed here; use ${allowed}.`, allowed);
