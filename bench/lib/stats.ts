@@ -21,6 +21,13 @@ export class Recorder {
     if (this.errorSamples.length < 5) this.errorSamples.push(what);
   }
 
+  /** Takes in another recorder's samples and errors (the latency phase records each kind of request apart). */
+  absorb(other: Recorder): void {
+    for (let i = 0; i < other.count; i++) this.add(other.samples[i]!);
+    this.errors += other.errors;
+    for (const e of other.errorSamples) if (this.errorSamples.length < 5) this.errorSamples.push(e);
+  }
+
   /** p in [0, 100], nearest-rank. */
   percentiles(...ps: number[]): number[] {
     if (this.count === 0) return ps.map(() => NaN);
