@@ -45,7 +45,10 @@ function wellFormed(value: unknown): boolean {
     const v = stack.pop();
     if (typeof v === "string") {
       if (!v.isWellFormed()) return false;
-    } else if (Array.isArray(v)) stack.push(...v);
+    } else if (Array.isArray(v)) {
+      // One at a time: spread into push, an array of a few hundred thousand elements overflows the stack.
+      for (const child of v) stack.push(child);
+    }
     else if (v !== null && typeof v === "object") {
       for (const [k, child] of Object.entries(v)) {
         if (!k.isWellFormed()) return false;

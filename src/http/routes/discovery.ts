@@ -38,11 +38,26 @@ export function discoveryRoutes(config: Omit<ServiceProviderConfigOptions, "base
     ["/serviceproviderconfig", "/resourcetypes", "/schemas"],
   ] as const)
     app
-      .get(spc, ({ request, query }) => (noFilter(query, spc), scimJson(serviceProviderConfig({ ...config, baseUrl: baseUrlOf(request) }))))
-      .get(types, ({ request, query }) => (noFilter(query, types), scimJson(list(resourceTypes(baseUrlOf(request))))))
-      .get(`${types}/:name`, ({ request, params, query }) => (noFilter(query, types), scimJson(byId(resourceTypes(baseUrlOf(request)), lastParam(params.name, request), "resource type"))))
-      .get(schemas, ({ request, query }) => (noFilter(query, schemas), scimJson(list(schemaResources(baseUrlOf(request))))))
-      .get(`${schemas}/:urn`, ({ request, params, query }) => (noFilter(query, schemas), scimJson(byId(schemaResources(baseUrlOf(request)), lastParam(params.urn, request), "schema"))));
+      .get(spc, ({ request, query }) => {
+        noFilter(query, spc);
+        return scimJson(serviceProviderConfig({ ...config, baseUrl: baseUrlOf(request) }));
+      })
+      .get(types, ({ request, query }) => {
+        noFilter(query, types);
+        return scimJson(list(resourceTypes(baseUrlOf(request))));
+      })
+      .get(`${types}/:name`, ({ request, params, query }) => {
+        noFilter(query, types);
+        return scimJson(byId(resourceTypes(baseUrlOf(request)), lastParam(params.name, request), "resource type"));
+      })
+      .get(schemas, ({ request, query }) => {
+        noFilter(query, schemas);
+        return scimJson(list(schemaResources(baseUrlOf(request))));
+      })
+      .get(`${schemas}/:urn`, ({ request, params, query }) => {
+        noFilter(query, schemas);
+        return scimJson(byId(schemaResources(baseUrlOf(request)), lastParam(params.urn, request), "schema"));
+      });
   // RFC 7644 §3.7 and §3.11 are optional; ServiceProviderConfig says bulk is unsupported, and /Me has no
   // meaning for a provisioning token. Both answer 501 rather than a bare 404.
   app.all("/Bulk", () => {
