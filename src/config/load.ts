@@ -46,9 +46,31 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
       return { ok: false, source, errors: [`${path}${where}: the file is not valid TOML (${why}); fix the syntax.`] };
     }
   }
-  const envErrors = applyEnvOverrides(raw, env);
+  const fromEnv = new Map<string, string>();
+  const envErrors = applyEnvOverrides(raw, env, fromEnv);
   if (envErrors.length) return { ok: false, source, errors: envErrors };
+  /** Where a key's value came from, for the start of an error line: the variable, or the file and line. */
+  const origin = (key: string): string => {
+    const variable = fromEnv.get(key);
+    if (variable) return `environment variable ${variable}: `;
+    const line = path ? findLine(text, key) : undefined;
+    return line ? `${path}, line ${line}: ` : path ? `${path}: ` : "";
+  };
 
+  // TypeBox's Value.Default puts a list's default in place of a table ([webhooks] written for [[webhooks]]),
+  // which then passed as valid: the endpoints were silently dropped. Such keys are reported first.
+  const tables = tablesForLists(ConfigSchema, raw, []);
+  if (tables.length)
+    return {
+      ok: false,
+      source,
+      errors: tables.map((key) => {
+        const at = origin(key);
+        return key === "webhooks"
+          ? `${at}Configuration key "webhooks" is a table, not a list; write [[webhooks]] (double brackets) above each endpoint, as in scimd.example.toml.`
+          : `${at}Configuration key "${key}" is a table, not a list; give it a list such as ["a", "b"], as in scimd.example.toml.`;
+      }),
+    };
   const withDefaults = Value.Default(ConfigSchema, structuredClone(raw));
   const errors: string[] = [];
   const seen = new Set<string>();
@@ -56,9 +78,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
     const key = e.path.replace(/^\//, "").replaceAll("/", ".");
     if (seen.has(key)) continue;
     seen.add(key);
-    const line = path ? findLine(text, key) : undefined;
-    const at = line ? `${path}, line ${line}: ` : path ? `${path}: ` : "";
-    errors.push(at + describeError(key, e.message, e.value));
+    errors.push(origin(key) + describeError(key, e.message, e.value));
   }
   if (errors.length) return { ok: false, source, errors };
   const config = withDefaults as Config;
@@ -72,6 +92,15 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
   }
   if (errors.length) return { ok: false, source, errors };
   return { ok: true, config, source };
+}
+
+/** Keys whose schema is a list but whose value is a TOML table (dotted paths). */
+function tablesForLists(schema: TSchema, value: unknown, at: string[]): string[] {
+  if (typeof value !== "object" || value === null) return [];
+  if (schema.type === "array") return Array.isArray(value) ? [] : [at.join(".")];
+  if (schema.type !== "object" || Array.isArray(value)) return [];
+  const props = (schema as ObjectSchema).properties ?? {};
+  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => (props[k] ? tablesForLists(props[k], v, [...at, k]) : []));
 }
 
 function describeError(key: string, message: string, value: unknown): string {
@@ -101,11 +130,11 @@ function findLine(text: string, key: string): number | undefined {
 }
 
 /**
- * `SCIMD_<SECTION>_<KEY>=value` overrides one key, for containers: `SCIMD_SERVER_PORT=9000`,
+ * `SCIMD_<SECTION>_<KEY>=value` overrides one key (noted in `applied`, dotted key -> variable), for containers: `SCIMD_SERVER_PORT=9000`,
  * `SCIMD_PROVISIONING_DEFAULT_GROUP=Staff`, `SCIMD_DIRECTORY_SITES=Paris,Lyon`. Values are read by the
  * key's type in the schema (integers, booleans, comma-separated or JSON arrays).
  */
-function applyEnvOverrides(raw: Record<string, unknown>, env: Record<string, string | undefined>): string[] {
+function applyEnvOverrides(raw: Record<string, unknown>, env: Record<string, string | undefined>, applied: Map<string, string>): string[] {
   const errors: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith("SCIMD_") || name === "SCIMD_CONFIG" || value === undefined) continue;
@@ -120,6 +149,7 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: Record<string, str
       target = (typeof next === "object" && next !== null && !Array.isArray(next) ? next : (target[segment] = {})) as Record<string, unknown>;
     }
     target[found.path.at(-1)!] = fromEnvString(found.schema, value);
+    applied.set(found.path.join("."), name);
   }
   return errors;
 }

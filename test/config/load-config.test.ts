@@ -207,6 +207,10 @@ describe("bad configuration is reported with its key path and line", () => {
     { name: "logging level unknown", toml: `[logging]\nlevel = "loud"\n`, key: "logging.level", line: 2 },
     { name: "section that is not a table", toml: `server = 1\n`, key: "server" },
     { name: "unknown key before any section", toml: `bogus = 1\n[server]\nport = 9000\n`, key: "bogus" },
+    // A table where a list belongs used to be replaced by the list's default and pass as valid.
+    { name: "[webhooks] written for [[webhooks]]", toml: `[webhooks]\nurl = "https://app.example.com/h"\n`, key: "webhooks", line: 1, mention: "[[webhooks]]" },
+    { name: "[webhooks.app] written for [[webhooks]]", toml: `[webhooks.app]\nurl = "https://app.example.com/h"\n`, key: "webhooks", mention: "[[webhooks]]" },
+    { name: "a directory list written as a table", toml: `[directory.departments]\nSales = 1\n`, key: "directory.departments", mention: "list" },
   ];
   for (const c of cases) {
     test(c.name, () => {
@@ -321,6 +325,16 @@ describe("SCIMD_<SECTION>_<KEY> overrides one key", () => {
     if (r.ok) return;
     expect(r.errors.join("\n")).toContain('"server.port"');
     expect(r.errors.join("\n")).toContain("abc");
+  });
+
+  test("a bad value from a variable names the variable, not the file's line", () => {
+    const dir = folder({ "scimd.toml": `[server]\nhost = "127.0.0.1"\nport = 9000\n` });
+    const r = loadConfig({ file: "scimd.toml", env: { SCIMD_SERVER_PORT: "abc" }, cwd: dir });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toStartWith("environment variable SCIMD_SERVER_PORT: ");
+    expect(r.errors[0]).not.toContain("scimd.toml");
   });
 
   test("an unknown SCIMD_ variable is an error naming it", () => {
