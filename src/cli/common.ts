@@ -67,6 +67,17 @@ export function lockDatabase(config: Config, io: Pick<Io, "cwd">): ServerLock | 
   }
 }
 
+/**
+ * One sentence for a listener that cannot start: a port in use (Bun says "Failed to start server. Is port N
+ * in use?", two sentences), or an address that is not this machine's (EADDRNOTAVAIL), with what to change.
+ */
+export function listenFailure(where: string, e: unknown, settings: { port: string; address: string }): string {
+  const code = (e as { code?: string }).code ?? "";
+  const message = (e as Error).message ?? String(e);
+  if (code === "EADDRINUSE" || /in use/i.test(message)) return `Cannot listen on ${where}: the port is in use; stop what holds it or change ${settings.port}.`;
+  return `Cannot listen on ${where} (${message.replace(/\.\s+/g, "; ")}); check ${settings.address}.`;
+}
+
 /** Fixed-width columns for human-readable listings. */
 export function table(rows: string[][]): string[] {
   if (rows.length === 0) return [];

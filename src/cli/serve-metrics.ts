@@ -5,7 +5,7 @@ import type { Logger } from "../log/logger.ts";
 import { openDatabase } from "../storage/db.ts";
 import { directoryCounts } from "../storage/directory-counts.ts";
 import { VERSION } from "../version.ts";
-import { CliError } from "./common.ts";
+import { CliError, listenFailure } from "./common.ts";
 
 export interface MetricsService {
   /** On the main listener: the /metrics response when metrics are served there, else null. */
@@ -48,7 +48,7 @@ export function startMetrics(config: Config, logger: Logger): MetricsService | n
         fetch: (request) => (new URL(request.url).pathname === "/metrics" ? respond(request) : new Response("Only /metrics is served here.\n", { status: 404 })),
       });
     } catch (e) {
-      throw new CliError(`Cannot listen on ${opts.listen} for [metrics] (${(e as Error).message}); free the port or change [metrics] listen.`, 1);
+      throw new CliError(listenFailure(`${opts.listen} for [metrics]`, e, { port: "[metrics] listen", address: "[metrics] listen (an address of this machine and a port)" }), 1);
     }
     where = `${hostname}:${side.port}/metrics`;
   }

@@ -12,7 +12,7 @@ import { createLogger, type Logger } from "../log/logger.ts";
 import { serviceOptions } from "../service-options.ts";
 import { lockPathOf } from "../storage/server-lock.ts";
 import { VERSION } from "../version.ts";
-import { CliError, databasePath, lockDatabase, readConfig, withStorage, type Io } from "./common.ts";
+import { CliError, databasePath, listenFailure, lockDatabase, readConfig, withStorage, type Io } from "./common.ts";
 import { startMetrics } from "./serve-metrics.ts";
 import { pathOf, withRoutableHost } from "../http/request-url.ts";
 
@@ -21,6 +21,8 @@ export interface ServeArgs {
 }
 
 const DRAIN_WINDOW_MS = 500;
+
+
 
 export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
   const { config, source } = readConfig(args.config, io);
@@ -106,7 +108,10 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
     metrics?.stop();
     lock.release();
     if (e instanceof ListenError) throw new CliError(e.message, 2);
-    throw new CliError(`Cannot listen on ${config.server.host}:${config.server.port} (${(e as Error).message}); free the port or set [server] port.`, 1);
+    throw new CliError(listenFailure(`${config.server.host}:${config.server.port}`, e, {
+        port: "[server] port",
+        address: "[server] host (an address of this machine, or 0.0.0.0 for all) and [server] port",
+      }), 1);
   }
   const worker = new WebhookWorker({ repo: storage.repo, endpoints: endpointsOf(config.webhooks), logger, pollMs: 200 });
   worker.start();

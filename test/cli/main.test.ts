@@ -249,3 +249,25 @@ describe("relative paths follow the working directory", () => {
     }
   });
 });
+
+describe("serve cannot listen", () => {
+  test("a port in use, and a host that is not this machine's, are one sentence each with the right advice", async () => {
+    const w = ws();
+    expect((await w.run(["token", "create", "--name", "t"])).code).toBe(0);
+    const taken = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      const busy = await w.run(["serve"], { SCIMD_SERVER_HOST: "127.0.0.1", SCIMD_SERVER_PORT: String(taken.port) });
+      expect(busy.code).toBe(1);
+      expectOneSentence(busy.err);
+      expect(busy.err.join("\n")).toContain("the port is in use");
+    } finally {
+      taken.stop(true);
+    }
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): never an address of this machine.
+    const elsewhere = await w.run(["serve"], { SCIMD_SERVER_HOST: "192.0.2.1", SCIMD_SERVER_PORT: "8080" });
+    expect(elsewhere.code).toBe(1);
+    expectOneSentence(elsewhere.err);
+    expect(elsewhere.err.join("\n")).toContain("check [server] host");
+    expect(elsewhere.err.join("\n")).not.toContain("in use");
+  });
+});
