@@ -80,6 +80,17 @@ export class Checkpointer {
     }
   }
 
+  /**
+   * Ends the thread at once, a checkpoint in progress with it (SQLite's checkpoints survive being cut off):
+   * for a storage closed without drain(), such as a server that could not start listening.
+   */
+  terminate(): void {
+    if (this.closed || this.failed) return;
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.worker.terminate();
+  }
+
   /** Closes the worker's connection (waiting for a checkpoint in progress) and ends the thread. */
   async close(): Promise<void> {
     if (this.closed || this.failed) return;

@@ -89,6 +89,8 @@ export function openStorage(
   const checkpointer =
     opts.backgroundCheckpoints && path !== ":memory:"
       ? new Checkpointer(path, (reason) => {
+          // Told after the storage was closed (its thread failing as the process ends): nothing to hand back.
+          if (closed) return;
           // The writer checkpoints again, as a CLI command does; scimd goes on serving.
           writer.exec(`PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
           opts.onCheckpointFailure?.(reason);
@@ -106,6 +108,8 @@ export function openStorage(
     close() {
       if (closed) return;
       closed = true;
+      // Without drain() first (a server that could not start), the thread is ended here.
+      checkpointer?.terminate();
       repo.close();
       wal?.close();
     },

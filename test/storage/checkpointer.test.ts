@@ -1,7 +1,7 @@
 // WAL checkpoints on a worker thread (src/storage/checkpointer.ts): committed frames reach the database file
 // without the writer's own checkpoint, and a thread that cannot start hands checkpoints back to SQLite.
 import { expect, test } from "bun:test";
-import { statSync } from "node:fs";
+import { rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Checkpointer } from "../../src/storage/checkpointer.ts";
 import { openStorage } from "../../src/storage/open-storage.ts";
@@ -52,4 +52,18 @@ test("a checkpoint thread that cannot open the database reports it once and stop
   c.committed(); // ignored: no thread any more
   await c.close(); // returns at once
   expect(reasons).toHaveLength(1);
+});
+
+test("a storage closed before its checkpoint thread is ready (a server that could not listen) ends the thread quietly", async () => {
+  // It used to go on opening the database; with the folder gone it failed, and the storage it reported to,
+  // already closed, threw "Database has closed" as an uncaught error.
+  const reasons: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const dir = tempDir();
+    const storage = openStorage(join(dir, "scimd.db"), { backgroundCheckpoints: true, onCheckpointFailure: (r) => reasons.push(r) });
+    storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  await Bun.sleep(500);
+  expect(reasons).toEqual([]);
 });
