@@ -32,32 +32,24 @@ export function discoveryRoutes(config: Omit<ServiceProviderConfigOptions, "base
     return found;
   };
   const app = new Elysia({ name: "scimd/routes/discovery" });
+  /** A discovery document: no filter (403), paging and sorting ignored; `last` is the trailing path parameter. */
+  const doc =
+    (endpoint: string, build: (baseUrl: string, last: string) => unknown) =>
+    ({ request, query, params }: { request: Request; query: Record<string, unknown>; params?: Record<string, string | null | undefined> }) => {
+      noFilter(query, endpoint);
+      return scimJson(build(baseUrlOf(request), lastParam(params?.name ?? params?.urn, request)));
+    };
   // The RFC spelling, and the same in lower case (as for /Users).
   for (const [spc, types, schemas] of [
     ["/ServiceProviderConfig", "/ResourceTypes", "/Schemas"],
     ["/serviceproviderconfig", "/resourcetypes", "/schemas"],
   ] as const)
     app
-      .get(spc, ({ request, query }) => {
-        noFilter(query, spc);
-        return scimJson(serviceProviderConfig({ ...config, baseUrl: baseUrlOf(request) }));
-      })
-      .get(types, ({ request, query }) => {
-        noFilter(query, types);
-        return scimJson(list(resourceTypes(baseUrlOf(request))));
-      })
-      .get(`${types}/:name`, ({ request, params, query }) => {
-        noFilter(query, types);
-        return scimJson(byId(resourceTypes(baseUrlOf(request)), lastParam(params.name, request), "resource type"));
-      })
-      .get(schemas, ({ request, query }) => {
-        noFilter(query, schemas);
-        return scimJson(list(schemaResources(baseUrlOf(request))));
-      })
-      .get(`${schemas}/:urn`, ({ request, params, query }) => {
-        noFilter(query, schemas);
-        return scimJson(byId(schemaResources(baseUrlOf(request)), lastParam(params.urn, request), "schema"));
-      });
+      .get(spc, doc(spc, (baseUrl) => serviceProviderConfig({ ...config, baseUrl })))
+      .get(types, doc(types, (baseUrl) => list(resourceTypes(baseUrl))))
+      .get(`${types}/:name`, doc(types, (baseUrl, name) => byId(resourceTypes(baseUrl), name, "resource type")))
+      .get(schemas, doc(schemas, (baseUrl) => list(schemaResources(baseUrl))))
+      .get(`${schemas}/:urn`, doc(schemas, (baseUrl, urn) => byId(schemaResources(baseUrl), urn, "schema")));
   // RFC 7644 §3.7 and §3.11 are optional; ServiceProviderConfig says bulk is unsupported, and /Me has no
   // meaning for a provisioning token. Both answer 501 rather than a bare 404.
   app.all("/Bulk", () => {
