@@ -22,8 +22,6 @@ export interface ServeArgs {
 
 const DRAIN_WINDOW_MS = 500;
 
-
-
 export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
   const { config, source } = readConfig(args.config, io);
   const logger: Logger = createLogger({ level: config.logging.level, format: config.logging.format });
@@ -108,10 +106,8 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
     metrics?.stop();
     lock.release();
     if (e instanceof ListenError) throw new CliError(e.message, 2);
-    throw new CliError(listenFailure(`${config.server.host}:${config.server.port}`, e, {
-        port: "[server] port",
-        address: "[server] host (an address of this machine, or 0.0.0.0 for all) and [server] port",
-      }), 1);
+    const settings = { port: "[server] port", address: "[server] host (an address of this machine, or 0.0.0.0 for all) and [server] port" };
+    throw new CliError(listenFailure(`${config.server.host}:${config.server.port}`, e, settings), 1);
   }
   const worker = new WebhookWorker({ repo: storage.repo, endpoints: endpointsOf(config.webhooks), logger, pollMs: 200 });
   worker.start();

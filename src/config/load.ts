@@ -130,9 +130,10 @@ function findLine(text: string, key: string): number | undefined {
 }
 
 /**
- * `SCIMD_<SECTION>_<KEY>=value` overrides one key (noted in `applied`, dotted key -> variable), for containers: `SCIMD_SERVER_PORT=9000`,
+ * `SCIMD_<SECTION>_<KEY>=value` overrides one key, for containers: `SCIMD_SERVER_PORT=9000`,
  * `SCIMD_PROVISIONING_DEFAULT_GROUP=Staff`, `SCIMD_DIRECTORY_SITES=Paris,Lyon`. Values are read by the
- * key's type in the schema (integers, booleans, comma-separated or JSON arrays).
+ * key's type in the schema (integers, booleans, comma-separated or JSON arrays). Each key set is noted in
+ * `applied` (dotted key -> variable), so that an error names the variable.
  */
 function applyEnvOverrides(raw: Record<string, unknown>, env: Record<string, string | undefined>, applied: Map<string, string>): string[] {
   const errors: string[] = [];

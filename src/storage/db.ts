@@ -49,15 +49,20 @@ function configure(db: Database): void {
   db.exec(`PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
 }
 
+/** The folder of the database (and of its lock file), created if missing; a StorageError saying so if it cannot be. */
+export function ensureDatabaseFolder(path: string): void {
+  try {
+    mkdirSync(dirname(resolve(path)), { recursive: true });
+  } catch {
+    throw new StorageError(`Cannot create the folder for the database ${path}; check [storage] path and its permissions.`);
+  }
+}
+
 export function openDatabase(path: string, opts: { readonly?: boolean; create?: boolean } = {}): Database {
   if (path !== ":memory:") {
     if (!existsSync(path) && opts.create === false)
       throw new StorageError(`The database ${path} does not exist; start scimd once or run "scimd migrate" to create it.`);
-    try {
-      mkdirSync(dirname(resolve(path)), { recursive: true });
-    } catch {
-      throw new StorageError(`Cannot create the folder for the database ${path}; check [storage] path and its permissions.`);
-    }
+    ensureDatabaseFolder(path);
   }
   // bun:sqlite's Database.query() keeps only 20 statements per connection by default (least recently used
   // first out): one create or PATCH runs about a dozen on the writer beside the reads, so statements were

@@ -1,7 +1,6 @@
 import { Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { StorageError } from "./db.ts";
+import { resolve } from "node:path";
+import { ensureDatabaseFolder, StorageError } from "./db.ts";
 
 /**
  * `scimd serve` holds an exclusive SQLite lock on `<database>.lock` for as long as it runs. SQLite's locks are
@@ -25,12 +24,8 @@ export interface ServerLock {
 export function acquireServerLock(databasePath: string): ServerLock | null {
   if (databasePath === ":memory:") return { release() {} };
   const path = lockPathOf(databasePath);
+  ensureDatabaseFolder(databasePath);
   let db: Database;
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-  } catch {
-    throw new StorageError(`Cannot create the folder for the database ${databasePath}; check [storage] path and its permissions.`);
-  }
   try {
     db = new Database(path, { create: true, readwrite: true });
   } catch (e) {

@@ -48,8 +48,7 @@ function wellFormed(value: unknown): boolean {
     } else if (Array.isArray(v)) {
       // One at a time: spread into push, an array of a few hundred thousand elements overflows the stack.
       for (const child of v) stack.push(child);
-    }
-    else if (v !== null && typeof v === "object") {
+    } else if (v !== null && typeof v === "object") {
       for (const [k, child] of Object.entries(v)) {
         if (!k.isWellFormed()) return false;
         stack.push(child);
