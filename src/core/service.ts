@@ -22,6 +22,7 @@ import type { ScimResource } from "./resource/types.ts";
 import { GROUP, USER, type ResourceSchema } from "./schema/registry.ts";
 import { uuidV7 } from "./uuid-v7.ts";
 import { LIST_RESPONSE_SCHEMA } from "./schema/urns.ts";
+import { clip, quoted } from "./quote.ts";
 
 export interface ServiceOptions {
   readonly usernameChanges: "ignore" | "reject" | "allow";
@@ -108,14 +109,14 @@ function checkIfMatch(ifMatch: string | null | undefined, version: number): void
   const current = etagOf(version);
   if (!etagMatches(ifMatch, current))
     throw new PreconditionFailedError(
-      `The resource has changed (its version is ${current}, the request expected ${ifMatch.trim()}); read it again and retry with the new ETag.`,
+      `The resource has changed (its version is ${current}, the request expected ${clip(ifMatch.trim(), 60)}); read it again and retry with the new ETag.`,
     );
 }
 
 function intParam(v: number | string | undefined): number | undefined {
   if (v === undefined || v === "") return undefined;
   const n = typeof v === "number" ? v : Number(v);
-  if (!Number.isFinite(n)) throw new InvalidValueError(`The paging value "${v}" is not a number; send a whole number.`);
+  if (!Number.isFinite(n)) throw new InvalidValueError(`The paging value ${quoted(v)} is not a number; send a whole number.`);
   return Math.trunc(n);
 }
 
@@ -391,13 +392,13 @@ export class ScimService {
   }
 
   private notFound(kind: ResourceKind, id: string): NotFoundError {
-    return new NotFoundError(`No ${kind} has the id "${id}"; check the id, or search with a filter.`);
+    return new NotFoundError(`No ${kind} has the id ${quoted(id, 256)}; check the id, or search with a filter.`);
   }
 
   private duplicate(kind: ResourceKind, data: ScimResource): UniquenessError {
     return kind === "User"
-      ? new UniquenessError(`A user with the userName "${String(data.userName)}" already exists; choose another userName or update that user.`)
-      : new UniquenessError(`A group with the displayName "${String(data.displayName)}" already exists; choose another name or update that group.`);
+      ? new UniquenessError(`A user with the userName ${quoted(String(data.userName), 256)} already exists; choose another userName or update that user.`)
+      : new UniquenessError(`A group with the displayName ${quoted(String(data.displayName), 256)} already exists; choose another name or update that group.`);
   }
 
   /** Runs a write transaction, turning a unique-key race into the same 409 a sequential request gets. */
@@ -426,7 +427,7 @@ export class ScimService {
     }
     if (renamed && this.opts.usernameChanges === "reject")
       throw new MutabilityError(
-        `The userName of a user cannot be changed on this server (from "${oldName}" to "${newName}"); set [provisioning] username_changes = "allow" to permit it.`,
+        `The userName of a user cannot be changed on this server (from ${quoted(oldName, 256)} to ${quoted(newName, 256)}); set [provisioning] username_changes = "allow" to permit it.`,
       );
     const record = await tx.directoryByScimId(current.id);
     const mapped = mapUser(next.data, record, this.mapOptions());
@@ -495,7 +496,7 @@ export class ScimService {
     const found = await tx.existing(ids);
     const missing = [...new Set(ids)].filter((i) => !found.has(i));
     if (missing.length) {
-      const shown = missing.slice(0, 10).map((m) => `"${m}"`).join(", ");
+      const shown = missing.slice(0, 10).map((m) => quoted(m)).join(", ");
       const more = missing.length > 10 ? ` and ${missing.length - 10} more` : "";
       throw new InvalidValueError(`These members do not exist: ${shown}${more}; create them first or remove them from the request.`);
     }

@@ -9,6 +9,7 @@ import {
 import { InvalidFilterError, InvalidValueError } from "../core/errors.ts";
 import { resolveAttribute, type ResolvedAttribute, type ResourceSchema } from "../core/schema/registry.ts";
 import type { AttributeDef } from "../core/schema/types.ts";
+import { quoted } from "../core/quote.ts";
 
 // RFC 7644 §3.4.2.2 filters as SQLite WHERE clauses. The semantics are core/filter/match-filter.ts's
 // (operandFor, comparedLeaf); this file only decides where each value is read from. Every literal is a
@@ -91,7 +92,7 @@ const canonicalKey = (r: ResolvedAttribute, sub: AttributeDef | undefined): stri
 function jsonPath(segments: readonly string[]): string {
   let p = "$";
   for (const s of segments) {
-    if (/["\\']/.test(s)) throw new InvalidFilterError(`The attribute name ${JSON.stringify(s)} cannot be addressed in storage.`);
+    if (/["\\']/.test(s)) throw new InvalidFilterError(`The attribute name ${quoted(s)} cannot be addressed in storage.`);
     p += `."${s}"`;
   }
   return `'${p}'`;
@@ -309,7 +310,7 @@ class FilterCompiler {
     if (scope) throw new InvalidFilterError("The filter nests a value filter \"[...]\" inside another; flatten it into one bracket.");
     const outer = resolveFilterPath(this.rs, path);
     if (outer.attribute.type !== "complex" || outer.subAttribute)
-      throw new InvalidFilterError(`The filter applies "[...]" to ${JSON.stringify(canonicalKey(outer, outer.subAttribute))}, which is not a complex attribute; filter a complex attribute such as emails.`);
+      throw new InvalidFilterError(`The filter applies "[...]" to ${quoted(canonicalKey(outer, outer.subAttribute))}, which is not a complex attribute; filter a complex attribute such as emails.`);
     const key = canonicalKey(outer, undefined);
     const side = this.t.sideTables[key];
     if (side && this.coveredBy(filter, outer, side)) {
@@ -373,7 +374,7 @@ export function compileSort(sortBy: string, order: "ascending" | "descending", r
   const direction = order === "descending" ? "DESC" : "ASC";
   const fail = (): never => {
     throw new InvalidValueError(
-      `The sortBy value ${JSON.stringify(sortBy)} is not a sortable attribute of ${rs.type.name} resources; name a simple attribute such as "userName".`,
+      `The sortBy value ${quoted(sortBy)} is not a sortable attribute of ${rs.type.name} resources; name a simple attribute such as "userName".`,
     );
   };
   if (!r) return fail();

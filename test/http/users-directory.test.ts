@@ -45,6 +45,15 @@ describe("username", () => {
     expect((await t.json("GET", "/scim/Users")).body.totalResults).toBe(1);
   });
 
+  test("the 409 names the userName escaped, on one line, even with line separators in it", async () => {
+    const t = await app();
+    const name = "line\u2028two\nthree";
+    await create(t, user(name));
+    const res = await t.json("POST", "/scim/Users", user(name));
+    expect(res.status).toBe(409);
+    expect(res.body.detail).toBe('A user with the userName "line\\u2028two\\nthree" already exists; choose another userName or update that user.');
+  });
+
   const rename = async (t: TestApp, how: "PUT" | "PATCH") => {
     const u = await create(t, user("carol@contoso.com", { displayName: "Carol" }));
     const res =

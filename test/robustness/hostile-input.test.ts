@@ -14,6 +14,8 @@ const MAX_BODY = 1_048_576; // the default [limits] max_body_bytes
 // It still catches a leak of some 20 KB per request over the 10,500, against about 120 MB at start.
 const RSS_BOUND = 400 * 1024 * 1024;
 const SEED = Number(process.env.HOSTILE_SEED ?? 20_240_601);
+// The longest detail scimd writes is about 300 characters with a 256-character name quoted in it.
+const MAX_DETAIL = 600;
 
 let server: RunningServer;
 let userIds: string[] = [];
@@ -158,7 +160,7 @@ async function send(req: Req): Promise<Failure | null> {
   if (res.status >= 200 && res.status < 300) return null;
   if (res.status >= 400 && res.status < 500) {
     if (req.lenient && !text.startsWith("{")) return null;
-    let body: { schemas?: unknown; status?: unknown };
+    let body: { schemas?: unknown; status?: unknown; detail?: unknown };
     try {
       body = JSON.parse(text);
     } catch {
@@ -166,6 +168,11 @@ async function send(req: Req): Promise<Failure | null> {
     }
     if (!Array.isArray(body.schemas) || !body.schemas.includes(ERROR_SCHEMA)) return fail(res.status, `no Error schema: ${text.slice(0, 160)}`);
     if (body.status !== String(res.status)) return fail(res.status, `status "${String(body.status)}" differs from HTTP ${res.status}`);
+    // One sentence a person can read: one line, and not the client's 5,000-character input echoed back whole.
+    const detail = body.detail;
+    if (typeof detail !== "string" || detail === "") return fail(res.status, `no detail: ${text.slice(0, 160)}`);
+    if (/[\n\r\u0085\u2028\u2029]/.test(detail)) return fail(res.status, `detail is not one line: ${JSON.stringify(detail.slice(0, 160))}`);
+    if (detail.length > MAX_DETAIL) return fail(res.status, `detail is ${detail.length} characters: ${detail.slice(0, 120)}`);
     return null;
   }
   return fail(res.status, `unexpected status class: ${text.slice(0, 120)}`);

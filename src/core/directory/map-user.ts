@@ -2,6 +2,7 @@ import { InvalidValueError } from "../errors.ts";
 import type { DirectoryFields } from "../repository.ts";
 import type { ScimResource } from "../resource/types.ts";
 import { ENTERPRISE_USER_SCHEMA, SCIMD_USER_SCHEMA } from "../schema/urns.ts";
+import { quoted } from "../quote.ts";
 
 /** Reference values from `[directory]`: an empty list accepts any value. */
 export interface ReferenceLists {
@@ -57,9 +58,9 @@ function matchReference(
   if (known !== undefined) return known;
   if (opts.unknownReference === "reject")
     throw new InvalidValueError(
-      `The ${label} "${value}" in "${attribute}" is not a known ${label}; add it to [directory] in scimd.toml or send one of the configured values.`,
+      `The ${label} ${quoted(value)} in "${attribute}" is not a known ${label}; add it to [directory] in scimd.toml or send one of the configured values.`,
     );
-  warnings.push(`Unknown ${label} "${value}" in "${attribute}" was not applied; the previous value was kept.`);
+  warnings.push(`Unknown ${label} ${quoted(value)} in "${attribute}" was not applied; the previous value was kept.`);
   return previous;
 }
 

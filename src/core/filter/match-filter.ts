@@ -3,6 +3,7 @@ import { coerceBoolean } from "../resource/coerce-value.ts";
 import { findAttribute, type ResolvedAttribute, type ResourceSchema } from "../schema/registry.ts";
 import type { AttributeDef } from "../schema/types.ts";
 import { assertNever, pathToString, resolvePath, type AttrPath, type CompareOp, type FilterNode } from "./ast.ts";
+import { quoted } from "../quote.ts";
 
 // The comparison rules below are shared with storage/filter-to-sql.ts so that an in-memory match and a
 // SQL query give the same answer for the same filter. Decisions the RFC leaves open:
@@ -97,7 +98,7 @@ export function resolveInnerPath(rs: ResourceSchema, outer: ResolvedAttribute, p
 
 function unknownAttribute(rs: ResourceSchema, path: string): InvalidFilterError {
   return new InvalidFilterError(
-    `The filter names ${JSON.stringify(path)}, which is not an attribute of ${rs.type.name} resources; check the spelling against /Schemas.`,
+    `The filter names ${quoted(path)}, which is not an attribute of ${rs.type.name} resources; check the spelling against /Schemas.`,
   );
 }
 
@@ -221,7 +222,7 @@ function evaluate(node: FilterNode, resource: Record<string, unknown>, rs: Resou
       if (scope) throw new InvalidFilterError("The filter nests a value filter \"[...]\" inside another; flatten it into one bracket.");
       const outer = resolveFilterPath(rs, node.path);
       if (outer.attribute.type !== "complex" || outer.subAttribute)
-        throw new InvalidFilterError(`The filter applies "[...]" to ${JSON.stringify(pathToString(node.path))}, which is not a complex attribute; filter a complex attribute such as emails.`);
+        throw new InvalidFilterError(`The filter applies "[...]" to ${quoted(pathToString(node.path))}, which is not a complex attribute; filter a complex attribute such as emails.`);
       return valuesAt(resource, outer, undefined).some(
         (element) => isObject(element) && evaluate(node.filter, resource, rs, { outer, element }),
       );

@@ -1,6 +1,7 @@
 import { InvalidFilterError } from "../errors.ts";
 import { resolveAttribute, type ResolvedAttribute, type ResourceSchema } from "../schema/registry.ts";
 import { resolvePath, type AttrPath, type CompareOp, type FilterNode, type FilterValue } from "./ast.ts";
+import { quoted } from "../quote.ts";
 
 export interface ParseFilterOptions {
   /** Deepest nesting of `(`, `not (` and `[` accepted; bounds the parser's recursion. */
@@ -40,7 +41,7 @@ function wordAt(s: string, at: number, word: string): boolean {
   return true;
 }
 
-const quote = (s: string) => JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
+const quote = (s: string) => quoted(s, 40);
 
 /**
  * A recursive-descent reader over the RFC 7644 §3.4.2.2 grammar. PATCH path parsing reuses it for

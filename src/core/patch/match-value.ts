@@ -4,6 +4,7 @@ import { matchFilter } from "../filter/match-filter.ts";
 import { coerceSingle } from "../resource/coerce-value.ts";
 import { findAttribute, type ResourceSchema } from "../schema/registry.ts";
 import type { AttributeDef } from "../schema/types.ts";
+import { quoted } from "../quote.ts";
 
 // RFC 7644 §3.5.2: in `emails[type eq "work"]` the filter's paths name sub-attributes of one element.
 
@@ -23,7 +24,7 @@ export function checkValueFilter(filter: FilterNode, parent: AttributeDef, rawPa
       checkValueFilter(filter.expr, parent, rawPath);
       return;
     case "valuePath":
-      throw new InvalidPathError(`The path "${rawPath}" nests one value filter in another; use a single [filter].`);
+      throw new InvalidPathError(`The path ${quoted(rawPath)} nests one value filter in another; use a single [filter].`);
     default:
       assertNever(filter);
   }
@@ -79,6 +80,6 @@ function subAttributeOf(parent: AttributeDef, path: AttrPath, rawPath: string): 
       ? findAttribute(parent.subAttributes, path.attribute)
       : undefined;
   if (!found)
-    throw new InvalidPathError(`The filter in "${rawPath}" names no sub-attribute of "${parent.name}"; filter on one of its sub-attributes.`);
+    throw new InvalidPathError(`The filter in ${quoted(rawPath)} names no sub-attribute of "${parent.name}"; filter on one of its sub-attributes.`);
   return found;
 }

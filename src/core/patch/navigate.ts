@@ -12,6 +12,7 @@ import {
 } from "../schema/registry.ts";
 import type { AttributeDef, SchemaDef } from "../schema/types.ts";
 import { checkValueFilter, matchValue } from "./match-value.ts";
+import { quoted } from "../quote.ts";
 
 export type JsonObject = Record<string, unknown>;
 
@@ -71,7 +72,7 @@ function resolveUncached(p: PatchPath, rs: ResourceSchema, rawPath: string): Pat
 
   if (filter) {
     if (resolved.subAttribute || def.type !== "complex" || !def.subAttributes)
-      throw new InvalidPathError(`The path "${rawPath}" filters an attribute that has no sub-attributes; filter a complex attribute such as emails[type eq "work"].`);
+      throw new InvalidPathError(`The path ${quoted(rawPath)} filters an attribute that has no sub-attributes; filter a complex attribute such as emails[type eq "work"].`);
     checkValueFilter(filter, def, rawPath);
     const matches = (element: JsonObject) => matchValue(filter, element, def, owner, rs);
     if (subAttribute === undefined) return { kind: "filtered", owner, def, filter, matches, label: def.name };
@@ -111,7 +112,7 @@ function resolveSchemaTarget(p: PatchPath, rs: ResourceSchema, rawPath: string):
 
 function unknownPath(rawPath: string, rs: ResourceSchema): InvalidPathError {
   return new InvalidPathError(
-    `The path "${rawPath}" names no attribute of a ${rs.type.name}; check its spelling against /Schemas.`,
+    `The path ${quoted(rawPath)} names no attribute of a ${rs.type.name}; check its spelling against /Schemas.`,
   );
 }
 

@@ -3,6 +3,7 @@ import { parsePath, type PatchPath } from "../path/parse-path.ts";
 import { isPlainObject } from "../resource/coerce-value.ts";
 import type { ResourceSchema } from "../schema/registry.ts";
 import { resolveTarget } from "./navigate.ts";
+import { quoted } from "../quote.ts";
 
 export type PatchOpKind = "add" | "remove" | "replace";
 
@@ -75,7 +76,7 @@ function parseOpKind(raw: unknown, where: string): PatchOpKind {
   // Entra ID sends "Add", "Replace" and "Remove" capitalised.
   const op = typeof raw === "string" ? raw.trim().toLowerCase() : undefined;
   if (op === "add" || op === "remove" || op === "replace") return op;
-  throw new InvalidSyntaxError(`${where} has op ${JSON.stringify(raw) ?? "missing"}; use "add", "remove" or "replace".`);
+  throw new InvalidSyntaxError(`${where} has op ${raw === undefined ? "missing" : quoted(raw)}; use "add", "remove" or "replace".`);
 }
 
 function parseRawPath(raw: unknown, where: string): string | undefined {

@@ -2,6 +2,7 @@ import { InvalidPathError } from "../errors.ts";
 import type { AttrPath, FilterNode } from "../filter/ast.ts";
 import { DEFAULT_MAX_FILTER_DEPTH, DEFAULT_MAX_FILTER_LENGTH, FilterReader, FilterSyntaxFailure } from "../filter/parse-filter.ts";
 import { ALL_SCHEMAS, findSchema, type ResourceSchema } from "../schema/registry.ts";
+import { quoted } from "../quote.ts";
 
 /**
  * A PATCH operation's target (RFC 7644 §3.5.2, `PATH = attrPath / valuePath [subAttr]`).
@@ -30,7 +31,7 @@ function read(reader: FilterReader, rs: ResourceSchema | undefined): PatchPath {
 
   if (isSchemaUrn(text, rs)) {
     reader.skipSpace();
-    if (!reader.atEnd()) reader.fail(reader.pos, `nothing may follow the schema URN ${JSON.stringify(text)} except ":attribute"`);
+    if (!reader.atEnd()) reader.fail(reader.pos, `nothing may follow the schema URN ${quoted(text)} except ":attribute"`);
     return { path: { uri: text, attribute: "" } };
   }
 
@@ -38,7 +39,7 @@ function read(reader: FilterReader, rs: ResourceSchema | undefined): PatchPath {
     reader.resolve(path, start, text, undefined);
     reader.skipSpace();
     if (!reader.atEnd())
-      reader.fail(reader.pos, `unexpected ${JSON.stringify(s.slice(reader.pos, reader.pos + 12))} after ${JSON.stringify(text)}`);
+      reader.fail(reader.pos, `unexpected ${quoted(s.slice(reader.pos, reader.pos + 12))} after ${quoted(text)}`);
     return { path };
   }
 
@@ -72,7 +73,7 @@ export function parsePath(input: string, rs?: ResourceSchema): PatchPath {
   } catch (e) {
     if (e instanceof FilterSyntaxFailure)
       throw new InvalidPathError(
-        `The path ${JSON.stringify(input.length > 60 ? `${input.slice(0, 60)}…` : input)} is invalid at position ${e.offset + 1}: ${e.reason}; see RFC 7644 section 3.5.2.`,
+        `The path ${quoted(input)} is invalid at position ${e.offset + 1}: ${e.reason}; see RFC 7644 section 3.5.2.`,
       );
     throw e;
   }

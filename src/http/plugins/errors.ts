@@ -5,6 +5,7 @@ import type { Logger } from "../../log/logger.ts";
 import type { RecordFailure } from "../failure-log.ts";
 import { errorResponse, asScimError } from "../scim-response.ts";
 import { pathOf } from "../request-url.ts";
+import { clip } from "../../core/quote.ts";
 
 /**
  * Every failure leaves as an RFC 7644 §3.12 error body: unknown routes, Elysia's parse and validation
@@ -35,7 +36,7 @@ export const scimErrors = (logger: Logger, record: RecordFailure) =>
     }
     switch (code) {
       case "NOT_FOUND":
-        return failed(new NotFoundError(`There is nothing at ${pathOf(request.url)}; the SCIM API is under /scim (for example /scim/Users).`));
+        return failed(new NotFoundError(`There is nothing at ${clip(pathOf(request.url), 120)}; the SCIM API is under /scim (for example /scim/Users).`));
       case "PARSE": {
         // Elysia wraps what the body parser throws (413, 415, nesting) in its own ParseError.
         const cause = (error as { cause?: unknown }).cause;

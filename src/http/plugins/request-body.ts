@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import { InvalidSyntaxError, PayloadTooLargeError, UnsupportedMediaTypeError } from "../../core/errors.ts";
+import { quoted } from "../../core/quote.ts";
 
 export interface BodyLimits {
   readonly maxBodyBytes: number;
@@ -99,7 +100,7 @@ export const requestBody = (limits: BodyLimits) =>
     const text = await readLimited(request, limits.maxBodyBytes);
     if (text.trim() === "") return undefined;
     if (type !== "" && type !== "application/scim+json" && type !== "application/json" && !type.endsWith("+json"))
-      throw new UnsupportedMediaTypeError(`The content type "${type}" is not accepted; send the body as application/scim+json.`);
+      throw new UnsupportedMediaTypeError(`The content type ${quoted(type)} is not accepted; send the body as application/scim+json.`);
     let body: unknown;
     try {
       body = JSON.parse(text);

@@ -6,6 +6,7 @@ import { serviceProviderConfig, type ServiceProviderConfigOptions } from "../../
 import { LIST_RESPONSE_SCHEMA } from "../../core/schema/urns.ts";
 import { lastParam } from "../request-url.ts";
 import { scimJson } from "../scim-response.ts";
+import { quoted } from "../../core/quote.ts";
 
 const list = (resources: Record<string, unknown>[]) => ({
   schemas: [LIST_RESPONSE_SCHEMA],
@@ -28,7 +29,7 @@ function noFilter(query: Record<string, unknown>, endpoint: string): void {
 export function discoveryRoutes(config: Omit<ServiceProviderConfigOptions, "baseUrl">, baseUrlOf: (request: Request) => string) {
   const byId = (items: Record<string, unknown>[], id: string, what: string) => {
     const found = items.find((r) => String(r.id).toLowerCase() === id.toLowerCase() || String(r.name).toLowerCase() === id.toLowerCase());
-    if (!found) throw new NotFoundError(`There is no ${what} "${id}"; list them at /${what === "schema" ? "Schemas" : "ResourceTypes"}.`);
+    if (!found) throw new NotFoundError(`There is no ${what} ${quoted(id)}; list them at /${what === "schema" ? "Schemas" : "ResourceTypes"}.`);
     return found;
   };
   const app = new Elysia({ name: "scimd/routes/discovery" });
