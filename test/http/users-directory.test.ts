@@ -203,6 +203,21 @@ describe("mapped fields", () => {
     expect((await t.storage.repo.directoryByScimId(u.id))!.email).toBe("k@contoso.com");
   });
 
+  test("Entra's path-less replace with value-path keys changes the email and phones of the record", async () => {
+    const t = await app();
+    const u = await create(t, user("mia@contoso.com", { emails: [{ value: "mia@contoso.com", type: "work", primary: true }] }));
+    const res = await t.json(
+      "PATCH",
+      `/scim/Users/${u.id}`,
+      patchOp({ op: "Replace", value: { 'emails[type eq "work"].value': "mia.new@contoso.com", 'phoneNumbers[type eq "mobile"].value': "+44 12" } }),
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.emails).toEqual([{ value: "mia.new@contoso.com", type: "work", primary: true }]);
+    expect(await t.storage.repo.directoryByScimId(u.id)).toMatchObject({ email: "mia.new@contoso.com", mobile: "+44 12" });
+    const found = await t.json("GET", `/scim/Users?filter=${encodeURIComponent('emails.value eq "mia.new@contoso.com"')}`);
+    expect(found.body.totalResults).toBe(1);
+  });
+
   test("Entra's custom extension data without its URN in schemas is accepted (scimd site, and an unknown extension)", async () => {
     const t = await app(refs);
     const res = await t.json("POST", "/scim/Users", {

@@ -3,6 +3,7 @@ import { assertNever, pathToString } from "../filter/ast.ts";
 import type { ScimResource } from "../resource/types.ts";
 import { resolveAttribute, splitUrn, topLevelAttributes, type ResourceSchema } from "../schema/registry.ts";
 import type { SchemaDef } from "../schema/types.ts";
+import { parsePath } from "../path/parse-path.ts";
 import { applyAdd } from "./add.ts";
 import {
   assertWritable,
@@ -91,6 +92,13 @@ function applyAttributes(
       continue;
     }
     if (!schema && key.toLowerCase() === "schemas") continue;
+    // Entra ID's path-less replace also carries value-path keys: {"emails[type eq \"work\"].value": "x"}.
+    // Such a key is a PATCH path, applied as if it were the operation's own (a malformed one is an error,
+    // not silently dropped: the client meant to change something).
+    if (qualified.includes("[")) {
+      applyOperation(resource, { op: kind, path: parsePath(qualified, rs), rawPath: qualified, value: v }, rs);
+      continue;
+    }
     const resolved = resolveAttribute(rs, qualified);
     if (!resolved) continue;
     const target = targetOf(resolved);

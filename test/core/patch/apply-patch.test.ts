@@ -137,6 +137,14 @@ describe("Entra ID quirks", () => {
     ["dotted keys", [{ op: "replace", value: { "name.givenName": "Barbara2", "name.familyName": "J2" } }], (r) => expect(r.name).toMatchObject({ givenName: "Barbara2", familyName: "J2" })],
     ["URN-qualified keys", [{ op: "replace", value: { [`${E}:employeeNumber`]: "1", [`${E}:manager`]: "m3" } }], (r) => expect(ext(r)).toMatchObject({ employeeNumber: "1", manager: { value: "m3" } })],
     ["a numeric employeeNumber", [{ op: "replace", value: { [`${E}:employeeNumber`]: 701985 } }], (r) => expect(ext(r)?.employeeNumber).toBe("701985")],
+    // ... and value-path keys, for the work email, phones and addresses.
+    ["value-path keys", [{ op: "replace", value: { displayName: "B2", 'emails[type eq "work"].value': "b2@example.com", 'phoneNumbers[type eq "mobile"].value': "+1 555", 'addresses[type eq "work"].locality': "Leeds" } }], (r) => {
+      expect(r.displayName).toBe("B2");
+      expect(emails(r)).toEqual([{ value: "b2@example.com", type: "work", primary: true }, { value: "babs@jensen.org", type: "home" }]);
+      expect(r.phoneNumbers).toEqual([{ value: "555-555-5555", type: "work" }, { type: "mobile", value: "+1 555" }]);
+      expect((r.addresses as Record<string, unknown>[])[0]).toMatchObject({ type: "work", streetAddress: "100 Universal City Plaza", locality: "Leeds" });
+    }],
+    ["a value-path key under an extension's URN path", [{ op: "add", path: E, value: { 'manager[value eq "26118915-6090-4610-87e4-49d8ca9f808d"].$ref': "../Users/m" } }], (r) => expect(ext(r)?.manager).toMatchObject({ value: MANAGER, $ref: "../Users/m" })],
     // Entra ID sends a value path for an element the user does not have yet.
     ["a value path that matches nothing creates the element", [{ op: "Add", path: 'phoneNumbers[type eq "mobile"].value', value: "+1 555" }], (r) => expect(r.phoneNumbers).toEqual([{ value: "555-555-5555", type: "work" }, { type: "mobile", value: "+1 555" }])],
     ["replace on a value path that matches nothing creates it too", [{ op: "Replace", path: 'addresses[type eq "home"].locality', value: "Paris" }], (r) => expect((r.addresses as unknown[])[1]).toEqual({ type: "home", locality: "Paris" })],
@@ -184,6 +192,9 @@ describe("refused changes", () => {
     ["an array for a single-valued attribute", [{ op: "replace", path: "title", value: ["a", "b"] }], "invalidValue"],
     ["a bad boolean in a filtered element", [{ op: "replace", path: 'emails[type eq "work"].primary', value: "yes" }], "invalidValue"],
     ["a path-less bare string under a complex attribute", [{ op: "replace", value: { name: "x" } }], "invalidValue"],
+    ["a malformed value-path key", [{ op: "replace", value: { 'emails[type eq "work"': "x" } }], "invalidPath"],
+    ["a value-path key on an attribute that does not exist", [{ op: "replace", value: { 'shoes[type eq "work"].value': "x" } }], "invalidPath"],
+    ["a value-path key on a readOnly attribute", [{ op: "add", value: { 'groups[value eq "g"].display': "x" } }], "mutability"],
     ["a non-eq filter that matches nothing cannot create", [{ op: "add", path: 'emails[value co "nomatch"].type', value: "work" }], "noTarget"],
     ["a single-valued filter that does not match", [{ op: "replace", path: 'name[givenName eq "nobody"].familyName', value: "x" }], "noTarget"],
   ];
