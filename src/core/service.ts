@@ -248,7 +248,7 @@ export class ScimService {
     for (const w of warnings) this.log.warn(w, { userName, requestId: ctx.requestId, token: ctx.tokenName });
   }
 
-  async create(kind: ResourceKind, body: unknown, ctx: RequestContext, projection: ProjectionOptions = {}): Promise<{ resource: ScimResource; etag: string }> {
+  async create(kind: ResourceKind, body: unknown, ctx: RequestContext, projection: ProjectionOptions = {}): Promise<{ resource: ScimResource; etag: string; location: string }> {
     const rs = schemaOf(kind);
     const data = readResourceInput(body, rs);
     const now = this.clock().toISOString();
@@ -264,7 +264,9 @@ export class ScimService {
       await this.emitMembers(tx, ctx, stored, "group.member_added", added, new Map(refs.map((r) => [r.id, r])));
       return refs;
     });
-    return { resource: await this.render(kind, stored, ctx, projection, related), etag: etagOf(stored.version) };
+    // The Location header (RFC 7644 §3.3) is the resource's, whatever `attributes` leaves of meta in the body.
+    const resource = await this.render(kind, stored, ctx, projection, related);
+    return { resource, etag: etagOf(stored.version), location: this.location(kind, stored.id, ctx) };
   }
 
   /** Returns the new user's groups (the default group, if any). */

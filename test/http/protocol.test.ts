@@ -69,6 +69,23 @@ describe("/scim and /scim/v2 serve the same routes", () => {
   });
 });
 
+describe("POST with attributes or excludedAttributes (RFC 7644 §3.9 applies them to the created resource)", () => {
+  const cases: [string, string, Record<string, unknown>][] = [
+    ["a User, attributes=userName", "/scim/Users?attributes=userName", newUser()],
+    ["a User, excludedAttributes=meta", "/scim/Users?excludedAttributes=meta", newUser()],
+    ["a User, attributes=meta.created", "/scim/Users?attributes=meta.created", newUser()],
+    ["a Group, attributes=displayName", "/scim/Groups?attributes=displayName", { schemas: [GROUP_SCHEMA], displayName: "Projected" }],
+  ];
+  test.each(cases)("%s: 201, the projected body and the resource's own Location", async (_name, path, body) => {
+    const res = await t.json("POST", path, body);
+    expect(res.status).toBe(201);
+    const endpoint = path.startsWith("/scim/Users") ? "Users" : "Groups";
+    expect(res.headers.get("location")).toBe(`http://localhost/scim/${endpoint}/${res.body.id}`);
+    expect(res.body.meta?.location).toBeUndefined();
+    expect((await t.json("GET", new URL(res.headers.get("location")!).pathname)).status).toBe(200);
+  });
+});
+
 describe("every SCIM response has Content-Type application/scim+json; charset=utf-8", () => {
   const cases: { name: string; method: string; path: string; body?: unknown; auth?: null; status: number }[] = [
     { name: "a list", method: "GET", path: "/scim/Users", status: 200 },

@@ -122,6 +122,19 @@ function generator(random: () => number) {
       const q = `startIndex=${enc(pick(ODD_NUMBERS))}&count=${enc(pick(ODD_NUMBERS))}${random() < 0.5 ? `&sortBy=userName&sortOrder=${pick(["ascending", "descending", "x"])}` : ""}${random() < 0.3 ? `&filter=${enc('userName sw "target"')}` : ""}`;
       return { kind: "paging", method: "GET", path: `/scim/${pick(["Users", "Groups"])}?${q}`, headers: auth };
     }],
+    // Projections on writes: the answer is rendered after the commit, so a failure there would be a 500 for a
+    // write that was kept.
+    [4, () => {
+      const PROJECTED = ["meta", "meta.location", "meta.created", "id", "schemas", "userName", "emails.value", "", ",", "nope", "members", "groups", `${ENTERPRISE_USER_SCHEMA}:manager`, "urn:nope:x", "name.givenName,meta"];
+      const q = `${pick(["attributes", "excludedAttributes"])}=${enc(pick(PROJECTED))}`;
+      const user = validUser();
+      return pick<Req>([
+        { kind: "projection", method: "POST", path: `/scim/Users?${q}`, headers: json, body: JSON.stringify(user) },
+        { kind: "projection", method: "PUT", path: `/scim/Users/${pick(userIds)}?${q}`, headers: json, body: JSON.stringify({ ...user, userName: undefined }) },
+        { kind: "projection", method: "PATCH", path: `/scim/${random() < 0.5 ? `Users/${pick(userIds)}` : `Groups/${groupId}`}?${q}`, headers: json, body: JSON.stringify({ schemas: [PATCH_OP_SCHEMA], Operations: [{ op: "replace", path: random() < 0.5 ? "displayName" : "title", value: `p${int(1e6)}` }] }) },
+        { kind: "projection", method: "POST", path: `/scim/Groups?${q}`, headers: json, body: JSON.stringify({ schemas: [GROUP_SCHEMA], displayName: `g${int(1e9)}`, members: [{ value: pick(userIds) }] }) },
+      ]);
+    }],
     [3, () => ({ kind: "query", method: "GET", path: `/scim/Users?${pick(["filter", "attributes", "excludedAttributes", "sortBy", "count"])}=${"a,".repeat(pick([100, 1000, 3000]))}&${"x=1&".repeat(int(300))}`, headers: auth })],
     [3, () => ({ kind: "auth", method: pick(["GET", "POST"]), path: "/scim/Users", headers: { authorization: pick(["", "Bearer", "Bearer " + "x".repeat(5000), "Basic Zm9vOmJhcg==", `Bearer ${server.token}x`, `bearer  ${server.token.slice(0, -1)}`]), "content-type": "application/scim+json" }, body: "{}" })],
   ];

@@ -54,9 +54,8 @@ function endpointRoutes(app: Elysia, endpoint: string, kind: ResourceKind, servi
     .get(endpoint, async ({ request, query, set }) => scimBody(set, await service.list(kind, query as ListParams, contextOf(request))))
     .post(`${endpoint}/.search`, async ({ request, body, set }) => scimBody(set, await service.list(kind, searchParams(body), contextOf(request))))
     .post(endpoint, async ({ request, body, query, set }) => {
-      const { resource, etag } = await service.create(kind, body, contextOf(request), projectionOf(query as ListParams));
-      const meta = resource.meta as { location: string };
-      return scimBody(set, resource, 201, { location: meta.location, ...headers(etag) });
+      const { resource, etag, location } = await service.create(kind, body, contextOf(request), projectionOf(query as ListParams));
+      return scimBody(set, resource, 201, { location, ...headers(etag) });
     })
     .get(`${endpoint}/:id`, async ({ request, params, query, set }) => {
       const ifNoneMatch = request.headers.get("if-none-match");
