@@ -413,5 +413,6 @@ export function compileSort(sortBy: string, order: "ascending" | "descending", r
     }
   }
   if (leaf.type === "dateTime" && !column) expr = `julianday(${expr})`;
-  return `${expr} ${direction} NULLS LAST`;
+  // RFC 7644 §3.4.2.3: resources without a value are "ordered last if ascending and first if descending".
+  return `${expr} ${direction} NULLS ${direction === "DESC" ? "FIRST" : "LAST"}`;
 }

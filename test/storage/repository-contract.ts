@@ -470,6 +470,17 @@ export function runRepositoryContract(name: string, open: OpenRepository): void 
         expect(await userIds(`active eq true`, { sortBy: "userName", sortOrder: "descending" })).toEqual(["dave", "carol", "alice"]);
       });
 
+      test("users without a value for sortBy come last ascending and first descending (RFC 7644 §3.4.2.3)", async () => {
+        await seed();
+        const asc = await userIds(undefined, { sortBy: "displayName" });
+        expect(asc.slice(0, 3)).toEqual(["alice", "Bob", "carol"]);
+        expect(new Set(asc.slice(3))).toEqual(new Set(["dave", "Eve"]));
+        const desc = await userIds(undefined, { sortBy: "displayName", sortOrder: "descending" });
+        expect(new Set(desc.slice(0, 2))).toEqual(new Set(["dave", "Eve"]));
+        expect(desc.slice(2)).toEqual(["carol", "Bob", "alice"]);
+        expect((await userIds(undefined, { sortBy: `${ENTERPRISE_USER_SCHEMA}:department`, sortOrder: "descending" })).slice(3)).toEqual(["carol", "dave"]);
+      });
+
       test("paging through 1,000 users with count 100 returns each exactly once", async () => {
         const names = Array.from({ length: 1000 }, (_, i) => `user-${String((i * 7919) % 1000).padStart(4, "0")}`);
         // The same title for all makes any order by title ambiguous; the implementation must still page stably.
