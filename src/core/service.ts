@@ -309,9 +309,14 @@ export class ScimService {
       const next = this.nextVersion(current, data);
       if (kind === "Group") {
         const wanted = this.takeMembers(next);
-        await this.saveGroup(tx, current, next, ctx);
+        const unchanged = deepEqual(next.data, current.data);
+        if (!unchanged) await this.saveGroup(tx, current, next, ctx);
         const refs = await this.resolveMembers(tx, wanted, id);
-        await this.setMembers(tx, ctx, next, refs);
+        const membersChanged = await this.setMembers(tx, ctx, next, refs);
+        // Like a user's, a group's PUT that changes nothing keeps its version; one that changes only the
+        // members gets a new one.
+        if (unchanged && !membersChanged) return { stored: current, related: refs };
+        if (unchanged) await this.saveGroup(tx, current, next, ctx);
         return { stored: next, related: refs };
       }
       await this.saveUser(tx, current, next, ctx);
@@ -350,12 +355,16 @@ export class ScimService {
       const current = await tx.get(kind, id);
       if (!current) throw this.notFound(kind, id);
       checkIfMatch(pre.ifMatch, current.version);
+      // The groups it belonged to lose a member: each records it and gets a new version (its ETag changes).
+      const ref: MemberRef = { id, type: kind, display: this.nameOf(kind, current.data) };
+      for (const g of await tx.groupsOf(id)) {
+        const group = await tx.get("Group", g.id);
+        if (!group) continue;
+        await this.emitMembers(tx, ctx, group, "group.member_removed", [id], new Map([[id, ref]]));
+        await tx.update("Group", this.nextVersion(group, group.data));
+      }
       if (kind === "User") {
         const record = await tx.directoryByScimId(id);
-        for (const g of await tx.groupsOf(id)) {
-          const group = await tx.get("Group", g.id);
-          if (group) await this.emitMembers(tx, ctx, group, "group.member_removed", [id], new Map([[id, { id, type: "User", display: String(current.data.userName) }]]));
-        }
         if (record) {
           if (this.opts.deleteMode === "delete") await tx.deleteDirectory(record.id);
           else await tx.updateDirectory(record.id, { active: false, deleted: true, scimId: null }, this.clock().toISOString());
@@ -467,8 +476,8 @@ export class ScimService {
     if (Object.keys(changes).length) await this.emit(tx, ctx, "group.updated", "Group", next.id, String(next.data.displayName), { changes });
   }
 
-  /** Makes the member list exactly `refs`, touching only the differences (and emitting one event for each). */
-  private async setMembers(tx: WriteTx, ctx: RequestContext, group: StoredResource, refs: MemberRef[]): Promise<void> {
+  /** Makes the member list exactly `refs`, touching only the differences (one event each); true if any. */
+  private async setMembers(tx: WriteTx, ctx: RequestContext, group: StoredResource, refs: MemberRef[]): Promise<boolean> {
     const wanted = new Set(refs.map((r) => r.id));
     const current = await tx.members(group.id);
     const gone = current.filter((m) => !wanted.has(m.id)).map((m) => m.id);
@@ -476,6 +485,7 @@ export class ScimService {
     await this.emitMembers(tx, ctx, group, "group.member_removed", removed, new Map(current.map((m) => [m.id, m])));
     const added = await tx.addMembers(group.id, refs);
     await this.emitMembers(tx, ctx, group, "group.member_added", added, new Map(refs.map((r) => [r.id, r])));
+    return removed.length + added.length > 0;
   }
 
   /** Members are kept in their own table, not in the group's JSON. */
@@ -516,6 +526,7 @@ export class ScimService {
   private async patchGroup(tx: WriteTx, current: StoredResource, ops: PatchOperation[], ctx: RequestContext): Promise<StoredResource> {
     const rest: PatchOperation[] = [];
     const id = current.id;
+    let membersChanged = false;
     for (const op of ops) {
       const target = op.path ? memberPathOf(op) : undefined;
       if (op.path && !target) {
@@ -528,7 +539,7 @@ export class ScimService {
         if (value && typeof value === "object" && !Array.isArray(value)) {
           const key = Object.keys(value).find((k) => k.toLowerCase() === "members");
           if (key) {
-            await this.memberOp(tx, ctx, current, op.op === "replace" ? "replace" : "add", undefined, value[key]);
+            if (await this.memberOp(tx, ctx, current, op.op === "replace" ? "replace" : "add", undefined, value[key])) membersChanged = true;
             const { [key]: _m, ...others } = value;
             if (Object.keys(others).length) rest.push({ ...op, value: others });
             continue;
@@ -537,7 +548,7 @@ export class ScimService {
         rest.push(op);
         continue;
       }
-      await this.memberOp(tx, ctx, current, op.op, target!.filter, op.value);
+      if (await this.memberOp(tx, ctx, current, op.op, target!.filter, op.value)) membersChanged = true;
     }
     let data = current.data;
     if (rest.length) {
@@ -547,24 +558,24 @@ export class ScimService {
         throw new InvalidValueError('The attribute "displayName" is required; a PATCH cannot remove it.');
       data = d;
     }
+    // As for users: a PATCH that changes neither the members nor an attribute keeps the version.
+    if (!membersChanged && deepEqual(data, current.data)) return current;
     const next = this.nextVersion(current, data);
     await this.saveGroup(tx, current, next, ctx);
     return next;
   }
 
-  private async memberOp(tx: WriteTx, ctx: RequestContext, group: StoredResource, op: "add" | "remove" | "replace", filter: FilterNode | undefined, value: unknown): Promise<void> {
+  /** Applies one membership operation; true when a member was added or removed. */
+  private async memberOp(tx: WriteTx, ctx: RequestContext, group: StoredResource, op: "add" | "remove" | "replace", filter: FilterNode | undefined, value: unknown): Promise<boolean> {
     const groupId = group.id;
     const list = value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
     if (op === "add") {
       const refs = await this.resolveMembers(tx, list, groupId);
       const added = await tx.addMembers(groupId, refs);
       await this.emitMembers(tx, ctx, group, "group.member_added", added, new Map(refs.map((r) => [r.id, r])));
-      return;
+      return added.length > 0;
     }
-    if (op === "replace") {
-      await this.setMembers(tx, ctx, group, await this.resolveMembers(tx, list, groupId));
-      return;
-    }
+    if (op === "replace") return this.setMembers(tx, ctx, group, await this.resolveMembers(tx, list, groupId));
     let removed: string[];
     if (filter) {
       const ids = memberIdsOf(filter) ?? (await tx.members(groupId)).filter((m) => matchMember(filter, m)).map((m) => m.id);
@@ -579,6 +590,7 @@ export class ScimService {
       removed = await tx.removeAllMembers(groupId);
     }
     await this.emitMembers(tx, ctx, group, "group.member_removed", removed);
+    return removed.length > 0;
   }
 
   // ---- directory (CLI) ---------------------------------------------------------------------------
