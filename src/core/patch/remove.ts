@@ -40,7 +40,7 @@ function removeSub(container: JsonObject, def: AttributeDef, sub: AttributeDef, 
   const current = container[def.name];
   if (def.multiValued) {
     const list = Array.isArray(current) ? current : [];
-    store(container, def.name, list.map((e) => withoutSub(e, sub, label)).filter((e) => !isUnset(e)));
+    store(container, def.name, list.map((e) => withoutSubInList(e, sub, label)).filter((e) => !isUnset(e)));
   } else {
     store(container, def.name, withoutSub(current, sub, label));
   }
@@ -54,10 +54,24 @@ function removeFiltered(container: JsonObject, target: Extract<AttributeTarget, 
     .map((e) => {
       const element = asObject(e);
       if (!element || !target.matches(element)) return e;
-      return sub ? withoutSub(element, sub, label) : undefined;
+      return sub ? (def.multiValued ? withoutSubInList(element, sub, label) : withoutSub(element, sub, label)) : undefined;
     })
     .filter((e) => !isUnset(e));
   store(container, def.name, def.multiValued ? next : next[0]);
+}
+
+/** Sub-attributes that only qualify a value: an element left with nothing else is no value at all. */
+const QUALIFIERS = new Set(["type", "primary"]);
+
+/**
+ * In a multi-valued attribute, an element whose last real sub-attribute is removed goes: Entra ID clears a
+ * user's work email with `remove emails[type eq "work"].value`, which would otherwise leave {"type": "work"}
+ * behind (and that user would still match `emails[type eq "work"]`).
+ */
+function withoutSubInList(element: unknown, sub: AttributeDef, label: string): unknown {
+  const rest = withoutSub(element, sub, label);
+  if (rest !== element && isPlainObject(rest) && Object.keys(rest).every((k) => QUALIFIERS.has(k))) return undefined;
+  return rest;
 }
 
 function withoutSub(element: unknown, sub: AttributeDef, label: string): unknown {

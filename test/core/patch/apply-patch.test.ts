@@ -94,6 +94,11 @@ describe("remove (RFC 7644 §3.5.2.2)", () => {
     ["filtered elements", [{ op: "remove", path: 'emails[type eq "home"]' }], (r) => expect(emails(r)).toHaveLength(1)],
     ["the last element removes the attribute", [{ op: "remove", path: 'phoneNumbers[type eq "work"]' }], (r) => expect("phoneNumbers" in r).toBe(false)],
     ["a sub-attribute of filtered elements", [{ op: "remove", path: 'emails[type eq "work"].primary' }], (r) => expect(emails(r)[0]).toEqual({ value: "bjensen@example.com", type: "work" })],
+    // Entra ID clears a user's work email this way: no {"type": "work"} is left behind.
+    ["the value of a filtered element removes the element", [{ op: "Remove", path: 'emails[type eq "work"].value' }], (r) => expect(emails(r)).toEqual([{ value: "babs@jensen.org", type: "home" }])],
+    ["the value of the only element removes the attribute", [{ op: "Remove", path: 'phoneNumbers[type eq "work"].value' }], (r) => expect("phoneNumbers" in r).toBe(false)],
+    ["a value sub-attribute of every element removes them all", [{ op: "remove", path: "emails.value" }], (r) => expect("emails" in r).toBe(false)],
+    ["one of several real sub-attributes keeps the element", [{ op: "remove", path: 'addresses[type eq "work"].locality' }], (r) => expect((r.addresses as Record<string, unknown>[])[0]).toMatchObject({ type: "work", streetAddress: "100 Universal City Plaza" })],
     ["an extension attribute", [{ op: "remove", path: `${E}:department` }], (r) => expect(ext(r)).toEqual({ employeeNumber: "701984", manager: { value: MANAGER, displayName: "John Smith" } })],
     ["the whole extension by its URN, dropping it from schemas", [{ op: "remove", path: E }], (r) => {
       expect(r[E]).toBeUndefined();
