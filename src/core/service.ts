@@ -1,5 +1,6 @@
 import { mapUser, diffFields, type ReferenceLists } from "./directory/map-user.ts";
 import {
+  InvalidFilterError,
   InvalidValueError,
   MutabilityError,
   NotFoundError,
@@ -218,7 +219,7 @@ export class ScimService {
 
   parseFilter(kind: ResourceKind, filter: string): FilterNode {
     if (filter.length > this.opts.maxFilterLength)
-      throw new InvalidValueError(
+      throw new InvalidFilterError(
         `The filter is ${filter.length} characters long, more than the ${this.opts.maxFilterLength} allowed; send a shorter filter.`,
       );
     return parseFilter(filter, schemaOf(kind), { maxDepth: this.opts.maxFilterDepth, maxLength: this.opts.maxFilterLength });

@@ -85,9 +85,14 @@ describe("refused: 401, a SCIM error and WWW-Authenticate: Bearer", () => {
     }
   });
 
-  test("a token with the admin scope on the SCIM API", async () => {
+  test("a token with the admin scope on the SCIM API is 403 insufficient_scope (RFC 6750 §3.1)", async () => {
     const secret = await storeToken("admin-only", { scope: "admin" });
-    await expectUnauthorized(await t.request("GET", "/scim/Users", undefined, { auth: secret }));
+    const res = await t.request("GET", "/scim/Users", undefined, { auth: secret });
+    expect(res.status).toBe(403);
+    expect(res.headers.get("www-authenticate")).toBe('Bearer realm="scimd", error="insufficient_scope"');
+    const body = (await res.json()) as { status: string; detail: string };
+    expect(body.status).toBe("403");
+    expect(body.detail).toBe('This token has the "admin" scope and cannot be used here; use a token created with --scope scim.');
   });
 
   const everywhere: [string, string][] = [

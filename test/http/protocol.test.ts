@@ -210,6 +210,10 @@ describe("every error is a SCIM error", () => {
     { name: "a JSON body labelled text/plain", method: "POST", path: "/scim/Users", body: "{}", headers: { "content-type": "text/plain" }, status: 415 },
     { name: "a body nested deeper than max_json_depth", method: "POST", path: "/scim/Users", body: JSON.stringify({ schemas: [USER_SCHEMA], userName: "deep", x: JSON.parse("[".repeat(40) + "]".repeat(40)) }), status: 400, scimType: "invalidSyntax", detail: /nested/i },
     { name: "a bad filter", method: "GET", path: "/scim/Users?filter=userName%20zz%20%22a%22", status: 400, scimType: "invalidFilter" },
+    { name: "PUT on ServiceProviderConfig", method: "PUT", path: "/scim/ServiceProviderConfig", body: "{}", status: 405 },
+    { name: "POST on Schemas", method: "POST", path: "/scim/v2/Schemas", body: "{}", status: 405 },
+    { name: "DELETE on a resource type", method: "DELETE", path: "/scim/ResourceTypes/User", status: 405 },
+    { name: "PATCH on a schema", method: "PATCH", path: `/scim/Schemas/${USER_SCHEMA}`, body: "{}", status: 405 },
   ];
   for (const c of cases) {
     test(`${c.name}: ${c.method} ${c.path} -> ${c.status}`, async () => {
@@ -219,6 +223,12 @@ describe("every error is a SCIM error", () => {
       if (c.detail) expect(body.detail).toMatch(c.detail);
     });
   }
+
+  test("a filter longer than max_filter_length is 400 invalidFilter, as every filter error", async () => {
+    const res = await t.request("GET", `/scim/Users?filter=${encodeURIComponent(`userName eq "${"x".repeat(4096)}"`)}`);
+    const body = await expectScimError(res, 400, "invalidFilter");
+    expect(body.detail).toMatch(/^The filter is 4110 characters long, more than the 4096 allowed/);
+  });
 
   test("a 405 names the allowed methods in Allow", async () => {
     const res = await t.request("DELETE", "/scim/Users");

@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import { PayloadTooLargeError, TooManyRequestsError, UnauthorizedError, type ScimError } from "../../core/errors.ts";
+import { ForbiddenError, PayloadTooLargeError, TooManyRequestsError, UnauthorizedError, type ScimError } from "../../core/errors.ts";
 import { clientAddress } from "../client-address.ts";
 import type { AuthThrottle, TokenRateLimit } from "../rate-limit.ts";
 import type { TokenRecord, TokenScope, TokenStore } from "../../core/repository.ts";
@@ -82,9 +82,10 @@ export const auth = (opts: AuthOptions) => {
       if (delay > 0) await Bun.sleep(delay);
       return fail(new UnauthorizedError(MESSAGES[result.reason]), { "www-authenticate": 'Bearer realm="scimd"' });
     }
+    // RFC 6750 §3.1: a valid token without the scope the resource needs is 403 insufficient_scope.
     if (result.token.scope !== area[1])
       return fail(
-        new UnauthorizedError(`This token has the "${result.token.scope}" scope and cannot be used here; use a token created with --scope ${area[1]}.`),
+        new ForbiddenError(`This token has the "${result.token.scope}" scope and cannot be used here; use a token created with --scope ${area[1]}.`),
         { "www-authenticate": 'Bearer realm="scimd", error="insufficient_scope"' },
       );
     tokenOf.set(request, result.token);

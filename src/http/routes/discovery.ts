@@ -7,6 +7,7 @@ import { LIST_RESPONSE_SCHEMA } from "../../core/schema/urns.ts";
 import { lastParam } from "../request-url.ts";
 import { scimJson } from "../scim-response.ts";
 import { quoted } from "../../core/quote.ts";
+import { notAllowed } from "./not-allowed.ts";
 
 const list = (resources: Record<string, unknown>[]) => ({
   schemas: [LIST_RESPONSE_SCHEMA],
@@ -50,7 +51,13 @@ export function discoveryRoutes(config: Omit<ServiceProviderConfigOptions, "base
       .get(types, doc(types, (baseUrl) => list(resourceTypes(baseUrl))))
       .get(`${types}/:name`, doc(types, (baseUrl, name) => byId(resourceTypes(baseUrl), name, "resource type")))
       .get(schemas, doc(schemas, (baseUrl) => list(schemaResources(baseUrl))))
-      .get(`${schemas}/:urn`, doc(schemas, (baseUrl, urn) => byId(schemaResources(baseUrl), urn, "schema")));
+      .get(`${schemas}/:urn`, doc(schemas, (baseUrl, urn) => byId(schemaResources(baseUrl), urn, "schema")))
+      // RFC 7644 §4: the discovery endpoints are read-only.
+      .all(spc, notAllowed("GET"))
+      .all(types, notAllowed("GET"))
+      .all(`${types}/:name`, notAllowed("GET"))
+      .all(schemas, notAllowed("GET"))
+      .all(`${schemas}/:urn`, notAllowed("GET"));
   // RFC 7644 §3.7 and §3.11 are optional; ServiceProviderConfig says bulk is unsupported, and /Me has no
   // meaning for a provisioning token. Both answer 501 rather than a bare 404.
   app.all("/Bulk", () => {

@@ -1,10 +1,11 @@
 import { Elysia } from "elysia";
-import { InvalidSyntaxError, MethodNotAllowedError } from "../../core/errors.ts";
+import { InvalidSyntaxError } from "../../core/errors.ts";
 import type { ResourceKind } from "../../core/repository.ts";
 import { projectionOf, type ListParams, type RequestContext, type ScimService } from "../../core/service.ts";
 import { etagMatches } from "../../core/resource/serialize.ts";
 import { scimBody } from "../scim-response.ts";
 import { lastParam } from "../request-url.ts";
+import { notAllowed } from "./not-allowed.ts";
 
 export type ContextOf = (request: Request) => RequestContext;
 
@@ -34,9 +35,6 @@ function searchParams(body: unknown): ListParams {
 /** The id in the path; one that cannot be percent-decoded is the text as sent, which no resource has (a 404 naming it). */
 const idOf = (params: { id?: string | null }, request: Request): string => lastParam(params.id, request);
 
-const notAllowed = (allowed: string) => () => {
-  throw new MethodNotAllowedError(`This method is not allowed here; use ${allowed}.`, allowed);
-};
 
 /** One route set for Users and Groups (RFC 7644 §3.2-§3.6). No SCIM rule lives here: each route calls a use case. */
 export function resourceRoutes(kind: ResourceKind, service: ScimService, contextOf: ContextOf) {
