@@ -273,7 +273,17 @@ export class ScimService {
   /** Returns the new user's groups (the default group, if any). */
   private async createUser(tx: WriteTx, stored: StoredResource, ctx: RequestContext): Promise<MemberRef[]> {
     const previous = await tx.directoryByUsername(String(stored.data.userName));
-    if (previous && previous.scimId !== null) throw this.duplicate("User", stored.data);
+    if (previous && previous.scimId !== null) {
+      // With username_changes = "ignore", a user renamed in SCIM keeps its old name in the directory: no SCIM
+      // user has that name any more (a filter finds none), yet it is taken. Say so, or the 409 is a riddle.
+      const holder = await tx.get("User", previous.scimId);
+      const now = holder ? String(holder.data.userName) : undefined;
+      if (now !== undefined && now.toLowerCase() !== previous.username.toLowerCase())
+        throw new UniquenessError(
+          `The userName ${quoted(String(stored.data.userName), 256)} is still the directory username of user ${holder!.id}, renamed in SCIM to ${quoted(now, 256)} and kept because [provisioning] username_changes = "ignore"; choose another userName, or delete that user first.`,
+        );
+      throw this.duplicate("User", stored.data);
+    }
     const mapped = mapUser(stored.data, previous, this.mapOptions());
     await tx.insert("User", stored);
     const at = stored.created;

@@ -77,6 +77,18 @@ describe("username", () => {
       expect(w[0]).toMatchObject({ username: "carol@contoso.com", requested: "caroline@contoso.com" });
     });
 
+    test(`username_changes = "ignore": after a ${how} rename, creating a user with the old name is a 409 that says why`, async () => {
+      const t = await app();
+      const { u } = await rename(t, how);
+      expect((await t.json("GET", `/scim/Users?filter=${encodeURIComponent('userName eq "carol@contoso.com"')}`)).body.totalResults).toBe(0);
+      const res = await t.json("POST", "/scim/Users", user("Carol@contoso.com"));
+      expect(res.status).toBe(409);
+      expect(res.body.scimType).toBe("uniqueness");
+      expect(res.body.detail).toBe(
+        `The userName "Carol@contoso.com" is still the directory username of user ${u.id}, renamed in SCIM to "caroline@contoso.com" and kept because [provisioning] username_changes = "ignore"; choose another userName, or delete that user first.`,
+      );
+    });
+
     test(`username_changes = "reject": ${how} changing userName is 400 mutability and nothing changes`, async () => {
       const t = await app({ provisioning: { username_changes: "reject" } });
       const { u, res } = await rename(t, how);
