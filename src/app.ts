@@ -24,6 +24,8 @@ export interface AppDeps {
   readonly repo: Repository;
   readonly logger: Logger;
   readonly ready: () => boolean;
+  /** True once the server is shutting down: /readyz then answers 503 while the last requests drain. */
+  readonly stopping?: () => boolean;
   readonly clock?: () => Date;
 }
 
@@ -85,7 +87,7 @@ export function createApp(deps: AppDeps) {
       }),
     )
     .use(requestBody({ maxBodyBytes: config.limits.max_body_bytes, maxJsonDepth: config.limits.max_json_depth }))
-    .use(healthRoutes(deps.ready))
+    .use(healthRoutes(deps.ready, deps.stopping))
     .use(adminRoutes(deps.repo))
     .group(PREFIXES[0], (g) => g.use(scimApi))
     .group(PREFIXES[1], (g) => g.use(scimApi));

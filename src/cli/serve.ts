@@ -43,10 +43,10 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
     io.err('scimd: revoke it with "scimd token revoke initial" once you have created your own with "scimd token create --name NAME".');
   }
 
-  const app = createApp({ config, service, tokens: storage.tokens, repo: storage.repo, logger, ready: storage.ready });
+  let draining = false;
+  const app = createApp({ config, service, tokens: storage.tokens, repo: storage.repo, logger, ready: storage.ready, stopping: () => draining });
   const logEveryClient = config.logging.client_address === "always";
   let inFlight = 0;
-  let draining = false;
   let server: Listener;
   let metrics: ReturnType<typeof startMetrics>;
   try {

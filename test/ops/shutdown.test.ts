@@ -44,3 +44,30 @@ test("SIGTERM during 600 concurrent requests: all 600 answered in full, exit 0, 
   console.log(`shutdown: ${answeredBeforeSignal}/${N} answered before SIGTERM, the other ${N - answeredBeforeSignal} during the drain`);
   rmSync(dir, { recursive: true, force: true });
 });
+
+test("after SIGTERM, /readyz answers 503 \"shutting down\" during the drain window, before new connections are refused", async () => {
+  const dir = tempDir("shutdown-ready");
+  const port = freePort();
+  const p = await startScimd({ args: ["serve", "--config", writeConfig(dir, port)], cwd: dir, port });
+  expect((await fetch(`${p.url}/readyz`)).status).toBe(200);
+  p.child.kill("SIGTERM");
+  const seen: string[] = [];
+  const until = Date.now() + 5000;
+  while (Date.now() < until) {
+    try {
+      // A new connection each time, as a load balancer's health check makes.
+      const r = await fetch(`${p.url}/readyz`, { headers: { connection: "close" } });
+      seen.push(`${r.status} ${((await r.json()) as { reason?: string }).reason ?? ""}`.trim());
+    } catch {
+      seen.push("refused");
+      break;
+    }
+    await Bun.sleep(20);
+  }
+  expect(await p.exited).toBe(0);
+  expect(seen).toContain("503 shutting down");
+  expect(seen.at(-1)).toBe("refused");
+  // Once it says 503, it never says 200 again.
+  expect(seen.slice(seen.indexOf("503 shutting down")).filter((s) => s.startsWith("200"))).toEqual([]);
+  rmSync(dir, { recursive: true, force: true });
+});
