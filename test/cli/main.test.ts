@@ -270,4 +270,19 @@ describe("serve cannot listen", () => {
     expect(elsewhere.err.join("\n")).toContain("check [server] host");
     expect(elsewhere.err.join("\n")).not.toContain("in use");
   });
+
+  test("a first start that cannot listen creates no initial token (it is shown once, so it would be lost)", async () => {
+    const w = ws();
+    const taken = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      const busy = await w.run(["serve"], { SCIMD_SERVER_HOST: "127.0.0.1", SCIMD_SERVER_PORT: String(taken.port) });
+      expect(busy.code).toBe(1);
+      expect(busy.err.join("\n")).not.toContain("created the token");
+    } finally {
+      taken.stop(true);
+    }
+    const list = await w.run(["token", "list"]);
+    expect(list.code).toBe(0);
+    expect(list.out.join("\n")).not.toContain("initial");
+  });
 });
