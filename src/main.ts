@@ -66,7 +66,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         await tokenCommand({ sub: rest[0], positionals: rest.slice(1), ...values }, io);
         return 0;
       case "users":
-        await usersCommand({ sub: rest[0], positionals: rest.slice(1), config: values.config, json: values.json, format: values.format, out: values.out }, io);
+        await usersCommand({ sub: rest[0], positionals: rest.slice(1), config: values.config, json: values.json, format: values.format, out: values.out, force: values.force }, io);
         return 0;
       case "events":
         await eventsCommand({ config: values.config, since: values.since, type: values.type, user: values.user, failed: values.failed, follow: values.follow, json: values.json }, io);
@@ -108,6 +108,17 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   }
 }
 
+/**
+ * The reader of stdout went away (`scimd users list | head -1`): stop quietly, as command-line tools killed by
+ * SIGPIPE do (exit status 141), rather than with a stack trace. Anything else on stdout is a real failure.
+ */
+export function onStdoutError(e: NodeJS.ErrnoException, exit: (code: number) => void, err: (line: string) => void): void {
+  if (e.code === "EPIPE") return exit(141);
+  err(`scimd: cannot write the output (${e.message}).`);
+  exit(1);
+}
+
 if (import.meta.main) {
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => onStdoutError(e, (code) => process.exit(code), processIo.err));
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -2,7 +2,7 @@
 // directory, CLI over a real process, the HTTP edge in front of the app). Built once by ensureBinary.
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -190,6 +190,16 @@ describe("CLI through the binary", () => {
     const r = exec(["version"]);
     expect(r.status).toBe(0);
     expect(r.stdout.trim()).toBe(`scimd ${version}`);
+  });
+
+  test("output into a pipe its reader has closed (| head) ends quietly with status 141, as SIGPIPE would", async () => {
+    const child = spawn(bin, ["help"], { stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.destroy(); // the reader is gone before scimd writes
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const status = await new Promise<number | null>((done) => child.on("close", (code) => done(code)));
+    expect(stderr).toBe("");
+    expect(status).toBe(141);
   });
 
   test("unknown command exits 2, one line, no stack trace", () => {
