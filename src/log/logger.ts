@@ -1,7 +1,10 @@
 // One JSON line per event on stdout (or a readable line with format = "pretty"). Callers pass explicit
 // fields only: tokens, Authorization headers and request bodies are never handed to the logger.
 
+import { quoted } from "../core/quote.ts";
+
 export type Level = "debug" | "info" | "warn" | "error";
+const BARE = /^[^\s"=\\\p{Cc}\u2028\u2029]+$/u;
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface Logger {
@@ -27,7 +30,10 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     if (format === "json") {
       write(JSON.stringify({ time, level, msg: message, ...fields }));
     } else {
-      const extra = fields && Object.keys(fields).length ? " " + Object.entries(fields).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ") : "";
+      // Fields that are not set are left out; a string is written bare only when it cannot be mistaken for
+      // more (no space, quote, "=" or control character), so a value cannot forge a field or a line.
+      const shown = fields ? Object.entries(fields).filter(([, v]) => v !== undefined) : [];
+      const extra = shown.map(([k, v]) => ` ${k}=${typeof v === "string" && BARE.test(v) ? v : quoted(v, 1000)}`).join("");
       write(`${time} ${level.toUpperCase().padEnd(5)} ${message}${extra}`);
     }
   };
