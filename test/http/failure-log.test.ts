@@ -5,6 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { UnauthorizedError } from "../../src/core/errors.ts";
 import type { NewFailure, Repository } from "../../src/core/repository.ts";
 import { failureRecorder, UNAUTHENTICATED_FAILURES_PER_SECOND } from "../../src/http/failure-log.ts";
+import { generateSecret, hashSecret } from "../../src/core/tokens.ts";
 import { createTestApp } from "../support/app.ts";
 
 const settle = () => Bun.sleep(30);
@@ -53,6 +54,12 @@ describe("over HTTP (in-process, the clock stopped)", () => {
       expect(withToken.length).toBe(30);
       expect(without.length).toBe(UNAUTHENTICATED_FAILURES_PER_SECOND);
       expect(without.every((f) => f.status === 401)).toBe(true);
+      // A valid token of the wrong scope is recorded under its name.
+      const admin = generateSecret();
+      await t.storage.tokens.create("adm", hashSecret(admin), "admin", at.toISOString(), null);
+      expect((await t.request("GET", "/scim/Users", undefined, { auth: admin })).status).toBe(403);
+      await settle();
+      expect((await t.storage.repo.failures({ limit: 1000 })).filter((f) => f.token === "adm").map((f) => f.status)).toEqual([403]);
     } finally {
       t.close();
     }

@@ -82,13 +82,14 @@ export const auth = (opts: AuthOptions) => {
       if (delay > 0) await Bun.sleep(delay);
       return fail(new UnauthorizedError(MESSAGES[result.reason]), { "www-authenticate": 'Bearer realm="scimd"' });
     }
+    // The token is known from here on: a failure below is recorded (and logged) under its name.
+    tokenOf.set(request, result.token);
     // RFC 6750 §3.1: a valid token without the scope the resource needs is 403 insufficient_scope.
     if (result.token.scope !== area[1])
       return fail(
         new ForbiddenError(`This token has the "${result.token.scope}" scope and cannot be used here; use a token created with --scope ${area[1]}.`),
         { "www-authenticate": 'Bearer realm="scimd", error="insufficient_scope"' },
       );
-    tokenOf.set(request, result.token);
     const wait = opts.tokenRate?.take(result.token.id) ?? 0;
     if (wait > 0)
       return fail(new TooManyRequestsError(`This token is over its request rate; wait ${wait} seconds and retry.`), { "retry-after": String(wait) });
