@@ -2,6 +2,7 @@ import type { EventRecord, FailureRecord } from "../core/repository.ts";
 import { parseWholeNumber } from "../core/whole-number.ts";
 import { eventJson } from "../events/event-json.ts";
 import { CliError, readConfig, withStorage, type Io } from "./common.ts";
+import { quoted } from "../core/quote.ts";
 
 export interface EventsArgs {
   config?: string;
@@ -35,8 +36,8 @@ function formatFailure(f: FailureRecord): string {
 export async function eventsCommand(args: EventsArgs, io: Io): Promise<void> {
   const { config } = readConfig(args.config, io);
   const since = args.since === undefined ? 0 : parseWholeNumber(args.since);
-  if (since === undefined) throw new CliError(`--since takes a sequence number (0 or more), not "${args.since}".`, 2);
-  const storage = withStorage(config, io);
+  if (since === undefined) throw new CliError(`--since takes a sequence number (0 or more), not ${quoted(args.since)}.`, 2);
+  const storage = withStorage(config, io, { create: false });
   try {
     let after = since;
     const types = args.type ? args.type.split(",").map((t) => t.trim()).filter(Boolean) : undefined;

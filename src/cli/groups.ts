@@ -1,4 +1,5 @@
 import { CliError, readConfig, table, withStorage, type Io } from "./common.ts";
+import { quoted } from "../core/quote.ts";
 
 export interface GroupsArgs {
   sub: string | undefined;
@@ -9,7 +10,7 @@ export interface GroupsArgs {
 
 export async function groupsCommand(args: GroupsArgs, io: Io): Promise<void> {
   const { config } = readConfig(args.config, io);
-  const storage = withStorage(config, io);
+  const storage = withStorage(config, io, { create: false });
   const repo = storage.repo;
   try {
     switch (args.sub) {
@@ -31,7 +32,7 @@ export async function groupsCommand(args: GroupsArgs, io: Io): Promise<void> {
         if (!name) throw new CliError('groups show needs a name; run "scimd groups show NAME".', 2);
         const id = await repo.findIdByName("Group", name);
         const g = id ? await repo.get("Group", id) : null;
-        if (!g) throw new CliError(`There is no group "${name}"; see "scimd groups list".`, 1);
+        if (!g) throw new CliError(`There is no group ${quoted(name)}; see "scimd groups list".`, 1);
         const members = await repo.members(g.id);
         const json = {
           displayName: g.data.displayName,

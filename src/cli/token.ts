@@ -2,6 +2,7 @@ import type { TokenScope } from "../core/repository.ts";
 import { UniqueViolation } from "../core/repository.ts";
 import { generateSecret, hashSecret, parseExpiry } from "../core/tokens.ts";
 import { CliError, readConfig, table, withStorage, type Io } from "./common.ts";
+import { quoted } from "../core/quote.ts";
 
 export interface TokenArgs {
   sub: string | undefined;
@@ -21,13 +22,13 @@ export async function tokenCommand(args: TokenArgs, io: Io): Promise<void> {
     case "create": {
       const name = args.name ?? args.positionals[0];
       if (!name) throw new CliError('token create needs a name; run "scimd token create --name NAME".', 2);
-      if (!NAME.test(name)) throw new CliError(`The token name "${name}" is not allowed; use letters, digits, ".", "_" or "-" (up to 64).`, 2);
+      if (!NAME.test(name)) throw new CliError(`The token name ${quoted(name)} is not allowed; use letters, digits, ".", "_" or "-" (up to 64).`, 2);
       const scope = (args.scope ?? "scim") as TokenScope;
-      if (scope !== "scim" && scope !== "admin") throw new CliError(`The scope "${args.scope}" is unknown; use --scope scim or --scope admin.`, 2);
+      if (scope !== "scim" && scope !== "admin") throw new CliError(`The scope ${quoted(args.scope)} is unknown; use --scope scim or --scope admin.`, 2);
       let expiresAt: string | null = null;
       if (args.expires) {
         const ms = parseExpiry(args.expires);
-        if (ms === undefined) throw new CliError(`The expiry "${args.expires}" is not a duration; use a number and a unit, such as 90d, 12h or 1y.`, 2);
+        if (ms === undefined) throw new CliError(`The expiry ${quoted(args.expires)} is not a duration; use a number and a unit, such as 90d, 12h or 1y.`, 2);
         expiresAt = new Date(Date.now() + ms).toISOString();
       }
       const storage = withStorage(config, io);
@@ -45,7 +46,7 @@ export async function tokenCommand(args: TokenArgs, io: Io): Promise<void> {
       return;
     }
     case "list": {
-      const storage = withStorage(config, io);
+      const storage = withStorage(config, io, { create: false });
       try {
         const tokens = await storage.tokens.list();
         if (args.json) {
@@ -67,9 +68,9 @@ export async function tokenCommand(args: TokenArgs, io: Io): Promise<void> {
     case "revoke": {
       const name = args.name ?? args.positionals[0];
       if (!name) throw new CliError('token revoke needs a name; run "scimd token revoke NAME".', 2);
-      const storage = withStorage(config, io);
+      const storage = withStorage(config, io, { create: false });
       try {
-        if (!(await storage.tokens.revoke(name))) throw new CliError(`There is no token named "${name}"; see "scimd token list".`, 1);
+        if (!(await storage.tokens.revoke(name))) throw new CliError(`There is no token named ${quoted(name)}; see "scimd token list".`, 1);
         io.out(`Revoked token "${name}"; requests with it are refused from now on.`);
       } finally {
         storage.close();

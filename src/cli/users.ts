@@ -1,5 +1,9 @@
+import { lstatSync, renameSync, rmSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { DirectoryRecord } from "../core/repository.ts";
-import { CliError, readConfig, table, withStorage, type Io } from "./common.ts";
+import { isDatabaseFile, tempNameFor } from "../storage/database-files.ts";
+import { fsyncPath } from "../storage/fsync.ts";
+import { CliError, databasePath, readConfig, table, withStorage, type Io } from "./common.ts";
 
 export interface UsersArgs {
   sub: string | undefined;
@@ -8,6 +12,7 @@ export interface UsersArgs {
   all?: boolean;
   format?: string;
   out?: string;
+  force?: boolean;
   positionals: string[];
 }
 
@@ -19,30 +24,72 @@ function csvField(v: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
+/** Where `--out FILE` may be written, as a one-sentence CliError (exit 2) when it may not; returns its absolute path. */
+function exportTarget(out: string, database: string, force: boolean, io: Pick<Io, "cwd">): string {
+  const target = resolve(io.cwd, out);
+  if (isDatabaseFile(target, database)) throw new CliError("The export file is the database itself (or one of its -wal, -shm or .lock files); choose another file name.", 2);
+  const existing = lstatOrNull(target);
+  if (existing && (existing.isDirectory() || statOrNull(target)?.isDirectory())) throw new CliError(`${out} is a folder; give --out the name of a file in it instead.`, 2);
+  if (existing && !force) throw new CliError(`${out} already exists; choose a new file name or pass --force to overwrite it.`, 2);
+  const folder = statOrNull(dirname(target));
+  if (!folder) throw new CliError(`The folder ${dirname(target)} does not exist; create it first or choose another --out.`, 2);
+  if (!folder.isDirectory()) throw new CliError(`${dirname(target)} is not a folder; choose another --out.`, 2);
+  return target;
+}
+
+const lstatOrNull = (path: string) => {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
+};
+const statOrNull = (path: string) => {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
+};
+
 /**
  * Streams the directory users page by page (never all in memory) to a file or stdout, with a progress
- * count on a terminal.
+ * count on a terminal. A file is written beside FILE under a temporary name, fsynced and renamed over it at
+ * the end, so FILE is never half-written (an existing one stays whole until the new one is complete).
  */
-async function exportUsers(storage: ReturnType<typeof withStorage>, args: UsersArgs, io: Io): Promise<void> {
+async function exportUsers(storage: ReturnType<typeof withStorage>, database: string, args: UsersArgs, io: Io): Promise<void> {
   const format = args.format ?? "json";
   if (format !== "csv" && format !== "json") throw new CliError(`The export format "${format}" is unknown; use --format csv or --format json.`, 2);
-  const sink = args.out ? Bun.file(args.out).writer() : undefined;
-  const write = (text: string) => (sink ? sink.write(text) : process.stdout.write(text));
-  const progress = Boolean(args.out) && process.stderr.isTTY;
-  let n = 0;
-  if (format === "csv") write(EXPORT_COLUMNS.join(",") + "\n");
-  else write("[");
-  for await (const r of storage.repo.listDirectory({ includeDeleted: true })) {
-    const row = directoryJson(r);
-    if (format === "csv") write(EXPORT_COLUMNS.map((c) => csvField(row[c])).join(",") + "\n");
-    else write((n === 0 ? "\n" : ",\n") + JSON.stringify(row));
-    n++;
-    if (progress && n % 1000 === 0) process.stderr.write(`\rexported ${n} users`);
+  const target = args.out ? exportTarget(args.out, database, args.force ?? false, io) : undefined;
+  const temp = target ? tempNameFor(target) : undefined;
+  try {
+    const sink = temp ? Bun.file(temp).writer() : undefined;
+    const write = (text: string) => (sink ? sink.write(text) : process.stdout.write(text));
+    const progress = Boolean(sink) && process.stderr.isTTY;
+    let n = 0;
+    if (format === "csv") write(EXPORT_COLUMNS.join(",") + "\n");
+    else write("[");
+    for await (const r of storage.repo.listDirectory({ includeDeleted: true })) {
+      const row = directoryJson(r);
+      if (format === "csv") write(EXPORT_COLUMNS.map((c) => csvField(row[c])).join(",") + "\n");
+      else write((n === 0 ? "\n" : ",\n") + JSON.stringify(row));
+      n++;
+      if (progress && n % 1000 === 0) process.stderr.write(`\rexported ${n} users`);
+    }
+    if (format === "json") write(n ? "\n]\n" : "]\n");
+    if (progress) process.stderr.write("\r");
+    if (!sink || !temp || !target) return;
+    await sink.end();
+    fsyncPath(temp);
+    renameSync(temp, target);
+    fsyncPath(dirname(target));
+    io.err(`scimd: exported ${n} user${n === 1 ? "" : "s"} to ${args.out}.`);
+  } catch (e) {
+    if (temp) rmSync(temp, { force: true });
+    const code = (e as { code?: unknown }).code;
+    if (temp && typeof code === "string" && code.startsWith("E")) throw new CliError(`Cannot write the export to ${args.out} (${(e as Error).message}); check the folder's permissions and free space.`, 1);
+    throw e;
   }
-  if (format === "json") write(n ? "\n]\n" : "]\n");
-  if (sink) await sink.end();
-  if (progress) process.stderr.write("\r");
-  if (args.out) io.err(`scimd: exported ${n} user${n === 1 ? "" : "s"} to ${args.out}.`);
 }
 
 /** The integration contract's JSON keys (README, "The directory user"). */
@@ -71,7 +118,7 @@ export function directoryJson(r: DirectoryRecord, groups?: string[]): Record<str
 
 export async function usersCommand(args: UsersArgs, io: Io): Promise<void> {
   const { config } = readConfig(args.config, io);
-  const storage = withStorage(config, io);
+  const storage = withStorage(config, io, { create: false });
   try {
     switch (args.sub) {
       case "list": {
@@ -100,10 +147,10 @@ export async function usersCommand(args: UsersArgs, io: Io): Promise<void> {
         return;
       }
       case "export":
-        await exportUsers(storage, args, io);
+        await exportUsers(storage, databasePath(config, io), args, io);
         return;
       default:
-        throw new CliError('Use "scimd users list [--json]", "scimd users show USERNAME [--json]" or "scimd users export --format csv|json [--out FILE]".', 2);
+        throw new CliError('Use "scimd users list [--json]", "scimd users show USERNAME [--json]" or "scimd users export --format csv|json [--out FILE [--force]]".', 2);
     }
   } finally {
     storage.close();

@@ -1,5 +1,6 @@
 import { endpointsOf, deliver, toTypes } from "../events/webhooks.ts";
 import { CliError, readConfig, table, withStorage, type Io } from "./common.ts";
+import { quoted } from "../core/quote.ts";
 
 export interface WebhooksArgs {
   sub: string | undefined;
@@ -12,7 +13,7 @@ export interface WebhooksArgs {
 export async function webhooksCommand(args: WebhooksArgs, io: Io): Promise<void> {
   const { config } = readConfig(args.config, io);
   const endpoints = endpointsOf(config.webhooks);
-  const storage = withStorage(config, io);
+  const storage = withStorage(config, io, { create: false });
   const repo = storage.repo;
   try {
     switch (args.sub) {
@@ -34,7 +35,7 @@ export async function webhooksCommand(args: WebhooksArgs, io: Io): Promise<void>
       case "retry": {
         const only = args.positionals[0];
         const chosen = only ? endpoints.filter((e) => e.name === only) : endpoints;
-        if (only && chosen.length === 0) throw new CliError(`There is no webhook named "${only}"; see "scimd webhooks status".`, 2);
+        if (only && chosen.length === 0) throw new CliError(`There is no webhook named ${quoted(only)}; see "scimd webhooks status".`, 2);
         let sent = 0;
         let failed = 0;
         for (const e of chosen) {

@@ -1,24 +1,25 @@
 import { Database } from "bun:sqlite";
 import { existsSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { isDatabaseFile, tempNameFor } from "./database-files.ts";
 import { StorageError, migrationsFolder } from "./db.ts";
 import { fsyncPath } from "./fsync.ts";
 
 const REQUIRED_TABLES = ["__drizzle_migrations", "tokens", "scim_users", "scim_groups", "group_members", "directory_users"];
 
-const tempNameFor = (target: string) => join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);
-
 /**
  * A consistent copy of a live database: `VACUUM INTO` on a separate read connection reads one snapshot
  * (WAL readers never block the server's writer, nor it them), so the copy holds exactly the transactions
  * committed before it began. It is written to a temporary file beside the target, fsynced, then renamed, so
- * FILE is either absent or complete.
+ * FILE is either absent or complete. FILE is never the database or one of its -wal, -shm or .lock files, even
+ * with `force` (through a symlinked folder or a link too).
  */
 export function backupDatabase(source: string, target: string, opts: { force?: boolean } = {}): { bytes: number } {
   const from = resolve(source);
   const to = resolve(target);
   if (!existsSync(from)) throw new StorageError(`The database ${source} does not exist; check [storage] path.`);
-  if (from === to) throw new StorageError("The backup file is the database itself; choose another file name.");
+  if (isDatabaseFile(to, from)) throw new StorageError("The backup file is the database itself (or one of its -wal, -shm or .lock files); choose another file name.");
+  if (existsSync(to) && statSync(to).isDirectory()) throw new StorageError(`${target} is a folder; give the backup a file name.`);
   if (existsSync(to) && !opts.force) throw new StorageError(`${target} already exists; choose a new file name or pass --force to overwrite it.`);
   if (!existsSync(dirname(to))) throw new StorageError(`The folder ${dirname(to)} does not exist; create it first.`);
   const temp = tempNameFor(to);
@@ -88,7 +89,7 @@ export function verifyBackup(file: string): { users: number; groups: number } {
 export function restoreDatabase(file: string, databasePath: string): { users: number; groups: number } {
   const counts = verifyBackup(file);
   const target = resolve(databasePath);
-  if (resolve(file) === target) throw new StorageError("The backup file is the database itself; nothing to restore.");
+  if (isDatabaseFile(file, target)) throw new StorageError("The backup file is the database itself; nothing to restore.");
   const temp = tempNameFor(target);
   let db: Database | undefined;
   try {

@@ -65,9 +65,15 @@ const BACKSTOP_CHECKPOINT_PAGES = 16000;
  */
 export function openStorage(
   path: string,
-  opts: { migrate?: boolean; backgroundCheckpoints?: boolean; onCheckpointFailure?: (reason: string) => void } = {},
+  opts: {
+    migrate?: boolean;
+    /** False for commands that only read or change what exists: a missing database is an error, not created empty. */
+    create?: boolean;
+    backgroundCheckpoints?: boolean;
+    onCheckpointFailure?: (reason: string) => void;
+  } = {},
 ): Storage {
-  const writer = openDatabase(path, { create: opts.migrate !== false });
+  const writer = openDatabase(path, { create: opts.create !== false && opts.migrate !== false });
   try {
     if (opts.migrate !== false) migrateDatabase(writer);
   } catch (e) {

@@ -62,6 +62,9 @@ describe("bad usage exits 2 with one sentence on stderr", () => {
     { argv: ["token", "create", "--name", "ok", "--scope", "root"], mention: "root" },
     { argv: ["token", "revoke"], mention: "revoke" },
     { argv: ["token", "create", "--name"], mention: "--name" },
+    // A name with a line break is shown escaped, so the message stays one line; a long one is cut.
+    { argv: ["token", "create", "--name", "two\nlines"], mention: '"two\\nlines"' },
+    { argv: ["token", "create", "--name", "x".repeat(300)], mention: `"${"x".repeat(60)}…"` },
   ];
   for (const c of cases) {
     test(c.argv.join(" "), async () => {
@@ -206,13 +209,30 @@ describe("migrate", () => {
     expect(second.out.join("\n")).toContain("up to date");
   });
 
+  test("commands that read or change what exists do not create a database at a mistyped path", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "scimd-cli-"));
+    try {
+      writeFileSync(join(dir, "c.toml"), `[storage]\npath = "typo/scimd.db"\n`);
+      const reads = [["users", "list"], ["users", "export", "--format", "csv"], ["groups", "list"], ["events"], ["webhooks", "status"], ["token", "list"], ["token", "revoke", "x"]];
+      for (const argv of reads) {
+        const r = await run([...argv, "--config", "c.toml"], { cwd: dir });
+        expect(r.code).toBe(1);
+        expectOneSentence(r.err);
+        expect(r.err.join("\n")).toContain(`The database ${join(dir, "typo/scimd.db")} does not exist; start scimd once or run "scimd migrate" to create it.`);
+        expect(existsSync(join(dir, "typo"))).toBe(false);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("a database path that cannot be created is a runtime failure (exit 1), one sentence", async () => {
     const dir = mkdtempSync(join(tmpdir(), "scimd-cli-"));
     try {
       writeFileSync(join(dir, "file"), "not a folder");
       writeFileSync(join(dir, "c.toml"), `[storage]\npath = ${JSON.stringify(join(dir, "file", "sub", "x.db"))}\n`);
       // serve and restore take the server lock beside the database first: its folder fails the same way.
-      for (const argv of [["migrate"], ["token", "list"], ["serve"], ["restore", "backup.db"]]) {
+      for (const argv of [["migrate"], ["token", "create", "--name", "x"], ["serve"], ["restore", "backup.db"]]) {
         const r = await run([...argv, "--config", "c.toml"], { cwd: dir });
         expect(r.code).toBe(1);
         expectOneSentence(r.err);

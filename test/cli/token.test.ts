@@ -152,6 +152,7 @@ describe("token list", () => {
 
   test("with no tokens it says so, exit 0", async () => {
     const w = ws();
+    expect((await w.run(["migrate"])).code).toBe(0);
     const r = await w.run(["token", "list"]);
     expect(r.code).toBe(0);
     expect(r.out.join("\n")).toContain("No tokens");
@@ -177,6 +178,7 @@ describe("token revoke", () => {
 
   test("an unknown name is a runtime failure (exit 1), one sentence", async () => {
     const w = ws();
+    expect((await w.run(["migrate"])).code).toBe(0);
     const r = await w.run(["token", "revoke", "nobody"]);
     expect(r.code).toBe(1);
     expectOneSentence(r.err);
