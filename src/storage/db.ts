@@ -91,6 +91,14 @@ export function migrateDatabase(db: Database, folder = migrationsFolder()): { ap
   const hasTable = db
     .query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'")
     .get();
+  if (!hasTable) {
+    // Tables but no migration history: another application's database, not an empty or a scimd one.
+    const foreign = db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' LIMIT 1").get() as { name: string } | null;
+    if (foreign)
+      throw new StorageError(
+        `${db.filename} is not a scimd database (it has tables of its own, such as "${foreign.name}", and no scimd migrations); give [storage] path a new file.`,
+      );
+  }
   const before = hasTable ? (db.query("SELECT count(*) AS n FROM __drizzle_migrations").get() as { n: number }).n : 0;
   if (hasTable) {
     const newest = db.query("SELECT max(created_at) AS m FROM __drizzle_migrations").get() as { m: number | null };

@@ -245,3 +245,45 @@ describe("a database made by a newer scimd is refused", () => {
     });
   }
 });
+
+describe("another application's SQLite database at [storage] path", () => {
+  const foreignDatabase = () => {
+    const path = join(tempDir(), "theirs.db");
+    const db = new Database(path);
+    db.run("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)");
+    db.run("INSERT INTO invoices (total) VALUES (9.5)");
+    db.close();
+    return path;
+  };
+  const tables = (path: string) => {
+    const db = new Database(path, { readonly: true });
+    try {
+      return (db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+    } finally {
+      db.close();
+    }
+  };
+
+  for (const argv of [["migrate"], ["token", "create", "--name", "x"]]) {
+    test(`scimd ${argv.join(" ")} refuses it in one sentence and adds no table to it`, async () => {
+      const path = foreignDatabase();
+      const config = join(tempDir(), "c.toml");
+      writeFileSync(config, `[storage]\npath = ${JSON.stringify(path)}\n`);
+      const r = await run([...argv, "--config", config]);
+      expect(r.code).toBe(1);
+      expect(r.err.filter(Boolean)).toEqual([`scimd: ${path} is not a scimd database (it has tables of its own, such as "invoices", and no scimd migrations); give [storage] path a new file.`]);
+      expect(tables(path)).toEqual(["invoices"]);
+    });
+  }
+
+  test("an empty SQLite file is still taken and migrated", () => {
+    const path = join(tempDir(), "empty.db");
+    new Database(path).close();
+    const db = openDatabase(path);
+    try {
+      expect(migrateDatabase(db).applied).toBeGreaterThan(0);
+    } finally {
+      db.close();
+    }
+  });
+});
