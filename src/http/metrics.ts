@@ -1,3 +1,4 @@
+import { heapStats } from "bun:jsc";
 import { timingSafeEqual, createHash } from "node:crypto";
 
 // Prometheus text exposition (format 0.0.4), written by hand: a few counters, one histogram and gauges
@@ -108,13 +109,14 @@ export function createMetrics(info: { version: string }): Metrics {
       family("scimd_webhook_events_pending", "gauge", "Events waiting for webhook delivery.");
       out.push(`scimd_webhook_events_pending ${pending}`);
 
-      const mem = process.memoryUsage();
       family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
-      out.push(`process_resident_memory_bytes ${mem.rss}`);
+      out.push(`process_resident_memory_bytes ${process.memoryUsage.rss()}`);
+      // From the engine itself: Bun's process.memoryUsage() reported heapUsed above heapTotal.
+      const heap = heapStats();
       family("process_heap_bytes", "gauge", "JavaScript heap used, in bytes.");
-      out.push(`process_heap_bytes ${mem.heapUsed}`);
+      out.push(`process_heap_bytes ${heap.heapSize}`);
       family("scimd_process_heap_total_bytes", "gauge", "JavaScript heap size, in bytes.");
-      out.push(`scimd_process_heap_total_bytes ${mem.heapTotal}`);
+      out.push(`scimd_process_heap_total_bytes ${heap.heapCapacity}`);
       family("process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch, in seconds.");
       out.push(`process_start_time_seconds ${started}`);
       return out.join("\n") + "\n";
