@@ -38,6 +38,9 @@ function argsProblem(e: unknown): string {
   if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `Unknown option ${option ?? ""}; run "scimd help" for the options.`;
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
     const name = /'(--?[A-Za-z-]+)/.exec(message)?.[1] ?? option ?? "the option";
+    // "--since -1": what follows the option starts with a dash, so parseArgs will not take it as the value.
+    if (/argument is ambiguous/.test(message))
+      return `The option ${name} is followed by a word that starts with a dash; write ${name}=VALUE to give such a value.`;
     return `The option ${name} needs a value (or takes none); run "scimd help" for the options.`;
   }
   return `The command line is not valid; run "scimd help" for the options.`;

@@ -62,6 +62,7 @@ describe("bad usage exits 2 with one sentence on stderr", () => {
     { argv: ["token", "create", "--name", "ok", "--scope", "root"], mention: "root" },
     { argv: ["token", "revoke"], mention: "revoke" },
     { argv: ["token", "create", "--name"], mention: "--name" },
+    { argv: ["token", "create", "--name", "ok", "--expires", "-5d"], mention: "write --expires=VALUE" },
     // A name with a line break is shown escaped, so the message stays one line; a long one is cut.
     { argv: ["token", "create", "--name", "two\nlines"], mention: '"two\\nlines"' },
     { argv: ["token", "create", "--name", "x".repeat(300)], mention: `"${"x".repeat(60)}…"` },
