@@ -35,6 +35,19 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
   const service = new ScimService({ repo: storage.repo, options: serviceOptions(config), logger });
   await service.ensureDefaultGroup();
 
+  // First start: a token so that `npm start` is immediately usable for Entra's "Test Connection". A start
+  // that then fails (port in use) takes it back: its secret is shown only once, and would be lost.
+  let initialSecret: string | undefined;
+  if ((await storage.tokens.count()) === 0) {
+    initialSecret = generateSecret();
+    await storage.tokens.create("initial", hashSecret(initialSecret), "scim", new Date().toISOString(), null);
+  }
+  const abandon = async () => {
+    if (initialSecret) await storage.tokens.revoke("initial").catch(() => undefined);
+    storage.close();
+    lock.release();
+  };
+
   let draining = false;
   const app = createApp({ config, service, tokens: storage.tokens, repo: storage.repo, logger, ready: storage.ready, stopping: () => draining });
   const logEveryClient = config.logging.client_address === "always";
@@ -44,8 +57,7 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
   try {
     metrics = startMetrics(config, logger);
   } catch (e) {
-    storage.close();
-    lock.release();
+    await abandon();
     throw e;
   }
   try {
@@ -94,19 +106,15 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
       },
     });
   } catch (e) {
-    storage.close();
     metrics?.stop();
-    lock.release();
+    await abandon();
     if (e instanceof ListenError) throw new CliError(e.message, 2);
     const settings = { port: "[server] port", address: "[server] host (an address of this machine, or 0.0.0.0 for all) and [server] port" };
     throw new CliError(listenFailure(`${config.server.host}:${config.server.port}`, e, settings), 1);
   }
-  if ((await storage.tokens.count()) === 0) {
-    // First start: a token so that `npm start` is immediately usable for Entra's "Test Connection". Created
-    // once the server listens: a start that fails (port in use) must not use up the only showing of it.
-    const secret = generateSecret();
-    await storage.tokens.create("initial", hashSecret(secret), "scim", new Date().toISOString(), null);
-    io.err(`scimd: created the token "initial" for the SCIM API (shown only this once): ${secret}`);
+  // Shown once the server listens, in the same turn (no request is served before it is printed).
+  if (initialSecret) {
+    io.err(`scimd: created the token "initial" for the SCIM API (shown only this once): ${initialSecret}`);
     io.err('scimd: revoke it with "scimd token revoke initial" once you have created your own with "scimd token create --name NAME".');
   }
   const worker = new WebhookWorker({ repo: storage.repo, endpoints: endpointsOf(config.webhooks), logger, pollMs: 200 });
