@@ -55,10 +55,14 @@ export async function deliver(endpoint: Endpoint, event: EventRecord, now = new 
   }
 }
 
-/** Exponential backoff from retry_base, doubling up to retry_max, with ±20 % jitter so endpoints do not retry in step. */
+/**
+ * Exponential backoff from retry_base, doubling up to retry_max, with ±20 % jitter so endpoints do not retry in
+ * step. The cap applies after the jitter too, so a delay never exceeds retry_max (at the cap the jitter only
+ * shortens it: 80 % to 100 % of retry_max).
+ */
 export function backoff(endpoint: Endpoint, attempts: number, random = Math.random): number {
   const raw = Math.min(endpoint.retryMaxMs, endpoint.retryBaseMs * 2 ** Math.max(0, attempts - 1));
-  return Math.round(raw * (0.8 + 0.4 * random()));
+  return Math.min(endpoint.retryMaxMs, Math.round(raw * (0.8 + 0.4 * random())));
 }
 
 export interface WorkerOptions {

@@ -449,17 +449,32 @@ describe("dead letters", () => {
 describe("backoff (unit)", () => {
   const [ep] = endpointsOf([{ name: "b", url: "http://127.0.0.1:1/", secret: newSecret(), events: ["*"], retry_base: "100ms", retry_max: "1s", max_age: "1h", timeout: "1s" }]);
 
-  test("doubles from retry_base up to retry_max, with ±20 % jitter", () => {
+  test("doubles from retry_base up to retry_max, with ±20 % jitter, never above retry_max", () => {
     const mid = () => 0.5;
     expect([1, 2, 3, 4, 5, 6, 10].map((n) => backoff(ep!, n, mid))).toEqual([100, 200, 400, 800, 1000, 1000, 1000]);
     expect(backoff(ep!, 1, () => 0)).toBe(80);
     expect(backoff(ep!, 1, () => 0.999999)).toBe(120);
+    // At the cap the jitter can only shorten the delay: 80 % to 100 % of retry_max.
     expect(backoff(ep!, 20, () => 0)).toBe(800);
-    expect(backoff(ep!, 20, () => 0.999999)).toBe(1200);
+    expect(backoff(ep!, 20, () => 0.999999)).toBe(1000);
+    expect(backoff(ep!, 4, () => 0.999999)).toBe(960);
+    expect(backoff(ep!, 5, () => 0.999999)).toBe(1000);
     const samples = Array.from({ length: 200 }, () => backoff(ep!, 3));
     expect(Math.min(...samples)).toBeGreaterThanOrEqual(320);
     expect(Math.max(...samples)).toBeLessThanOrEqual(480);
     expect(new Set(samples).size).toBeGreaterThan(1);
+  });
+
+  test("retry_base 1s, retry_max 4s: no delay above 4000 ms (one of 4370 ms was seen), still spread below it", () => {
+    const [e] = endpointsOf([{ name: "c", url: "http://127.0.0.1:1/", secret: newSecret(), events: ["*"], retry_base: "1s", retry_max: "4s", max_age: "1h", timeout: "1s" }]);
+    for (const attempts of [1, 2, 3, 4, 5, 10]) {
+      const samples = Array.from({ length: 500 }, () => backoff(e!, attempts));
+      expect([attempts, Math.max(...samples) <= 4000]).toEqual([attempts, true]);
+    }
+    expect(backoff(e!, 3, () => 0.9)).toBe(4000); // 4000 × 1.16, capped
+    const atCap = Array.from({ length: 500 }, () => backoff(e!, 10));
+    expect(Math.min(...atCap)).toBeGreaterThanOrEqual(3200);
+    expect(new Set(atCap).size).toBeGreaterThan(1);
   });
 
   test("deliver reports a timeout and a non-2xx as failures, a 2xx as success", async () => {
