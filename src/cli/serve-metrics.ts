@@ -17,7 +17,7 @@ export interface MetricsService {
 }
 
 /** "host:port", "[::1]:port" -> hostname and port. */
-function parseListen(listen: string): { hostname: string; port: number } {
+export function parseListen(listen: string): { hostname: string; port: number } {
   const i = listen.lastIndexOf(":");
   const hostname = listen.slice(0, i).replace(/^\[(.*)\]$/, "$1");
   const port = Number(listen.slice(i + 1));

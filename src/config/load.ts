@@ -78,10 +78,17 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
     const key = e.path.replace(/^\//, "").replaceAll("/", ".");
     if (seen.has(key)) continue;
     seen.add(key);
-    errors.push(origin(key) + describeError(key, e.message, e.value));
+    errors.push(origin(key) + describeError(key, e.message, e.value, e.schema));
   }
+  for (const r of durationRangeErrors(ConfigSchema, withDefaults, [])) if (!seen.has(r.key)) errors.push(origin(r.key) + r.message);
   if (errors.length) return { ok: false, source, errors };
   const config = withDefaults as Config;
+  // Both files or neither (the listener would refuse half a pair at start; every command says so here).
+  const tls = config.server.tls;
+  if (!tls.cert !== !tls.key) {
+    const [set, empty] = tls.cert ? ["server.tls.cert", "server.tls.key"] : ["server.tls.key", "server.tls.cert"];
+    errors.push(`${origin(set)}Configuration key "${set}" is set but "${empty}" is empty; [server.tls] needs both cert and key (PEM file paths), or neither for plain HTTP.`);
+  }
   const names = new Set<string>();
   for (const [i, w] of config.webhooks.entries()) {
     const name = w.name || w.url;
@@ -103,10 +110,35 @@ function tablesForLists(schema: TSchema, value: unknown, at: string[]): string[]
   return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => (props[k] ? tablesForLists(props[k], v, [...at, k]) : []));
 }
 
-function describeError(key: string, message: string, value: unknown): string {
+function describeError(key: string, message: string, value: unknown, schema?: TSchema): string {
   if (message === "Unexpected property") return `Unknown configuration key "${key}"; remove it or check its spelling against scimd.example.toml.`;
   const shown = JSON.stringify(value);
+  // A choice (a union of literals): TypeBox only says "Expected union value"; list the allowed values.
+  const choices = (schema as { anyOf?: { const?: unknown }[] } | undefined)?.anyOf;
+  if (choices?.length && choices.every((c) => c.const !== undefined))
+    return `Configuration key "${key}" has a bad value ${shown}: use one of ${choices.map((c) => JSON.stringify(c.const)).join(", ")}; see scimd.example.toml.`;
   return `Configuration key "${key}" has a bad value ${shown}: ${message.charAt(0).toLowerCase()}${message.slice(1)}; see scimd.example.toml.`;
+}
+
+type BoundedDuration = TSchema & { minDuration?: string; maxDuration?: string };
+
+/** Duration keys outside their schema's `minDuration`..`maxDuration` (dotted key paths, as TypeBox's errors). */
+function durationRangeErrors(schema: TSchema, value: unknown, at: string[]): { key: string; message: string }[] {
+  if (schema.type === "object" && typeof value === "object" && value !== null && !Array.isArray(value)) {
+    const props = (schema as ObjectSchema).properties ?? {};
+    return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => (props[k] ? durationRangeErrors(props[k], v, [...at, k]) : []));
+  }
+  if (schema.type === "array" && Array.isArray(value) && schema.items) return value.flatMap((v, i) => durationRangeErrors(schema.items as TSchema, v, [...at, String(i)]));
+  const { minDuration, maxDuration } = schema as BoundedDuration;
+  if ((minDuration === undefined && maxDuration === undefined) || typeof value !== "string") return [];
+  const ms = parseDuration(value);
+  if (ms === undefined) return [];
+  const min = minDuration === undefined ? undefined : parseDuration(minDuration)!;
+  const max = maxDuration === undefined ? undefined : parseDuration(maxDuration)!;
+  if ((min === undefined || ms >= min) && (max === undefined || ms <= max)) return [];
+  const range = min !== undefined && max !== undefined ? `from ${minDuration} to ${maxDuration}` : min !== undefined ? `of at least ${minDuration}` : `of at most ${maxDuration}`;
+  const key = at.join(".");
+  return [{ key, message: `Configuration key "${key}" has a bad value ${JSON.stringify(value)}: use a duration ${range}; see scimd.example.toml.` }];
 }
 
 /** Best-effort line number of `section.key` in the TOML text, for error messages. */

@@ -3,6 +3,8 @@ import { Type, type Static } from "@sinclair/typebox";
 // The TOML file's shape. Every key has a default, so an empty file (or none) is a valid configuration;
 // `scimd.example.toml` documents the same keys and a test keeps the two in step.
 
+// A duration key may also bound its value: `minDuration` / `maxDuration` (durations themselves), checked by
+// the loader after the pattern, e.g. { ...Duration, minDuration: "1s", maxDuration: "255s" }.
 const Duration = Type.String({ pattern: "^\\d+(ms|s|m|h|d)$", description: "A duration such as 500ms, 10s, 5m, 1h or 90d." });
 
 export const ServerSection = Type.Object(
@@ -60,7 +62,8 @@ export const LimitsSection = Type.Object(
     max_filter_length: Type.Integer({ default: 4096, minimum: 16 }),
     max_patch_operations: Type.Integer({ default: 1000, minimum: 1 }),
     max_filter_depth: Type.Integer({ default: 50, minimum: 1, maximum: 200 }),
-    idle_timeout: Type.String({ ...Duration, default: "30s" }),
+    // Bun's idleTimeout is whole seconds, at most 255; 0 would disable it (no slow-client timeout at all).
+    idle_timeout: Type.String({ ...Duration, default: "30s", minDuration: "1s", maxDuration: "255s" }),
     auth_failures_before_delay: Type.Integer({ default: 10, minimum: 1 }),
     auth_failures_before_block: Type.Integer({ default: 30, minimum: 1 }),
     auth_failure_window: Type.String({ ...Duration, default: "5m" }),

@@ -358,3 +358,85 @@ describe("parseDuration", () => {
   ];
   for (const [text, ms] of cases) test(JSON.stringify(text), () => expect(parseDuration(text)).toBe(ms));
 });
+
+describe("[limits] idle_timeout is 1s to 255s (Bun's idleTimeout: 0 disables it, above 255 it was clamped)", () => {
+  for (const value of ["0s", "0ms", "500ms", "300s", "5m", "256s", "1h"]) {
+    test(`${value} is refused, naming the key, the line and the range`, () => {
+      const r = loadConfig({ file: "c.toml", env: {}, cwd: folder({ "c.toml": `[limits]\nidle_timeout = "${value}"\n` }) });
+      expect(r.ok).toBe(false);
+      if (r.ok) return;
+      expect(r.errors).toHaveLength(1);
+      expect(r.errors[0]).toEndWith(`, line 2: Configuration key "limits.idle_timeout" has a bad value "${value}": use a duration from 1s to 255s; see scimd.example.toml.`);
+    });
+  }
+  for (const value of ["1s", "1000ms", "30s", "4m", "255s", "255000ms"]) {
+    test(`${value} is accepted`, () => {
+      const r = loadConfig({ file: "c.toml", env: {}, cwd: folder({ "c.toml": `[limits]\nidle_timeout = "${value}"\n` }) });
+      expect(r.ok ? [] : r.errors).toEqual([]);
+    });
+  }
+  test("from a variable, the variable is named", () => {
+    const r = loadConfig({ env: { SCIMD_LIMITS_IDLE_TIMEOUT: "0s" }, cwd: folder() });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors).toEqual(['environment variable SCIMD_LIMITS_IDLE_TIMEOUT: Configuration key "limits.idle_timeout" has a bad value "0s": use a duration from 1s to 255s; see scimd.example.toml.']);
+  });
+  test("reported beside the other bad keys of the file", () => {
+    const r = loadConfig({ file: "c.toml", env: {}, cwd: folder({ "c.toml": `[server]\nport = "abc"\n[limits]\nidle_timeout = "0s"\n` }) });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors.join("\n")).toContain('"limits.idle_timeout"');
+  });
+});
+
+describe("a choice-valued key lists the allowed values", () => {
+  test("logging.level", () => {
+    const r = loadConfig({ file: "c.toml", env: {}, cwd: folder({ "c.toml": `[logging]\nlevel = "INFO"\n` }) });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors).toEqual([`${r.source}, line 2: Configuration key "logging.level" has a bad value "INFO": use one of "debug", "info", "warn", "error"; see scimd.example.toml.`]);
+  });
+  // Every union of literals in the schema (generated, so a new choice key is covered too).
+  const choiceKeys = SCHEMA.leaves.filter(({ schema }) => Array.isArray((schema as { anyOf?: unknown[] }).anyOf));
+  test("the schema has choice keys", () => expect(choiceKeys.length).toBeGreaterThanOrEqual(6));
+  for (const { path, schema } of choiceKeys) {
+    const key = path.join(".");
+    const allowed = (schema as unknown as { anyOf: { const: string }[] }).anyOf.map((c) => `"${c.const}"`).join(", ");
+    for (const bad of ['"bogus"', "7"]) {
+      test(`${key} = ${bad}`, () => {
+        const r = loadConfig({ file: "c.toml", env: {}, cwd: folder({ "c.toml": `[${path.slice(0, -1).join(".")}]\n${path.at(-1)} = ${bad}\n` }) });
+        expect(r.ok).toBe(false);
+        if (r.ok) return;
+        expect(r.errors).toHaveLength(1);
+        expect(r.errors[0]).toEndWith(`, line 2: Configuration key "${key}" has a bad value ${bad}: use one of ${allowed}; see scimd.example.toml.`);
+        expect(r.errors[0]).not.toContain("union");
+      });
+    }
+  }
+});
+
+describe("[server.tls]: cert and key both set or both empty", () => {
+  test("cert without key is refused, naming both keys and the line", () => {
+    const r = loadConfig({ file: "c.toml", env: {}, cwd: folder({ "c.toml": `[server.tls]\ncert = "/etc/scimd/tls.crt"\n` }) });
+    expect(r.ok).toBe(false);
+    if (!r.ok)
+      expect(r.errors).toEqual([
+        `${r.source}, line 2: Configuration key "server.tls.cert" is set but "server.tls.key" is empty; [server.tls] needs both cert and key (PEM file paths), or neither for plain HTTP.`,
+      ]);
+  });
+  test("key without cert is refused", () => {
+    const r = loadConfig({ file: "c.toml", env: {}, cwd: folder({ "c.toml": `[server.tls]\ncert = ""\nkey = "/etc/scimd/tls.key"\n` }) });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors[0]).toContain(`line 3: Configuration key "server.tls.key" is set but "server.tls.cert" is empty;`);
+  });
+  test("from a variable, the variable is named", () => {
+    const r = loadConfig({ env: { SCIMD_SERVER_TLS_CERT: "/etc/scimd/tls.crt" }, cwd: folder() });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors[0]).toStartWith('environment variable SCIMD_SERVER_TLS_CERT: Configuration key "server.tls.cert" is set but "server.tls.key" is empty;');
+  });
+  test("both empty (plain HTTP) and both set are valid here (the files are checked by serve and check-config)", () => {
+    expect(loadConfig({ file: "c.toml", env: {}, cwd: folder({ "c.toml": `[server.tls]\ncert = ""\nkey = ""\n` }) }).ok).toBe(true);
+    expect(loadConfig({ file: "c.toml", env: {}, cwd: folder({ "c.toml": `[server.tls]\ncert = "a.crt"\nkey = "a.key"\n` }) }).ok).toBe(true);
+  });
+  test("SCIMD_SERVER_TLS_CERT and SCIMD_SERVER_TLS_KEY set [server.tls], like every other key (README, HTTPS)", () => {
+    const r = loadConfig({ env: { SCIMD_SERVER_TLS_CERT: "/etc/scimd/tls/fullchain.pem", SCIMD_SERVER_TLS_KEY: "/etc/scimd/tls/privkey.pem" }, cwd: folder() });
+    expect(r.ok && r.config.server.tls).toEqual({ cert: "/etc/scimd/tls/fullchain.pem", key: "/etc/scimd/tls/privkey.pem" });
+  });
+});
