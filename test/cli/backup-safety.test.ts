@@ -2,44 +2,28 @@
 // FILE names it (a symlinked folder, a relative path, a hard link); an ordinary file is still overwritten.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, linkSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { acquireServerLock, lockPathOf, type ServerLock } from "../../src/storage/server-lock.ts";
-import { expectOneSentence, workspace, type Workspace } from "./cli-helpers.ts";
+import { acquireServerLock, lockPathOf } from "../../src/storage/server-lock.ts";
+import { expectOneSentence, liveDatabase, workspace, type Workspace } from "./cli-helpers.ts";
 
 let ws: Workspace;
-let links: string; // a folder holding a symlink to ws.dir
-let reader: Database; // keeps the database open so its -wal and -shm exist, as beside a running server
-let lock: ServerLock; // the server lock held, as by a running `scimd serve`
+let live: ReturnType<typeof liveDatabase>; // as beside a running `scimd serve`: -wal and -shm exist, the lock is held
+let links: string; // a folder holding `via`, a symlink to ws.dir
 let dbInode: number;
 
-const tokenNames = () => {
-  const db = new Database(ws.db, { readonly: true });
-  try {
-    expect(db.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
-    return (db.query("SELECT name FROM tokens ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-  } finally {
-    db.close();
-  }
-};
+const tokenNames = () => live.column("SELECT name FROM tokens ORDER BY name");
 
 beforeAll(async () => {
   ws = workspace();
   expect((await ws.run(["token", "create", "--name", "before-backup"])).code).toBe(0);
-  reader = new Database(ws.db);
-  reader.exec("PRAGMA journal_mode = WAL");
-  reader.query("SELECT count(*) FROM tokens").get();
-  lock = acquireServerLock(ws.db)!;
+  live = liveDatabase(ws);
+  links = live.links;
   dbInode = statSync(ws.db).ino;
-  links = mkdtempSync(join(tmpdir(), "scimd-links-"));
-  symlinkSync(ws.dir, join(links, "via"));
 });
 afterAll(() => {
-  lock.release();
-  reader.close();
+  live.release();
   ws.cleanup();
-  rmSync(links, { recursive: true, force: true });
 });
 
 describe("backup FILE --force refuses the database's own files", () => {

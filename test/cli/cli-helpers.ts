@@ -1,9 +1,11 @@
 // In-process CLI runs: main(argv, io) with captured stdout/stderr lines, an explicit env and cwd.
-import { expect } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Database } from "bun:sqlite";
+import { afterAll, expect } from "bun:test";
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../src/main.ts";
+import { acquireServerLock } from "../../src/storage/server-lock.ts";
 
 export interface CliRun {
   code: number;
@@ -42,6 +44,19 @@ export function workspace(extraToml = ""): Workspace {
   };
 }
 
+/** A `workspace` maker for one test file: every workspace it made is removed after the file's tests. */
+export function workspaces(): (extraToml?: string) => Workspace {
+  const made: Workspace[] = [];
+  afterAll(() => {
+    for (const w of made) w.cleanup();
+  });
+  return (extraToml = "") => {
+    const w = workspace(extraToml);
+    made.push(w);
+    return w;
+  };
+}
+
 /** One sentence on stderr: a single line, prefixed "scimd: ", ending with a full stop, no stack frame. */
 export function expectOneSentence(err: string[]): void {
   const lines = err.filter((l) => l !== "");
@@ -50,4 +65,35 @@ export function expectOneSentence(err: string[]): void {
   // A second sentence ("... '--x'. To specify ...") makes it two.
   expect(lines[0]).not.toMatch(/\.['"]?\s+[A-Z]/);
   expect(lines.join("\n")).not.toContain("    at ");
+}
+
+/**
+ * The workspace's database as a running server leaves it: open in WAL mode (so its -wal and -shm exist), the
+ * server lock held, and a folder `links` holding `via`, a symlink to the workspace's folder. `column` is read
+ * with the database's integrity checked; `release` undoes it all.
+ */
+export function liveDatabase(ws: Workspace): { links: string; column: (sql: string) => unknown[]; release: () => void } {
+  const reader = new Database(ws.db);
+  reader.exec("PRAGMA journal_mode = WAL");
+  reader.query("SELECT count(*) FROM sqlite_master").get();
+  const lock = acquireServerLock(ws.db)!;
+  const links = mkdtempSync(join(tmpdir(), "scimd-links-"));
+  symlinkSync(ws.dir, join(links, "via"));
+  return {
+    links,
+    column: (sql) => {
+      const db = new Database(ws.db, { readonly: true });
+      try {
+        expect(db.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
+        return (db.query(sql).values() as unknown[][]).map((r) => r[0]);
+      } finally {
+        db.close();
+      }
+    },
+    release: () => {
+      lock.release();
+      reader.close();
+      rmSync(links, { recursive: true, force: true });
+    },
+  };
 }

@@ -2,34 +2,23 @@
 // database and its -wal, -shm and .lock files are refused even with --force (also through a symlinked folder
 // or a hard link), a missing folder or a folder target is one sentence, and FILE is replaced only whole.
 import { afterAll, afterEach, beforeAll, describe, expect, spyOn, test } from "bun:test";
-import { Database } from "bun:sqlite";
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DirectoryRecord } from "../../src/core/repository.ts";
 import { openStorage } from "../../src/storage/open-storage.ts";
 import { SqliteRepository } from "../../src/storage/repository.ts";
-import { acquireServerLock, lockPathOf, type ServerLock } from "../../src/storage/server-lock.ts";
-import { expectOneSentence, workspace, type Workspace } from "./cli-helpers.ts";
+import { acquireServerLock, lockPathOf } from "../../src/storage/server-lock.ts";
+import { expectOneSentence, liveDatabase, workspace, type Workspace } from "./cli-helpers.ts";
 
 const USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User";
 
 let ws: Workspace;
-let links: string; // a folder holding a symlink to ws.dir
-let reader: Database; // keeps the database open so its -wal and -shm exist, as beside a running server
-let lock: ServerLock; // the server lock held, as by a running `scimd serve`
+let live: ReturnType<typeof liveDatabase>; // as beside a running `scimd serve`: -wal and -shm exist, the lock is held
+let links: string; // a folder holding `via`, a symlink to ws.dir
 
 const exportTo = (out: string, ...more: string[]) => ws.run(["users", "export", "--format", "json", "--out", out, ...more]);
 const tempFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".tmp"));
-const userNames = () => {
-  const db = new Database(ws.db, { readonly: true });
-  try {
-    expect(db.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
-    return (db.query("SELECT user_name FROM scim_users ORDER BY user_name").all() as { user_name: string }[]).map((r) => r.user_name);
-  } finally {
-    db.close();
-  }
-};
+const userNames = () => live.column("SELECT user_name FROM scim_users ORDER BY user_name");
 
 beforeAll(async () => {
   ws = workspace();
@@ -42,18 +31,12 @@ beforeAll(async () => {
     }
   });
   storage.close();
-  reader = new Database(ws.db);
-  reader.exec("PRAGMA journal_mode = WAL");
-  reader.query("SELECT count(*) FROM scim_users").get();
-  lock = acquireServerLock(ws.db)!;
-  links = mkdtempSync(join(tmpdir(), "scimd-links-"));
-  symlinkSync(ws.dir, join(links, "via"));
+  live = liveDatabase(ws);
+  links = live.links;
 });
 afterAll(() => {
-  lock.release();
-  reader.close();
+  live.release();
   ws.cleanup();
-  rmSync(links, { recursive: true, force: true });
 });
 
 describe("users export --out FILE", () => {

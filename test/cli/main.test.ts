@@ -1,21 +1,13 @@
 // main(argv, io) in-process: commands, exit codes (0 ok, 1 runtime failure, 2 usage/config) and messages.
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { expectOneSentence, run, workspace, type Workspace } from "./cli-helpers.ts";
+import { expectOneSentence, run, workspaces } from "./cli-helpers.ts";
 
 const pkg = JSON.parse(readFileSync(resolve(import.meta.dir, "../../package.json"), "utf8")) as { version: string };
 
-const spaces: Workspace[] = [];
-const ws = (extra = "") => {
-  const w = workspace(extra);
-  spaces.push(w);
-  return w;
-};
-afterAll(() => {
-  for (const w of spaces) w.cleanup();
-});
+const ws = workspaces();
 
 describe("version and help", () => {
   test("version prints the package.json version, exit 0", async () => {

@@ -1,25 +1,17 @@
 // `scimd token create|list|revoke` in-process, against a real database and a running in-process app.
 import { Database } from "bun:sqlite";
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { authenticate, hashSecret } from "../../src/core/tokens.ts";
 import { openStorage } from "../../src/storage/open-storage.ts";
 import { createTestApp } from "../support/app.ts";
-import { expectOneSentence, run, workspace, type Workspace } from "./cli-helpers.ts";
+import { expectOneSentence, run, workspaces, type Workspace } from "./cli-helpers.ts";
 
 const SECRET = /^scimd_[A-Za-z0-9_-]{40,}$/;
 const DAY = 86_400_000;
 
-const spaces: Workspace[] = [];
-const ws = () => {
-  const w = workspace();
-  spaces.push(w);
-  return w;
-};
-afterAll(() => {
-  for (const w of spaces) w.cleanup();
-});
+const ws = workspaces();
 
 async function createToken(w: Workspace, name: string, extra: string[] = []) {
   const r = await w.run(["token", "create", "--name", name, ...extra]);

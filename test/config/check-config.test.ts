@@ -1,21 +1,13 @@
 // `scimd check-config` refuses what `serve` would refuse at start, without starting a listener or opening the
 // database: bad [limits] idle_timeout, half or unusable [server.tls], a bad [metrics] listen, a [storage] path
 // that is a directory.
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { expectOneSentence, workspace, type Workspace } from "../cli/cli-helpers.ts";
+import { expectOneSentence, workspaces, type Workspace } from "../cli/cli-helpers.ts";
 import { makeCert } from "../ops/support.ts";
 
-const spaces: Workspace[] = [];
-const ws = (toml = "") => {
-  const w = workspace(toml);
-  spaces.push(w);
-  return w;
-};
-afterAll(() => {
-  for (const w of spaces) w.cleanup();
-});
+const ws = workspaces();
 
 async function refused(w: Workspace, mention: string[]): Promise<void> {
   const before = readdirSync(w.dir).sort();
