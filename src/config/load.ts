@@ -51,9 +51,13 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
   if (envErrors.length) return { ok: false, source, errors: envErrors };
   /** Where a key's value came from, for the start of an error line: the variable, or the file and line. */
   const origin = (key: string): string => {
-    const variable = fromEnv.get(key);
-    if (variable) return `environment variable ${variable}: `;
-    const line = path ? findLine(text, key) : undefined;
+    // An element's key (`directory.departments.1`, `webhooks.0.url`) was set by its list's variable or line.
+    const parts = key.split(".");
+    for (let n = parts.length; n > 0; n--) {
+      const variable = fromEnv.get(parts.slice(0, n).join("."));
+      if (variable) return `environment variable ${variable}: `;
+    }
+    const line = path ? findLine(text, key.replace(/(\.\d+)+$/, "")) : undefined;
     return line ? `${path}, line ${line}: ` : path ? `${path}: ` : "";
   };
 

@@ -337,6 +337,16 @@ describe("SCIMD_<SECTION>_<KEY> overrides one key", () => {
     expect(r.errors[0]).not.toContain("scimd.toml");
   });
 
+  test("a bad element of a list names the list's variable, or the list's line in the file", () => {
+    const dir = folder({ "scimd.toml": `[directory]\ndepartments = ["Sales", 3]\n` });
+    const fromFile = loadConfig({ file: "scimd.toml", cwd: dir });
+    expect(fromFile.ok).toBe(false);
+    if (!fromFile.ok) expect(fromFile.errors[0]).toStartWith(`${join(dir, "scimd.toml")}, line 2: Configuration key "directory.departments.1"`);
+    const fromEnv = loadConfig({ env: { SCIMD_WEBHOOKS: '[{"url": 5}]' }, cwd: folder() });
+    expect(fromEnv.ok).toBe(false);
+    if (!fromEnv.ok) expect(fromEnv.errors[0]).toStartWith("environment variable SCIMD_WEBHOOKS: ");
+  });
+
   test("an unknown SCIMD_ variable is an error naming it", () => {
     const r = loadConfig({ env: { SCIMD_SERVER_PROT: "9000" }, cwd: folder() });
     expect(r.ok).toBe(false);
