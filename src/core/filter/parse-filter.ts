@@ -43,6 +43,9 @@ function wordAt(s: string, at: number, word: string): boolean {
 
 const quote = (s: string) => quoted(s, 40);
 
+/** A dateTime filter value: an ISO 8601 date, with or without its time ("2024-01-01", "2024-01-31T12:00:00Z"). */
+const isDateLike = (v: FilterValue): boolean => typeof v === "string" && /^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(Date.parse(v));
+
 /**
  * A recursive-descent reader over the RFC 7644 §3.4.2.2 grammar. PATCH path parsing reuses it for
  * `attrPath` and bracketed value filters so there is one implementation of the filter language.
@@ -281,7 +284,14 @@ export class FilterReader {
     this.skipSpace();
     if (this.pos === valueGap && !this.atEnd() && this.peek() !== 0x22)
       this.fail(this.pos, `expected a space after "${op}"`);
-    return { kind: "compare", path, op: compareOp, value: this.value(op) };
+    const valueStart = this.pos;
+    const value = this.value(op);
+    // A dateTime is compared chronologically (RFC 7644 §3.4.2.2): a value that is no date would match
+    // nothing, silently, so `meta.lastModified gt "yesterday"` is an error, not an empty page.
+    const leaf = resolved && (resolved.subAttribute ?? resolved.attribute);
+    if (leaf?.type === "dateTime" && value !== null && !isDateLike(value) && (compareOp === "eq" || compareOp === "ne" || compareOp === "gt" || compareOp === "ge" || compareOp === "lt" || compareOp === "le"))
+      this.fail(valueStart, `${quote(String(value))} is not a dateTime; compare ${quote(text)} with a value such as "2024-01-31T12:00:00Z"`);
+    return { kind: "compare", path, op: compareOp, value };
   }
 
   /** compValue: a JSON string, number, true, false or null (RFC 7644 §3.4.2.2). */

@@ -152,6 +152,8 @@ describe("parseFilter errors", () => {
     [`userName[value eq "x"]`, 1, "not a complex attribute"],
     [`name.givenName[value eq "x"]`, 1, "is a sub-attribute"],
     [`active gt true`, 8, "cannot compare the boolean attribute"],
+    [`meta.created gt "not a date"`, 17, '"not a date" is not a dateTime'],
+    [`meta.lastModified lt 5`, 22, '"5" is not a dateTime'],
     [`x509Certificates.value lt "a"`, 24, "cannot compare the binary attribute"],
     [`urn:ietf:params:scim:schemas:extension:nope:2.0:User:department eq "x"`, 1, "not an attribute of User resources"],
     [`userName eq "x" "y"`, 17, "expected \"and\", \"or\" or the end"],
