@@ -284,7 +284,9 @@ export class ScimService {
         );
       throw this.duplicate("User", stored.data);
     }
-    const mapped = mapUser(stored.data, previous, this.mapOptions());
+    // A new provisioning, even on a deleted user's re-used record: nothing of that record's past is kept (an
+    // unknown department leaves the field empty rather than bringing back the old one).
+    const mapped = mapUser(stored.data, null, this.mapOptions());
     await tx.insert("User", stored);
     const at = stored.created;
     let record: DirectoryRecord;

@@ -366,6 +366,17 @@ describe("deletion", () => {
     expect(all).toHaveLength(1);
   });
 
+  test("a re-used record keeps nothing of its past: an unknown department leaves the field empty, not the old one", async () => {
+    const t = await app({ directory: { departments: ["Sales"] } });
+    const u = await create(t, user("hal@contoso.com", { [ENTERPRISE_USER_SCHEMA]: { department: "Sales", employeeNumber: "H1" } }));
+    await t.request("DELETE", `/scim/Users/${u.id}`);
+    await create(t, user("hal@contoso.com", { [ENTERPRISE_USER_SCHEMA]: { department: "Marketing" } }));
+    expect(await t.storage.repo.directoryByUsername("hal@contoso.com")).toMatchObject({ department: null, employeeCode: null, deleted: false });
+    expect(warnings(t).map((w) => w.msg)).toContain(
+      `Unknown department "Marketing" in "${ENTERPRISE_USER_SCHEMA}:department" was not applied; the field is left empty.`,
+    );
+  });
+
   test("a re-used record sent with active false stays inactive but is no longer deleted", async () => {
     const t = await app();
     const u = await create(t, user("tina@contoso.com"));

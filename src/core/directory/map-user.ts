@@ -60,7 +60,9 @@ function matchReference(
     throw new InvalidValueError(
       `The ${label} ${quoted(value)} in "${attribute}" is not a known ${label}; add it to [directory] in scimd.toml or send one of the configured values.`,
     );
-  warnings.push(`Unknown ${label} ${quoted(value)} in "${attribute}" was not applied; the previous value was kept.`);
+  warnings.push(
+    `Unknown ${label} ${quoted(value)} in "${attribute}" was not applied; ${previous === null ? "the field is left empty" : "the previous value was kept"}.`,
+  );
   return previous;
 }
 
