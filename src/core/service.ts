@@ -465,11 +465,18 @@ export class ScimService {
           requested: newName,
           requestId: ctx.requestId,
         });
-      const after = await tx.updateDirectory(record.id, change, next.lastModified);
       const changed: Record<string, { before: unknown; after: unknown }> = diffFields(record, mapped.fields);
-      if (after.username !== record.username) changed.username = { before: record.username, after: after.username };
-      const type = record.active && !after.active ? "user.deactivated" : !record.active && after.active ? "user.reactivated" : "user.updated";
-      await this.emit(tx, ctx, type, "User", next.id, after.username, { changes: changed });
+      if (change.username !== undefined && change.username !== record.username) changed.username = { before: record.username, after: change.username };
+      if (Object.keys(changed).length === 0) {
+        // Only SCIM attributes the record does not map changed (the manager, a second phone, an ignored
+        // rename): the record is left as it was (its updatedAt too), and the event names those attributes.
+        await this.emit(tx, ctx, "user.updated", "User", next.id, record.username, { changes: {}, attributes: changedAttributes(current.data, next.data) });
+      } else {
+        const after = await tx.updateDirectory(record.id, change, next.lastModified);
+        if (after.username !== record.username) changed.username = { before: record.username, after: after.username };
+        const type = record.active && !after.active ? "user.deactivated" : !record.active && after.active ? "user.reactivated" : "user.updated";
+        await this.emit(tx, ctx, type, "User", next.id, after.username, { changes: changed });
+      }
     } else {
       const created = await tx.insertDirectory(mapped.username, next.id, mapped.fields, next.lastModified);
       await this.emit(tx, ctx, "user.updated", "User", next.id, created.username, { changes: {}, record: mapped.fields });
@@ -629,6 +636,24 @@ export class ScimService {
 }
 
 /** For a PATCH path on `members` (with or without a value filter), the filter; undefined for other paths. */
+/** The attributes whose values differ (an extension's by their URN-qualified names), sorted. */
+function changedAttributes(before: ScimResource, after: ScimResource): string[] {
+  const out = new Set<string>();
+  const compare = (a: Record<string, unknown>, b: Record<string, unknown>, prefix: string, nested: boolean) => {
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      if (key === "schemas" || deepEqual(a[key], b[key])) continue;
+      const x = a[key];
+      const y = b[key];
+      const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+      if (nested && key.startsWith("urn:") && (isObject(x) || x === undefined) && (isObject(y) || y === undefined))
+        compare(isObject(x) ? x : {}, isObject(y) ? y : {}, `${key}:`, false);
+      else out.add(prefix + key);
+    }
+  };
+  compare(before, after, "", true);
+  return [...out].sort();
+}
+
 function memberPathOf(op: PatchOperation): { filter?: FilterNode } | undefined {
   const p = op.path!;
   if (p.path.attribute.toLowerCase() !== "members" || p.path.subAttribute !== undefined || p.subAttribute !== undefined) return undefined;

@@ -83,6 +83,27 @@ describe("user events", () => {
     expect(e!.data).toEqual({ changes: { profession: { before: "Engineer", after: "Manager" } } });
   });
 
+  test("a change to SCIM attributes the record does not map is one user.updated naming them; the record is left as it was", async () => {
+    const t = await app();
+    const id = await createUser(t, "mgr@example.com", { phoneNumbers: [{ type: "work", value: "1" }] });
+    const before = await t.storage.repo.directoryByScimId(id);
+    const r = await step(
+      t,
+      "PATCH",
+      `/scim/Users/${id}`,
+      patchOp(
+        { op: "Add", path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", value: "boss-id" },
+        { op: "Add", path: 'phoneNumbers[type eq "fax"].value', value: "2" },
+        { op: "Replace", path: "nickName", value: "M" },
+      ),
+    );
+    expect(r.status).toBe(200);
+    expect(r.events.map((e) => [e.type, e.data])).toEqual([
+      ["user.updated", { changes: {}, attributes: ["nickName", "phoneNumbers", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"] }],
+    ]);
+    expect(await t.storage.repo.directoryByScimId(id)).toEqual(before);
+  });
+
   test("PUT with several changed directory fields lists exactly those fields", async () => {
     const t = await app();
     const id = await createUser(t, "carol@example.com", { title: "Engineer", displayName: "Carol", name: { givenName: "Carol" } });
