@@ -300,9 +300,9 @@ export class ScimService {
     await this.emit(tx, ctx, "user.created", "User", stored.id, record.username, { record: { ...mapped.fields, username: record.username }, reused: previous !== null });
     const groups: MemberRef[] = [];
     if (this.opts.defaultGroup) {
-      const groupId = await tx.findIdByName("Group", this.opts.defaultGroup);
-      const group = groupId ? await tx.get("Group", groupId) : null;
-      if (group && (await tx.addMembers(group.id, [{ id: stored.id, type: "User" }])).length) {
+      // Deleted since start-up (a client may delete any group): created again, so new users still join it.
+      const group = await this.defaultGroupIn(tx, this.opts.defaultGroup);
+      if ((await tx.addMembers(group.id, [{ id: stored.id, type: "User" }])).length) {
         await this.emitMembers(tx, ctx, group, "group.member_added", [stored.id], new Map([[stored.id, { id: stored.id, type: "User", display: record.username }]]));
         groups.push({ id: group.id, type: "Group", display: String(group.data.displayName) });
       }
@@ -624,18 +624,23 @@ export class ScimService {
     const name = this.opts.defaultGroup;
     if (!name) return;
     if (await this.repo.findIdByName("Group", name)) return;
-    const now = this.clock().toISOString();
-    await this.write("Group", async (tx) => {
-      if (await tx.findIdByName("Group", name)) return;
-      const id = this.newId();
-      await tx.insert("Group", { id, data: { schemas: [GROUP.core.id], displayName: name }, version: 1, created: now, lastModified: now });
-      await this.emit(tx, { baseUrl: "", tokenName: "scimd" }, "group.created", "Group", id, name, { defaultGroup: true });
-    });
+    await this.write("Group", (tx) => this.defaultGroupIn(tx, name));
     this.log.info("Created the default group.", { displayName: name });
+  }
+
+  /** The `[provisioning] default_group`, created (with its group.created event) when it does not exist. */
+  private async defaultGroupIn(tx: WriteTx, name: string): Promise<StoredResource> {
+    const found = await tx.findIdByName("Group", name);
+    const existing = found ? await tx.get("Group", found) : null;
+    if (existing) return existing;
+    const now = this.clock().toISOString();
+    const group: StoredResource = { id: this.newId(), data: { schemas: [GROUP.core.id], displayName: name }, version: 1, created: now, lastModified: now };
+    await tx.insert("Group", group);
+    await this.emit(tx, { baseUrl: "", tokenName: "scimd" }, "group.created", "Group", group.id, name, { defaultGroup: true });
+    return group;
   }
 }
 
-/** For a PATCH path on `members` (with or without a value filter), the filter; undefined for other paths. */
 /** The attributes whose values differ (an extension's by their URN-qualified names), sorted. */
 function changedAttributes(before: ScimResource, after: ScimResource): string[] {
   const out = new Set<string>();
@@ -654,6 +659,7 @@ function changedAttributes(before: ScimResource, after: ScimResource): string[] 
   return [...out].sort();
 }
 
+/** For a PATCH path on `members` (with or without a value filter), the filter; undefined for other paths. */
 function memberPathOf(op: PatchOperation): { filter?: FilterNode } | undefined {
   const p = op.path!;
   if (p.path.attribute.toLowerCase() !== "members" || p.path.subAttribute !== undefined || p.subAttribute !== undefined) return undefined;

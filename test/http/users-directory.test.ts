@@ -329,6 +329,17 @@ describe("default group", () => {
     expect(g.body.members.map((m: any) => m.value)).toEqual([u.id]);
   });
 
+  test("a default group deleted by a client is created again for the next new user", async () => {
+    const t = await app({ provisioning: { default_group: "All Staff" } });
+    const first = (await t.json("GET", `/scim/Groups?filter=${encodeURIComponent('displayName eq "All Staff"')}`)).body.Resources[0].id;
+    expect((await t.request("DELETE", `/scim/Groups/${first}`)).status).toBe(204);
+    const u = await create(t, user("rex@contoso.com"));
+    expect(u.groups).toEqual([expect.objectContaining({ display: "All Staff" })]);
+    expect(u.groups[0].value).not.toBe(first);
+    const g = await t.json("GET", `/scim/Groups/${u.groups[0].value}`);
+    expect(g.body.members.map((m: any) => m.value)).toEqual([u.id]);
+  });
+
   test("without a default group, users join none", async () => {
     const t = await app();
     const u = await create(t, user("quinn@contoso.com"));
