@@ -449,7 +449,9 @@ export class ScimService {
       const taken = await tx.findIdByName("User", newName);
       if (taken && taken !== current.id) throw this.duplicate("User", next.data);
     }
-    if (renamed && this.opts.usernameChanges === "reject")
+    // A change of case only is not a new name (names are unique without regard to case): Entra fixing a UPN's
+    // case must not fail on every cycle. The record keeps its username, as with "ignore".
+    if (renamed && this.opts.usernameChanges === "reject" && newName.toLowerCase() !== oldName.toLowerCase())
       throw new MutabilityError(
         `The userName of a user cannot be changed on this server (from ${quoted(oldName, 256)} to ${quoted(newName, 256)}); set [provisioning] username_changes = "allow" to permit it.`,
       );
@@ -597,19 +599,24 @@ export class ScimService {
     }
     if (op === "replace") return this.setMembers(tx, ctx, group, await this.resolveMembers(tx, list, groupId));
     let removed: string[];
+    // The events name each member's type and display, as those of additions do.
+    let refs: Map<string, MemberRef>;
     if (filter) {
       const ids = memberIdsOf(filter) ?? (await tx.members(groupId)).filter((m) => matchMember(filter, m)).map((m) => m.id);
+      refs = await tx.existing(ids);
       removed = await tx.removeMembers(groupId, ids);
     } else if (value !== undefined && value !== null) {
       // Entra ID removes members with path "members" and a value array: exactly those go (none for an
       // empty array), never all.
       const ids = list.map((m) => (m && typeof m === "object" ? (m as { value?: unknown }).value : m)).filter((v): v is string => typeof v === "string");
+      refs = await tx.existing(ids);
       removed = await tx.removeMembers(groupId, ids);
     } else {
       // RFC 7644 §3.5.2.2: remove with path "members" and no value removes all members.
+      refs = new Map((await tx.members(groupId)).map((m) => [m.id, m]));
       removed = await tx.removeAllMembers(groupId);
     }
-    await this.emitMembers(tx, ctx, group, "group.member_removed", removed);
+    await this.emitMembers(tx, ctx, group, "group.member_removed", removed, refs);
     return removed.length > 0;
   }
 

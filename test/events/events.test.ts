@@ -240,7 +240,7 @@ describe("group events", () => {
     expect(rm.status).toBeLessThan(300);
     expect(rm.events).toHaveLength(1);
     expect(rm.events[0]).toMatchObject({ type: "group.member_removed", resourceId: gid, name: "Team" });
-    expect((rm.events[0]!.data as any).member.id).toBe(b);
+    expect(rm.events[0]!.data).toEqual({ member: { id: b, type: "User", display: "b@example.com" } });
 
     // Removing a non-member changes nothing and appends nothing.
     const none = await step(t, "PATCH", `/scim/Groups/${gid}`, patchOp({ op: "remove", path: `members[value eq "${b}"]` }));
@@ -252,6 +252,8 @@ describe("group events", () => {
     expect(all.status).toBeLessThan(300);
     expect(all.events.map((e) => e.type)).toEqual(["group.member_removed", "group.member_removed"]);
     expect(all.events.map((e) => (e.data as any).member.id).sort()).toEqual([a, c].sort());
+    expect(all.events.map((e) => (e.data as any).member.display).sort()).toEqual(["a@example.com", "c@example.com"]);
+    expect(all.events.every((e) => (e.data as any).member.type === "User")).toBe(true);
   });
 
   test("PATCH displayName: group.updated with exactly displayName before/after", async () => {

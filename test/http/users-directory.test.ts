@@ -98,6 +98,18 @@ describe("username", () => {
       expect((await t.storage.repo.directoryByScimId(u.id))!.username).toBe("carol@contoso.com");
     });
 
+    test(`username_changes = "reject": ${how} changing only the case of userName is accepted; the record keeps its username`, async () => {
+      const t = await app({ provisioning: { username_changes: "reject" } });
+      const u = await create(t, user("ivy@contoso.com"));
+      const res =
+        how === "PUT"
+          ? await t.json("PUT", `/scim/Users/${u.id}`, user("Ivy@Contoso.com"))
+          : await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "replace", path: "userName", value: "Ivy@Contoso.com" }));
+      expect(res.status).toBe(200);
+      expect(res.body.userName).toBe("Ivy@Contoso.com");
+      expect((await t.storage.repo.directoryByScimId(u.id))!.username).toBe("ivy@contoso.com");
+    });
+
     test(`username_changes = "allow": ${how} changing userName changes the record's username`, async () => {
       const t = await app({ provisioning: { username_changes: "allow" } });
       const { u, res } = await rename(t, how);
