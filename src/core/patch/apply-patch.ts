@@ -56,6 +56,9 @@ function applyOperation(resource: ScimResource, op: PatchOperation, rs: Resource
 }
 
 function applyToAttribute(resource: ScimResource, kind: PatchOpKind, target: AttributeTarget, value: unknown): void {
+  // RFC 7643 §2.5: null is "unassigned". On a sub-attribute or a filtered element it is a remove, with its
+  // rules (an element left with only type and primary goes).
+  if (value === null && kind !== "remove" && target.kind !== "attribute") return applyRemove(resource, target, undefined);
   switch (kind) {
     case "add":
       return applyAdd(resource, target, value);

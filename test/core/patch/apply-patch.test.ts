@@ -123,6 +123,7 @@ describe("null means remove (RFC 7643 §2.5)", () => {
     ["replace null on a multi-valued attribute", [{ op: "replace", path: "emails", value: null }], (r) => expect("emails" in r).toBe(false)],
     ["replace null on a sub-attribute", [{ op: "replace", path: "name.formatted", value: null }], (r) => expect((r.name as Record<string, unknown>).formatted).toBeUndefined()],
     ["replace null on a filtered element", [{ op: "replace", path: 'emails[type eq "home"]', value: null }], (r) => expect(emails(r)).toHaveLength(1)],
+    ["replace null on the value of a filtered element removes the element", [{ op: "Replace", path: 'emails[type eq "work"].value', value: null }], (r) => expect(emails(r)).toEqual([{ value: "babs@jensen.org", type: "home" }])],
     ["a null key in a path-less value", [{ op: "replace", value: { title: null, [`${E}:department`]: null } }], (r) => {
       expect("title" in r).toBe(false);
       expect(ext(r)?.department).toBeUndefined();
