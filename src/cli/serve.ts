@@ -14,7 +14,7 @@ import { lockPathOf } from "../storage/server-lock.ts";
 import { VERSION } from "../version.ts";
 import { CliError, databasePath, listenFailure, lockDatabase, readConfig, withStorage, type Io } from "./common.ts";
 import { startMetrics } from "./serve-metrics.ts";
-import { pathOf, withRoutableHost } from "../http/request-url.ts";
+import { pathOf, withAbsoluteUrl, withRoutableHost } from "../http/request-url.ts";
 
 export interface ServeArgs {
   config?: string;
@@ -52,6 +52,9 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
   const app = createApp({ config, service, tokens: storage.tokens, repo: storage.repo, logger, ready: storage.ready, stopping: () => draining });
   const logEveryClient = config.logging.client_address === "always";
   let inFlight = 0;
+  // For requests that name no host (HTTP/1.0 without Host): this listener's own address.
+  const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
+  const origin = `${config.server.tls.cert ? "https" : "http"}://${host}:${config.server.port}`;
   let server: Listener;
   let metrics: ReturnType<typeof startMetrics>;
   try {
@@ -72,7 +75,7 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
       logger,
       async fetch(received, srv) {
         const started = performance.now();
-        const request = withRoutableHost(received);
+        const request = withRoutableHost(withAbsoluteUrl(received, origin));
         const path = pathOf(request.url);
         rememberPeer(request, () => srv.requestIP(received)?.address);
         inFlight++;

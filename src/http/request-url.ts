@@ -60,3 +60,12 @@ function padPort(host: string, minLength: number): string {
   while (name.length + 1 + port.length < minLength) port = `0${port}`;
   return `${name}:${port}`;
 }
+
+/**
+ * A request whose URL has no scheme and host (Bun passes "/scim/Users" for HTTP/1.0 without Host, or an empty
+ * Host) gets `origin` in front. Elysia's router reads such a URL from index 11 while authentication read the
+ * whole path: "/aaaaaaaaaa/scim/Users" was routed to /scim/Users without a token being asked for.
+ */
+export function withAbsoluteUrl(request: Request, origin: string): Request {
+  return request.url.charCodeAt(0) === 0x2f ? new Request(origin + request.url, request) : request;
+}

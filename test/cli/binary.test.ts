@@ -3,6 +3,7 @@
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawn, spawnSync } from "node:child_process";
+import { connect } from "node:net";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -228,7 +229,53 @@ describe("CLI through the binary", () => {
   });
 });
 
+/** Sends `text` as is over one TCP connection and returns what came back once the server closed it (or at `ms`). */
+function rawHttp(port: number, text: string, ms = 5000): Promise<string> {
+  return new Promise((resolve) => {
+    let data = "";
+    const socket = connect(port, "127.0.0.1", () => socket.write(text));
+    const done = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(data);
+    };
+    const timer = setTimeout(done, ms);
+    socket.on("data", (d) => (data += d));
+    socket.on("close", done);
+    socket.on("error", done);
+  });
+}
+const statusOf = (response: string) => Number(response.match(/^HTTP\/1\.[01] (\d{3})/)?.[1] ?? 0);
+
 describe("the HTTP edge of the binary", () => {
+  test("a request without Host (HTTP/1.0) is authenticated and routed on one path; before, /aaaaaaaaaa/scim/Users skipped the token", async () => {
+    const s = await start();
+    const auth = `Authorization: Bearer ${s.token}\r\n`;
+    expect(statusOf(await rawHttp(s.port, "GET /aaaaaaaaaa/scim/Users HTTP/1.0\r\n\r\n"))).toBe(404);
+    expect(statusOf(await rawHttp(s.port, "GET /aaaaaaaaaa/admin/events HTTP/1.0\r\n\r\n"))).toBe(404);
+    expect(statusOf(await rawHttp(s.port, "GET /scim/Users HTTP/1.0\r\n\r\n"))).toBe(401);
+    expect(statusOf(await rawHttp(s.port, "GET /scim/Users HTTP/1.1\r\nHost: \r\nConnection: close\r\n\r\n"))).toBe(401);
+    expect(statusOf(await rawHttp(s.port, `GET /scim/Users HTTP/1.0\r\n${auth}\r\n`))).toBe(200);
+    const body = JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "no-host@example.com" });
+    const created = await rawHttp(s.port, `POST /scim/Users HTTP/1.0\r\n${auth}Content-Type: application/scim+json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    expect(statusOf(created)).toBe(201);
+    expect(created).toMatch(new RegExp(`\r\nlocation: http://127\\.0\\.0\\.1:${s.port}/scim/Users/[0-9a-f-]{36}\r\n`, "i"));
+  });
+
+  test("a chunked body over max_body_bytes is answered 413 at once, also behind a short Host (it hung until shutdown)", async () => {
+    const s = await start('[limits]\nmax_body_bytes = 65536\n');
+    const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
+    for (const host of ["x", "localhost"]) {
+      const started = Date.now();
+      const response = await rawHttp(
+        s.port,
+        `POST /scim/Users HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${s.token}\r\nContent-Type: application/scim+json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunk(" ".repeat(1024)).repeat(100)}0\r\n\r\n`,
+      );
+      expect([host, statusOf(response)]).toEqual([host, 413]);
+      expect(Date.now() - started).toBeLessThan(4000);
+    }
+  });
+
   test("errors are SCIM errors with the SCIM media type (404, 405, 400, 401)", async () => {
     const s = await start();
     const cases: [string, string, string | undefined, boolean, number][] = [

@@ -263,3 +263,24 @@ describe("the peer address", () => {
     expect(lookups).toBe(1);
   });
 });
+
+describe("a URL without a host", () => {
+  // Only Bun's server makes such requests (HTTP/1.0 without Host); serve gives them an origin first, and the
+  // app itself refuses one that reaches it, rather than read it as a path outside /scim.
+  test("the app served directly by Bun.serve answers 400 to GET /aaaaaaaaaa/scim/Users over HTTP/1.0, never the users", async () => {
+    const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (r) => t.app.handle(r) });
+    try {
+      const { connect } = await import("node:net");
+      const response = await new Promise<string>((resolve) => {
+        let data = "";
+        const socket = connect(server.port!, "127.0.0.1", () => socket.write("GET /aaaaaaaaaa/scim/Users HTTP/1.0\r\n\r\n"));
+        socket.on("data", (d) => (data += d));
+        socket.on("close", () => resolve(data));
+      });
+      expect(response).toMatch(/^HTTP\/1\.1 400 /);
+      expect(response).toContain("names no host");
+    } finally {
+      server.stop(true);
+    }
+  });
+});

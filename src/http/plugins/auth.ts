@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import { ForbiddenError, PayloadTooLargeError, TooManyRequestsError, UnauthorizedError, type ScimError } from "../../core/errors.ts";
+import { ForbiddenError, InvalidSyntaxError, PayloadTooLargeError, TooManyRequestsError, UnauthorizedError, type ScimError } from "../../core/errors.ts";
 import { clientAddress } from "../client-address.ts";
 import type { AuthThrottle, TokenRateLimit } from "../rate-limit.ts";
 import type { TokenRecord, TokenScope, TokenStore } from "../../core/repository.ts";
@@ -57,6 +57,9 @@ export const auth = (opts: AuthOptions) => {
     }, 0);
   };
   return new Elysia({ name: "scimd/auth" }).onRequest(async ({ request }) => {
+    // Authentication and Elysia's router must read one path: a URL without scheme and host (serve makes such
+    // URLs absolute first) is refused rather than taken as a path outside the protected areas.
+    if (request.url.charCodeAt(0) === 0x2f) return errorResponse(new InvalidSyntaxError("The request names no host; send a Host header."));
     const path = pathOf(request.url);
     const area = opts.areas.find(([prefix]) => path === prefix || path.startsWith(prefix + "/"));
     if (!area) return;

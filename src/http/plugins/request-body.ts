@@ -81,7 +81,9 @@ async function readLimited(request: Request, max: number): Promise<string> {
     if (done) break;
     size += value.byteLength;
     if (size > max) {
-      await reader.cancel().catch(() => undefined);
+      // Not awaited: on a Request rebuilt around the received one (withRoutableHost) Bun's cancel() never
+      // settles, and the 413 was never sent (the connection hung, counted as in flight, until shutdown).
+      void reader.cancel().catch(() => undefined);
       throw new PayloadTooLargeError(`The request body is larger than ${max} bytes; send a smaller request.`);
     }
     chunks.push(value);
