@@ -316,9 +316,13 @@ function eventWhere(q: Omit<EventQuery, "limit">): { where: string; params: (str
     for (const t of q.types) params.push(t.endsWith("*") ? t.slice(0, -1).replace(/[\\%_]/g, (c) => "\\" + c) + "%" : t);
   }
   if (q.name !== undefined) {
-    // A user's history includes the membership events in which it is the member.
-    where.push("(lower(name) = ? OR (type LIKE 'group.member%' AND lower(json_extract(data, '$.member.display')) = ?))");
-    params.push(q.name.toLowerCase(), q.name.toLowerCase());
+    // A user's history includes the membership events in which it is the member, found by the member's id: the
+    // member's display is its SCIM userName, which differs from the directory username after an ignored rename.
+    where.push(
+      `(lower(name) = ? OR (type LIKE 'group.member%' AND (lower(json_extract(data, '$.member.display')) = ?
+        OR json_extract(data, '$.member.id') IN (SELECT resource_id FROM events WHERE type LIKE 'user.%' AND lower(name) = ?))))`,
+    );
+    params.push(q.name.toLowerCase(), q.name.toLowerCase(), q.name.toLowerCase());
   }
   return { where: where.join(" AND "), params };
 }

@@ -143,6 +143,18 @@ describe("scimd events", () => {
     expect(combined.map((x) => x.type)).toEqual(["user.updated"]);
   });
 
+  test("--user finds the memberships of a user renamed in SCIM whose record kept its username (username_changes = ignore)", async () => {
+    const e = await env();
+    const { alice } = await workload(e.t);
+    const renamed = await e.t.json("PATCH", `/scim/Users/${alice}`, patchOp({ op: "replace", path: "userName", value: "alice.new@example.com" }));
+    expect(renamed.status).toBe(200);
+    const gid = (await e.t.json("POST", "/scim/Groups", group("Renamed Club"))).body.id;
+    expect((await e.t.json("PATCH", `/scim/Groups/${gid}`, patchOp({ op: "add", path: "members", value: [{ value: alice }] }))).status).toBe(204);
+    const printed = parse((await e.run(["events", "--json", "--user", "alice@example.com"])).out);
+    const joined = printed.filter((x) => x.type === "group.member_added" && x.resourceId === gid);
+    expect(joined.map((x) => [x.data.member.id, x.data.member.display])).toEqual([[alice, "alice.new@example.com"]]);
+  });
+
   test("--failed prints the failed requests (status, method, path, scimType, detail), never a token secret", async () => {
     const e = await env();
     await workload(e.t);
