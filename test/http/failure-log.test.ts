@@ -2,9 +2,9 @@
 // valid token (anyone on the internet can send those) are recorded at most UNAUTHENTICATED_FAILURES_PER_SECOND
 // a second, so that a flood is not a stream of database writes; what is left out is counted in a warning.
 import { describe, expect, test } from "bun:test";
-import { UnauthorizedError } from "../../src/core/errors.ts";
+import { TooManyRequestsError, UnauthorizedError } from "../../src/core/errors.ts";
 import type { NewFailure, Repository } from "../../src/core/repository.ts";
-import { failureRecorder, UNAUTHENTICATED_FAILURES_PER_SECOND } from "../../src/http/failure-log.ts";
+import { failureRecorder, UNAUTHENTICATED_FAILURES_PER_HOUR, UNAUTHENTICATED_FAILURES_PER_SECOND } from "../../src/http/failure-log.ts";
 import { generateSecret, hashSecret } from "../../src/core/tokens.ts";
 import { createTestApp } from "../support/app.ts";
 
@@ -23,12 +23,12 @@ describe("failureRecorder", () => {
     await settle();
     expect(recorded.length).toBe(UNAUTHENTICATED_FAILURES_PER_SECOND);
     // The count of those left out is reported once, after reportAfterMs (20 ms here, 60 s in service).
-    expect(warnings).toEqual([{ notRecorded: 90, recordedPerSecondAtMost: UNAUTHENTICATED_FAILURES_PER_SECOND }]);
+    expect(warnings).toEqual([{ notRecorded: 90, recordedPerSecondAtMost: UNAUTHENTICATED_FAILURES_PER_SECOND, recordedPerHourAtMost: UNAUTHENTICATED_FAILURES_PER_HOUR }]);
     now += 500;
     for (let i = 0; i < 100; i++) refuse();
     await settle();
     expect(recorded.length).toBe(UNAUTHENTICATED_FAILURES_PER_SECOND * 1.5);
-    expect(warnings.at(-1)).toEqual({ notRecorded: 95, recordedPerSecondAtMost: UNAUTHENTICATED_FAILURES_PER_SECOND });
+    expect(warnings.at(-1)).toEqual({ notRecorded: 95, recordedPerSecondAtMost: UNAUTHENTICATED_FAILURES_PER_SECOND, recordedPerHourAtMost: UNAUTHENTICATED_FAILURES_PER_HOUR });
     expect(warnings.length).toBe(2);
     // Paths outside the SCIM API are never recorded.
     record(new Request("http://localhost/healthz"), new UnauthorizedError("x"));
@@ -36,6 +36,35 @@ describe("failureRecorder", () => {
     record(new Request("http://localhost/admin/events"), new UnauthorizedError("x"));
     await settle();
     expect(recorded.length).toBe(UNAUTHENTICATED_FAILURES_PER_SECOND * 1.5);
+  });
+});
+
+describe("failureRecorder bounds what a client without a token can write", () => {
+  const setup = () => {
+    const recorded: NewFailure[] = [];
+    const repo = { recordFailure: async (f: NewFailure) => void recorded.push(f) } as unknown as Repository;
+    const logger = { debug() {}, info() {}, error() {}, warn() {} };
+    const clock = { now: Date.parse("2026-11-29T10:00:00Z") };
+    return { recorded, clock, record: failureRecorder(repo, logger, () => new Date(clock.now), 20) };
+  };
+
+  test(`at most ${UNAUTHENTICATED_FAILURES_PER_HOUR} an hour, however long the flood; a new hour records again`, async () => {
+    const { recorded, clock, record } = setup();
+    // Two hours at the per-second rate: 10 a second would be 72,000 rows.
+    for (let second = 0; second < 7200; second++) {
+      clock.now += 1000;
+      for (let i = 0; i < 20; i++) record(new Request("http://localhost/scim/Users"), new UnauthorizedError("no token"));
+    }
+    await settle();
+    expect(recorded.length).toBe(2 * UNAUTHENTICATED_FAILURES_PER_HOUR);
+  });
+
+  test("429s are not recorded, and a path chosen by a client without a token is kept to 128 characters", async () => {
+    const { recorded, record } = setup();
+    record(new Request("http://localhost/scim/Users"), new TooManyRequestsError("slow down"));
+    record(new Request(`http://localhost/scim/${"x".repeat(500)}`), new UnauthorizedError("no token"));
+    await settle();
+    expect(recorded.map((f) => [f.status, f.path.length])).toEqual([[401, 128]]);
   });
 });
 
@@ -47,7 +76,8 @@ describe("over HTTP (in-process, the clock stopped)", () => {
       for (let i = 0; i < 60; i++) expect((await t.request("GET", "/scim/Users", undefined, { auth: null })).status).toBe(401);
       for (let i = 0; i < 40; i++) expect((await t.request("GET", "/scim/Users", undefined, { auth: "scimd_not-a-valid-token" })).status).toBe(401);
       for (let i = 0; i < 30; i++) expect((await t.request("GET", `/scim/Users/missing-${i}`)).status).toBe(404);
-      await settle();
+      // The rows are written after the responses, in their own write batches: wait for them (a busy machine).
+      for (let i = 0; i < 100 && (await t.storage.repo.failures({ limit: 1000 })).length < 30 + UNAUTHENTICATED_FAILURES_PER_SECOND; i++) await settle();
       const failures = await t.storage.repo.failures({ limit: 1000 });
       const withToken = failures.filter((f) => f.token === "test");
       const without = failures.filter((f) => f.token === null);
