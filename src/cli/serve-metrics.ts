@@ -6,6 +6,7 @@ import { openDatabase } from "../storage/db.ts";
 import { directoryCounts } from "../storage/directory-counts.ts";
 import { VERSION } from "../version.ts";
 import { CliError, listenFailure } from "./common.ts";
+import { hasOrigin, pathOf } from "../http/request-url.ts";
 
 export interface MetricsService {
   /** On the main listener: the /metrics response when metrics are served there, else null. */
@@ -45,7 +46,8 @@ export function startMetrics(config: Config, logger: Logger): MetricsService | n
         hostname,
         port,
         development: false,
-        fetch: (request) => (new URL(request.url).pathname === "/metrics" ? respond(request) : new Response("Only /metrics is served here.\n", { status: 404 })),
+        // pathOf, not new URL(): a CONNECT target ("a:1") made URL throw, and Bun answered with a stack trace.
+        fetch: (request) => (hasOrigin(request.url) && pathOf(request.url) === "/metrics" ? respond(request) : new Response("Only /metrics is served here.\n", { status: 404 })),
       });
     } catch (e) {
       throw new CliError(listenFailure(`${opts.listen} for [metrics]`, e, { port: "[metrics] listen", address: "[metrics] listen (an address of this machine and a port)" }), 1);

@@ -15,6 +15,9 @@ import { VERSION } from "../version.ts";
 import { CliError, databasePath, listenFailure, lockDatabase, readConfig, withStorage, type Io } from "./common.ts";
 import { startMetrics } from "./serve-metrics.ts";
 import { pathOf, withAbsoluteUrl, withRoutableHost } from "../http/request-url.ts";
+import { errorResponse } from "../http/scim-response.ts";
+import { InvalidSyntaxError } from "../core/errors.ts";
+import { clip } from "../core/quote.ts";
 
 export interface ServeArgs {
   config?: string;
@@ -75,7 +78,12 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
       logger,
       async fetch(received, srv) {
         const started = performance.now();
-        const request = withRoutableHost(withAbsoluteUrl(received, origin));
+        const absolute = withAbsoluteUrl(received, origin);
+        if (!absolute) {
+          logger.info("request", { method: received.method, path: clip(received.url, 200), status: 400 });
+          return errorResponse(new InvalidSyntaxError("The request target is not a path on this server; send a request such as GET /scim/Users with a Host header."), { connection: "close" });
+        }
+        const request = withRoutableHost(absolute);
         const path = pathOf(request.url);
         rememberPeer(request, () => srv.requestIP(received)?.address);
         inFlight++;

@@ -3,16 +3,16 @@
 // normalised (Bun's server and the Request constructor resolve dot segments and percent-encode), and
 // Elysia routes on the same slice of the string, so authentication and routing see one path.
 
-/** The path, without query string or fragment: "http://h:8080/scim/Users?x" -> "/scim/Users". */
+/**
+ * The path, without query string: "http://h:8080/scim/Users?x" -> "/scim/Users". A "#" stays in it: a request
+ * target has no fragment, and Elysia's router keeps it too (authentication and routing must read one path).
+ */
 export function pathOf(url: string): string {
   const authority = url.indexOf("//");
   const start = url.indexOf("/", authority < 0 ? 0 : authority + 2);
   if (start < 0) return "/";
-  let end = url.indexOf("?", start);
-  if (end < 0) end = url.length;
-  const hash = url.indexOf("#", start);
-  if (hash >= 0 && hash < end) end = hash;
-  return url.slice(start, end);
+  const end = url.indexOf("?", start);
+  return url.slice(start, end < 0 ? url.length : end);
 }
 
 /**
@@ -61,11 +61,16 @@ function padPort(host: string, minLength: number): string {
   return `${name}:${port}`;
 }
 
+/** Whether `url` starts with its scheme and host, as every URL that authentication and routing read must. */
+export const hasOrigin = (url: string): boolean => url.startsWith("http://") || url.startsWith("https://");
+
 /**
  * A request whose URL has no scheme and host (Bun passes "/scim/Users" for HTTP/1.0 without Host, or an empty
  * Host) gets `origin` in front. Elysia's router reads such a URL from index 11 while authentication read the
- * whole path: "/aaaaaaaaaa/scim/Users" was routed to /scim/Users without a token being asked for.
+ * whole path: "/aaaaaaaaaa/scim/Users" was routed to /scim/Users without a token being asked for. Any other
+ * target without an origin (CONNECT's "host:port", "*") is null: nothing serves it.
  */
-export function withAbsoluteUrl(request: Request, origin: string): Request {
-  return request.url.charCodeAt(0) === 0x2f ? new Request(origin + request.url, request) : request;
+export function withAbsoluteUrl(request: Request, origin: string): Request | null {
+  if (hasOrigin(request.url)) return request;
+  return request.url.charCodeAt(0) === 0x2f ? new Request(origin + request.url, request) : null;
 }

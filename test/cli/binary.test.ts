@@ -7,7 +7,7 @@ import { connect } from "node:net";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureBinary, ROOT, startServer, type RunningServer } from "../support/binary.ts";
+import { ensureBinary, freePort, ROOT, startServer, type RunningServer } from "../support/binary.ts";
 
 const SCIM_TYPE = "application/scim+json; charset=utf-8";
 const ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
@@ -260,6 +260,18 @@ describe("the HTTP edge of the binary", () => {
     const created = await rawHttp(s.port, `POST /scim/Users HTTP/1.0\r\n${auth}Content-Type: application/scim+json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
     expect(statusOf(created)).toBe(201);
     expect(created).toMatch(new RegExp(`\r\nlocation: http://127\\.0\\.0\\.1:${s.port}/scim/Users/[0-9a-f-]{36}\r\n`, "i"));
+  });
+
+  test("a CONNECT or '*' target is a 400 at once, never routed: CONNECT a/bbbbbbbbbb/scim/Users reached /scim without a token", async () => {
+    const s = await start(`[metrics]\nenabled = true\nlisten = "127.0.0.1:${freePort()}"\ntoken = "metrics-secret-123456"\n`);
+    for (const head of ["CONNECT a/bbbbbbbbbb/scim/Users HTTP/1.1\r\nHost: x\r\n\r\n", "CONNECT a/bbbbbbbbbb/scim/Bulk HTTP/1.1\r\nHost: x\r\n\r\n", "OPTIONS * HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"]) {
+      const started = Date.now();
+      expect([head.split(" ")[0], statusOf(await rawHttp(s.port, head))]).toEqual([head.split(" ")[0], 400]);
+      expect(Date.now() - started).toBeLessThan(2000);
+    }
+    const metricsPort = Number(readFileSync(s.configPath, "utf8").match(/listen = "127\.0\.0\.1:(\d+)"/)![1]);
+    expect(statusOf(await rawHttp(metricsPort, "CONNECT * HTTP/1.1\r\nHost: x\r\n\r\n", 1500))).toBe(404);
+    expect(s.stderr.join("\n")).not.toContain("    at ");
   });
 
   test("a chunked body over max_body_bytes is answered 413 at once, also behind a short Host (it hung until shutdown)", async () => {

@@ -278,7 +278,7 @@ describe("a URL without a host", () => {
         socket.on("close", () => resolve(data));
       });
       expect(response).toMatch(/^HTTP\/1\.1 400 /);
-      expect(response).toContain("names no host");
+      expect(response).toContain("is not a path on this server");
     } finally {
       server.stop(true);
     }

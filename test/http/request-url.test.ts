@@ -7,7 +7,7 @@ import { createTestApp } from "../support/app.ts";
 const urls = [
   "http://localhost/scim/Users",
   "http://127.0.0.1:8080/scim/v2/Users?filter=userName%20eq%20%22a%22",
-  "https://scim.example.com/scim/Users/abc#frag",
+  "https://scim.example.com/scim/Users/abc",
   "http://[::1]:8080/healthz",
   "http://h/",
   "http://h",
@@ -15,7 +15,7 @@ const urls = [
   "http://h/scim/../admin/events?x=1",
   "http://h/scim/%2e%2e/admin",
   "http://h//scim//Users",
-  "HTTP://Example.COM:80/Path/To?q#f",
+  "HTTP://Example.COM:80/Path/To?q",
   "http://h/a%20b/c?d=e/f",
 ];
 
@@ -29,6 +29,11 @@ describe("request URL parts agree with the WHATWG URL parser", () => {
       expect(schemeAndHostOf(url)).toEqual({ scheme: parsed.protocol.slice(0, -1), host: parsed.host });
     });
   }
+});
+
+test("a '#' stays in the path, as Elysia's router keeps it: a request target has no fragment, and authentication and routing must read one path", () => {
+  expect(pathOf("http://h/aaaa#/scim/Users")).toBe("/aaaa#/scim/Users");
+  expect(pathOf("http://h/scim/Users#x?y")).toBe("/scim/Users#x");
 });
 
 describe("withRoutableHost: a short Host still routes (Elysia looks for the path from index 11)", () => {

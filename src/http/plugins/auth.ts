@@ -6,6 +6,7 @@ import type { TokenRecord, TokenScope, TokenStore } from "../../core/repository.
 import { authenticate, type AuthFailure } from "../../core/tokens.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { RecordFailure } from "../failure-log.ts";
+import { hasOrigin } from "../request-url.ts";
 import { errorResponse } from "../scim-response.ts";
 import { pathOf } from "../request-url.ts";
 
@@ -59,7 +60,7 @@ export const auth = (opts: AuthOptions) => {
   return new Elysia({ name: "scimd/auth" }).onRequest(async ({ request }) => {
     // Authentication and Elysia's router must read one path: a URL without scheme and host (serve makes such
     // URLs absolute first) is refused rather than taken as a path outside the protected areas.
-    if (request.url.charCodeAt(0) === 0x2f) return errorResponse(new InvalidSyntaxError("The request names no host; send a Host header."));
+    if (!hasOrigin(request.url)) return errorResponse(new InvalidSyntaxError("The request target is not a path on this server; send a request such as GET /scim/Users with a Host header."));
     const path = pathOf(request.url);
     const area = opts.areas.find(([prefix]) => path === prefix || path.startsWith(prefix + "/"));
     if (!area) return;
