@@ -19,11 +19,16 @@ function peerOf(request: Request): string | undefined {
   return address;
 }
 
-/** The client address: the peer, or X-Forwarded-For's first hop when [server] trust_proxy is on. */
+/**
+ * The client address: the peer, or with [server] trust_proxy the address the proxy appended, the last hop of
+ * X-Forwarded-For. The first hop is whatever the client sent: taking it let any client choose its own
+ * address, and so escape the throttle of failed authentications and write what it liked in the logs.
+ */
 export function clientAddress(request: Request, trustProxy: boolean): string | undefined {
   if (trustProxy) {
-    const fwd = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-    if (fwd) return fwd;
+    const header = request.headers.get("x-forwarded-for");
+    const last = header?.slice(header.lastIndexOf(",") + 1).trim();
+    if (last) return last;
   }
   return peerOf(request);
 }
