@@ -101,7 +101,7 @@ function jsonPath(segments: readonly string[]): string {
 const SQL_OP: Record<"eq" | "gt" | "ge" | "lt" | "le", string> = { eq: "=", gt: ">", ge: ">=", lt: "<", le: "<=" };
 
 /** Joins expressions as a balanced tree, so a long and/or chain stays within SQLite's expression depth limit. */
-function joinBalanced(parts: readonly string[], op: "AND" | "OR", from = 0, to = parts.length): string {
+export function joinBalanced(parts: readonly string[], op: "AND" | "OR", from = 0, to = parts.length): string {
   if (to - from === 1) return parts[from]!;
   const mid = (from + to) >>> 1;
   return `(${joinBalanced(parts, op, from, mid)} ${op} ${joinBalanced(parts, op, mid, to)})`;

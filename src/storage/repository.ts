@@ -23,7 +23,7 @@ import { UniqueViolation } from "../core/repository.ts";
 import { GROUP, USER } from "../core/schema/registry.ts";
 import type { ScimResource } from "../core/resource/types.ts";
 import { toDrizzle, type Drizzle } from "./db.ts";
-import { compileFilter, compileSort } from "./filter-to-sql.ts";
+import { compileFilter, compileSort, joinBalanced } from "./filter-to-sql.ts";
 import { directoryUsers, events, groupMembers, requestFailures, scimGroups, scimUsers, webhookCursors, webhookDead } from "./schema.ts";
 import { GROUP_TARGET, USER_TARGET } from "./sql-targets.ts";
 import { ReadConnections } from "./read-connections.ts";
@@ -311,9 +311,17 @@ function eventWhere(q: Omit<EventQuery, "limit">): { where: string; params: (str
   const where: string[] = ["seq > ?"];
   const params: (string | number)[] = [q.after ?? 0];
   if (q.types?.length) {
-    const ors = q.types.map((t) => (t.endsWith("*") ? "type LIKE ? ESCAPE '\\'" : "type = ?"));
-    where.push(`(${ors.join(" OR ")})`);
-    for (const t of q.types) params.push(t.endsWith("*") ? t.slice(0, -1).replace(/[\\%_]/g, (c) => "\\" + c) + "%" : t);
+    // Exact types in one IN list, prefixes (`user.*`) one LIKE each, joined as a balanced tree: a chain of a
+    // thousand ORs (a long ?type= list) went past SQLite's expression depth and failed.
+    const distinct = [...new Set(q.types)];
+    const exact = distinct.filter((t) => !t.endsWith("*"));
+    const prefixes = distinct.filter((t) => t.endsWith("*"));
+    const ors = [
+      ...(exact.length ? [`type IN (${exact.map(() => "?").join(", ")})`] : []),
+      ...prefixes.map(() => "type LIKE ? ESCAPE '\\'"),
+    ];
+    where.push(`(${joinBalanced(ors, "OR")})`);
+    params.push(...exact, ...prefixes.map((t) => t.slice(0, -1).replace(/[\\%_]/g, (c) => "\\" + c) + "%"));
   }
   if (q.name !== undefined) {
     // A user's history includes the membership events in which it is the member, found by the member's id: the

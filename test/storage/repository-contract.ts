@@ -305,6 +305,18 @@ export function runRepositoryContract(name: string, open: OpenRepository): void 
         expect(await repo.lastSeq()).toBe(kept);
       });
 
+      test("events by type: exact types and prefixes mixed, and a list of thousands of types (one query, no depth limit)", async () => {
+        const base = await repo.lastSeq();
+        await repo.write(async (tx) => {
+          for (const type of ["kinds.a", "kinds.b", "other.c", "kinds_x"]) await tx.appendEvent({ type, time: AT, name: "K" });
+        });
+        const types = async (list: string[]) => (await repo.events({ after: base, limit: 100, types: list })).map((e) => e.type);
+        expect(await types(["kinds.*"])).toEqual(["kinds.a", "kinds.b"]);
+        expect(await types(["kinds.b", "other.*", "kinds.b"])).toEqual(["kinds.b", "other.c"]);
+        const many = [...Array.from({ length: 2000 }, (_, i) => `nope.${i}`), ...Array.from({ length: 1500 }, (_, i) => `nope${i}.*`), "kinds.a"];
+        expect(await types(many)).toEqual(["kinds.a"]);
+      });
+
       test("a failed write does not block the next one", async () => {
         await expect(repo.write(async () => Promise.reject(new Boom("x")))).rejects.toBeInstanceOf(Boom);
         const u = userResource("mallory");
