@@ -71,6 +71,9 @@ export const auth = (opts: AuthOptions) => {
       return errorResponse(error, headers);
     };
     if (!result.ok) {
+      // A body sent without a valid token is not read, and the connection is closed after the answer: kept
+      // open, Bun would read (and drop) all of it, 1.5 GB if that is what a client sends.
+      const closing: Record<string, string> = request.body ? { connection: "close" } : {};
       // The peer is looked up only here (a getpeername call per request otherwise). Without a peer address
       // (app.handle in tests, no socket) there is nothing to throttle by.
       const address = clientAddress(request, opts.trustProxy ?? false);
@@ -81,10 +84,10 @@ export const auth = (opts: AuthOptions) => {
       if (blockedFor > 0)
         return fail(
           new TooManyRequestsError(`Too many failed authentications from this address; wait ${blockedFor} seconds and retry with a valid token.`),
-          { "retry-after": String(blockedFor) },
+          { "retry-after": String(blockedFor), ...closing },
         );
       if (delay > 0) await Bun.sleep(delay);
-      return fail(new UnauthorizedError(MESSAGES[result.reason]), { "www-authenticate": 'Bearer realm="scimd"' });
+      return fail(new UnauthorizedError(MESSAGES[result.reason]), { "www-authenticate": 'Bearer realm="scimd"', ...closing });
     }
     // The token is known from here on: a failure below is recorded (and logged) under its name.
     tokenOf.set(request, result.token);
