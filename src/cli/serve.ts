@@ -98,7 +98,8 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
         logger.info("request", {
           requestId: response.headers.get("x-request-id") ?? undefined,
           method: request.method,
-          path,
+          // Anyone chooses the path (up to 16 KB): a log line keeps the first 1,000 characters.
+          path: clip(path, 1000),
           status: response.status,
           durationMs: Math.round((performance.now() - started) * 100) / 100,
           token: requestToken(request)?.name,
