@@ -36,6 +36,11 @@ export interface SqlSideTable {
   readonly ownerColumn: string;
   /** Canonical sub-attribute name (`value`, `type`) to the column holding it. */
   readonly subAttributes: Readonly<Record<string, SqlColumn>>;
+  /**
+   * Whether every value of the attribute has a row. When not (an email without a `value` has none), the side
+   * table answers only the filters no such value can match; `pr` and the others read the JSON column.
+   */
+  readonly rowPerElement: boolean;
 }
 
 /** How one storage table holds a resource type, so the compiler can address each attribute. */
@@ -293,7 +298,7 @@ class FilterCompiler {
     }
     const key = canonicalKey(r, undefined);
     const side = this.t.sideTables[key];
-    if (side) {
+    if (side?.rowPerElement) {
       const a = this.alias("s");
       const any = Object.values(side.subAttributes).map((c) => nonEmpty(`${a}.${c.exact ?? c.folded}`));
       return `${this.self} IN (SELECT ${a}.${side.ownerColumn} FROM ${side.table} AS ${a} WHERE ${any.join(" OR ")})`;
@@ -313,7 +318,7 @@ class FilterCompiler {
       throw new InvalidFilterError(`The filter applies "[...]" to ${quoted(canonicalKey(outer, outer.subAttribute))}, which is not a complex attribute; filter a complex attribute such as emails.`);
     const key = canonicalKey(outer, undefined);
     const side = this.t.sideTables[key];
-    if (side && this.coveredBy(filter, outer, side)) {
+    if (side && this.coveredBy(filter, outer, side) && (side.rowPerElement || needsRow(filter))) {
       const a = this.alias("s");
       const inner = this.compile(filter, false, { kind: "side", alias: a, side, outer });
       return `${this.self} IN (SELECT ${a}.${side.ownerColumn} FROM ${side.table} AS ${a} WHERE ${inner})`;
@@ -349,6 +354,26 @@ class FilterCompiler {
       default:
         return assertNever(node);
     }
+  }
+}
+
+/**
+ * Whether an inner filter can hold only for a value that has a side-table row (one with a `value`): a
+ * comparison with a literal other than `ne` and null, or `pr`; `and` if either side needs it, `or` if both do.
+ * `not`, `ne` and null literals can hold for a value without one, and are read from the JSON column.
+ */
+function needsRow(node: FilterNode): boolean {
+  switch (node.kind) {
+    case "and":
+      return needsRow(node.left) || needsRow(node.right);
+    case "or":
+      return needsRow(node.left) && needsRow(node.right);
+    case "present":
+      return true;
+    case "compare":
+      return node.op !== "ne" && node.value !== null;
+    default:
+      return false;
   }
 }
 

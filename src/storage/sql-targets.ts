@@ -15,9 +15,10 @@ export const USER_TARGET: SqlTarget = {
     "meta.lastModified": { exact: "last_modified" },
   },
   sideTables: {
-    emails: { table: "user_emails", ownerColumn: "user_id", subAttributes: { value: { folded: "value_folded" } } },
+    // One row per email that has a value: an email without one ({"type": "work"}) has no row.
+    emails: { table: "user_emails", ownerColumn: "user_id", subAttributes: { value: { folded: "value_folded" } }, rowPerElement: false },
     // A user's groups are its rows in group_members (filter=groups.value eq "<group id>").
-    groups: { table: "group_members", ownerColumn: "member_id", subAttributes: { value: { exact: "group_id" } } },
+    groups: { table: "group_members", ownerColumn: "member_id", subAttributes: { value: { exact: "group_id" } }, rowPerElement: true },
   },
   notInJson: ["id", "meta", "groups"],
 };
@@ -35,7 +36,7 @@ export const GROUP_TARGET: SqlTarget = {
     "meta.lastModified": { exact: "last_modified" },
   },
   sideTables: {
-    members: { table: "group_members", ownerColumn: "group_id", subAttributes: { value: { exact: "member_id" }, type: { exact: "member_type" } } },
+    members: { table: "group_members", ownerColumn: "group_id", subAttributes: { value: { exact: "member_id" }, type: { exact: "member_type" } }, rowPerElement: true },
   },
   notInJson: ["id", "meta", "members"],
 };
