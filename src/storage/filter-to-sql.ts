@@ -14,8 +14,11 @@ import { quoted } from "../core/quote.ts";
 // RFC 7644 §3.4.2.2 filters as SQLite WHERE clauses. The semantics are core/filter/match-filter.ts's
 // (operandFor, comparedLeaf); this file only decides where each value is read from. Every literal is a
 // bound `?`; identifiers come from the SqlTarget and the schema registry, never from the filter text.
-// Known limit: case-insensitive comparisons on values read from the JSON column use SQLite's lower(),
-// which folds ASCII only; values kept in a folded column are folded by JS toLowerCase() (full Unicode).
+// Case: values kept in a folded column are folded by JS toLowerCase() (full Unicode). Values read from the
+// JSON column are folded by SQLite's lower(), which folds ASCII only, plus a replace() for each capital whose
+// lower case occurs in the literal (see lowered): equal, co, sw and ew then agree with toLowerCase(). Known
+// limits: gt/ge/lt/le may order a capital the literal does not contain differently, and context-dependent
+// folds (a final "Σ") and capitals that fold to ASCII (the Kelvin sign) are not followed.
 // The JSON column is assumed to hold values coerced to their schema types (core/resource/coerce-value.ts),
 // so SQL does not re-check JSON types: a string attribute holds a string, a complex value an object.
 
@@ -101,6 +104,23 @@ function jsonPath(segments: readonly string[]): string {
     p += `."${s}"`;
   }
   return `'${p}'`;
+}
+
+const isAscii = (s: string) => !/[^\u0000-\u007f]/.test(s);
+
+let capitals: [string, string][] | undefined;
+/** Every non-ASCII character that toLowerCase() changes, with its lower case ("É" -> "é", "İ" -> "i̇"). */
+function nonAsciiCapitals(): [string, string][] {
+  if (!capitals) {
+    capitals = [];
+    for (let cp = 0x80; cp <= 0x1ffff; cp++) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const c = String.fromCodePoint(cp);
+      const lower = c.toLowerCase();
+      if (lower !== c) capitals.push([c, lower]);
+    }
+  }
+  return capitals;
 }
 
 const SQL_OP: Record<"eq" | "gt" | "ge" | "lt" | "le", string> = { eq: "=", gt: ">", ge: ">=", lt: "<", le: "<=" };
@@ -243,6 +263,18 @@ class FilterCompiler {
     return "?";
   }
 
+  /**
+   * `x` folded as far as comparing it with the folded literal needs: SQLite's lower() folds ASCII only, so each
+   * capital whose lower case occurs in the literal ("É" for "émilie") is replaced as well. A capital whose lower
+   * case is not in the literal cannot take part in an equal or a matching substring either way.
+   */
+  private lowered(x: string, folded: string): string {
+    let out = `lower(${x})`;
+    if (isAscii(folded)) return out;
+    for (const [capital, lower] of nonAsciiCapitals()) if (folded.includes(lower)) out = `replace(${out}, ${this.bind(capital)}, ${this.bind(lower)})`;
+    return out;
+  }
+
   private compare(path: AttrPath, op: Exclude<CompareOp, "ne">, value: string | number | boolean, scope: Scope | undefined): string {
     const r = this.resolve(path, scope);
     const target = comparedLeaf(r);
@@ -256,7 +288,7 @@ class FilterCompiler {
   private predicate(x: string, src: Source, op: Exclude<CompareOp, "ne">, operand: Exclude<Operand, { kind: "never" }>): string {
     switch (operand.kind) {
       case "string": {
-        const v = operand.caseExact || src.folded ? x : `lower(${x})`;
+        const v = operand.caseExact || src.folded ? x : this.lowered(x, operand.value);
         const s = operand.value;
         switch (op) {
           // instr/substr rather than LIKE: LIKE ignores ASCII case and treats % and _ as wildcards.
