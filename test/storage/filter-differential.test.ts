@@ -15,6 +15,7 @@
 // another sub-attribute). FILTER_FULL_UNICODE=1 lifts the restriction and shows the ordering limit.
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
+import { logic as logicOver } from "../support/filter-arbitraries.ts";
 import type { AttrPath, CompareOp, FilterNode, FilterValue } from "../../src/core/filter/ast.ts";
 import { matchFilter } from "../../src/core/filter/match-filter.ts";
 import { parseFilter } from "../../src/core/filter/parse-filter.ts";
@@ -164,16 +165,7 @@ const leaf = (paths: AttrPath[]): fc.Arbitrary<Node> =>
     { arbitrary: fc.record({ kind: fc.constant("compare" as const), path: fc.constantFrom(...paths), op: fc.constantFrom(...OPS), value: literal }), weight: 4 },
     { arbitrary: fc.record({ kind: fc.constant("present" as const), path: fc.constantFrom(...paths) }), weight: 1 },
   );
-const logic = (atom: fc.Arbitrary<Node>): fc.Arbitrary<Node> =>
-  fc.letrec<{ node: Node }>((tie) => ({
-    node: fc.oneof(
-      { depthSize: "small", withCrossShrink: true },
-      atom,
-      fc.record({ kind: fc.constant("and" as const), left: tie("node"), right: tie("node") }),
-      fc.record({ kind: fc.constant("or" as const), left: tie("node"), right: tie("node") }),
-      fc.record({ kind: fc.constant("not" as const), expr: tie("node") }),
-    ),
-  })).node;
+const logic = (atom: fc.Arbitrary<Node>) => logicOver(atom) as fc.Arbitrary<Node>;
 const valuePath: fc.Arbitrary<Node> = fc.constantFrom(...VALUE_PATHS).chain(([path, subs]) =>
   logic(leaf(subs.map((s) => p(s)))).map((filter) => ({ kind: "valuePath" as const, path, filter })),
 );

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
+import { logic as logicOver } from "../../support/filter-arbitraries.ts";
 import { InvalidFilterError } from "../../../src/core/errors.ts";
 import type { AttrPath, CompareOp, FilterNode, FilterValue } from "../../../src/core/filter/ast.ts";
 import { matchFilter } from "../../../src/core/filter/match-filter.ts";
@@ -137,16 +138,7 @@ describe("matchFilter and SQL agree on the fixture users", () => {
       fc.record({ kind: fc.constant("compare" as const), path: fc.constantFrom(...paths), op: fc.constantFrom(...OPS), value: literal }),
       fc.record({ kind: fc.constant("present" as const), path: fc.constantFrom(...paths) }),
     );
-  const logic = (atom: fc.Arbitrary<FilterNode>) =>
-    fc.letrec<{ node: FilterNode }>((tie) => ({
-      node: fc.oneof(
-        { depthSize: "small", withCrossShrink: true },
-        atom,
-        fc.record({ kind: fc.constant("and" as const), left: tie("node"), right: tie("node") }),
-        fc.record({ kind: fc.constant("or" as const), left: tie("node"), right: tie("node") }),
-        fc.record({ kind: fc.constant("not" as const), expr: tie("node") }),
-      ),
-    })).node;
+  const logic = (atom: fc.Arbitrary<FilterNode>) => logicOver(atom) as fc.Arbitrary<FilterNode>;
   const emailPath = fc.record({
     kind: fc.constant("valuePath" as const),
     path: fc.constant({ attribute: "emails" }),
