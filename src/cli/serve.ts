@@ -57,7 +57,8 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
   let inFlight = 0;
   // For requests that name no host (HTTP/1.0 without Host): this listener's own address.
   const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
-  const origin = `${config.server.tls.cert ? "https" : "http"}://${host}:${config.server.port}`;
+  // The port the listener got (with port = 0, the one the system chose).
+  const origin = () => `${config.server.tls.cert ? "https" : "http"}://${host}:${server.port}`;
   let server: Listener;
   let metrics: ReturnType<typeof startMetrics>;
   try {
@@ -78,7 +79,7 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
       logger,
       async fetch(received, srv) {
         const started = performance.now();
-        const absolute = withAbsoluteUrl(received, origin);
+        const absolute = withAbsoluteUrl(received, origin());
         if (!absolute) {
           logger.info("request", { method: received.method, path: clip(received.url, 200), status: 400 });
           return errorResponse(new InvalidSyntaxError("The request target is not a path on this server; send a request such as GET /scim/Users with a Host header."), { connection: "close" });
