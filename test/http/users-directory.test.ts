@@ -467,6 +467,22 @@ describe("ETags", () => {
 });
 
 describe("input", () => {
+  test("a password sent by POST, PUT or PATCH is accepted and never stored, returned or found", async () => {
+    const t = await app();
+    const u = await create(t, user("pat@contoso.com", { password: "pw1" }));
+    expect(u.password).toBeUndefined();
+    expect((await t.json("PUT", `/scim/Users/${u.id}`, user("pat@contoso.com", { password: "pw2" }))).body.password).toBeUndefined();
+    for (const op of [{ op: "replace", value: { password: "pw3" } }, { op: "Replace", path: "password", value: "pw4" }, { op: "add", path: "Password", value: "pw5" }]) {
+      const res = await t.json("PATCH", `/scim/Users/${u.id}`, patchOp(op));
+      expect(res.status).toBe(200);
+      expect(res.body.password).toBeUndefined();
+    }
+    const got = await t.request("GET", `/scim/Users/${u.id}`);
+    expect(await got.text()).not.toContain("pw");
+    expect(await (await t.request("GET", "/scim/Users")).text()).not.toContain("pw");
+    expect((await t.json("GET", `/scim/Users?filter=${encodeURIComponent('password eq "pw4"')}`)).body.totalResults).toBe(0);
+  });
+
   test("userName missing is 400 invalidValue naming it", async () => {
     const t = await app();
     for (const body of [{ schemas: [USER_SCHEMA], displayName: "No Name" }, user(""), user("   ")]) {

@@ -175,6 +175,25 @@ describe("migrations", () => {
     }
   });
 
+  test("0001 removes passwords that an earlier version stored from a PATCH, and nothing else", () => {
+    const older = migrationsCopy({ keep: 1 });
+    const db = openDatabase(join(tempDir(), "passwords.db"));
+    try {
+      migrateDatabase(db, older);
+      const insert = db.query("INSERT INTO scim_users (id, user_name, user_name_folded, data, version, created, last_modified) VALUES (?, ?, ?, ?, 1, 'x', 'x')");
+      insert.run("u1", "a", "a", JSON.stringify({ schemas: ["s"], userName: "a", password: "pw3", title: "T" }));
+      insert.run("u2", "b", "b", JSON.stringify({ schemas: ["s"], userName: "b", title: "password" }));
+      migrateDatabase(db);
+      const data = (db.query("SELECT data FROM scim_users ORDER BY id").all() as { data: string }[]).map((r) => JSON.parse(r.data));
+      expect(data).toEqual([
+        { schemas: ["s"], userName: "a", title: "T" },
+        { schemas: ["s"], userName: "b", title: "password" },
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
   test("a failing migration is rolled back and the database keeps working", () => {
     const broken = migrationsCopy({ extra: [{ tag: "9001_broken", sql: "CREATE TABLE `half` (`id` integer);\n--> statement-breakpoint\nTHIS IS NOT SQL;" }] });
     const db = openDatabase(join(tempDir(), "broken.db"));

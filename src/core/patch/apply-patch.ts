@@ -29,6 +29,7 @@ export function applyPatch(resource: ScimResource, ops: readonly PatchOperation[
   // copy, and five times cheaper than structuredClone (1.7 µs against 8.9 µs for an Entra user).
   const out = JSON.parse(JSON.stringify(resource)) as ScimResource;
   for (const op of ops) applyOperation(out, op, rs);
+  dropWriteOnly(out, rs);
   assertRequiredKept(resource, out, rs);
   syncSchemas(out, rs);
   return out;
@@ -120,6 +121,18 @@ function applySchemaKey(resource: ScimResource, kind: PatchOpKind, v: unknown, r
     return;
   }
   applyAttributes(resource, kind, v, rs, schema);
+}
+
+/**
+ * writeOnly attributes (password) are accepted and dropped, as on POST and PUT (deserialize.ts): a PATCHed
+ * password was stored, and then returned to every reader of the user.
+ */
+function dropWriteOnly(resource: ScimResource, rs: ResourceSchema): void {
+  for (const { schema, extension, attribute } of topLevelAttributes(rs)) {
+    if (attribute.mutability !== "writeOnly") continue;
+    if (!extension) delete resource[attribute.name];
+    else delete objectAt(resource, schema.id)?.[attribute.name];
+  }
 }
 
 function isReadOnly(target: AttributeTarget): boolean {

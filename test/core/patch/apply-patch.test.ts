@@ -183,6 +183,18 @@ describe("Entra ID quirks", () => {
   });
 });
 
+describe("writeOnly password", () => {
+  // RFC 7643 §4.1.1: the password "MUST never be returned"; scimd never stores it (sign-in is federated).
+  runCases([
+    ["replace without a path is accepted and dropped", [{ op: "replace", value: { password: "pw3", title: "T" } }], (r) => {
+      expect(r.title).toBe("T");
+      expect("password" in r).toBe(false);
+    }],
+    ["replace with a path", [{ op: "Replace", path: "password", value: "pw3" }], (r) => expect("password" in r).toBe(false)],
+    ["add with the URN-qualified path, any case", [{ op: "add", path: "urn:ietf:params:scim:schemas:core:2.0:User:Password", value: "pw3" }], (r) => expect(Object.keys(r).some((k) => k.toLowerCase() === "password")).toBe(false)],
+  ]);
+});
+
 describe("refused changes", () => {
   const cases: [string, unknown[], ScimType][] = [
     ["id", [{ op: "replace", path: "id", value: "other" }], "mutability"],
