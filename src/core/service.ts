@@ -101,7 +101,8 @@ const isPlain = (p: ProjectionOptions): boolean => !p.attributes?.length && !p.e
 /** True when the projection returns `name` (e.g. members), so that it is loaded only when needed. */
 function wants(rs: ResourceSchema, name: string, projection: ProjectionOptions): boolean {
   if (isPlain(projection)) return true;
-  return name in projectResource({ schemas: [], id: "x", [name]: [{ value: "x" }] }, rs, projection);
+  // Every sub-attribute a member or group reference has: attributes=members.display asks for the list too.
+  return name in projectResource({ schemas: [], id: "x", [name]: [{ value: "x", display: "x", type: "User", $ref: "x" }] }, rs, projection);
 }
 
 /** RFC 7232 §3.1 with weak comparison, as RFC 7644 §3.14 uses weak ETags. */

@@ -109,6 +109,15 @@ describe("create and read", () => {
     expect(list.body.Resources[0].id).toBe(g.id);
   });
 
+  test("attributes naming a sub-attribute of members (or of a user's groups) return just that, not nothing", async () => {
+    const a = await newUser("cora@contoso.com");
+    const g = await newGroup("Projected", [a.id]);
+    expect((await getGroup(g.id, "?attributes=members.display")).members).toEqual([{ display: "cora@contoso.com" }]);
+    expect((await getGroup(g.id, "?attributes=members.type,members.value")).members).toEqual([{ value: a.id, type: "User" }]);
+    const u = await t.json("GET", `/scim/Users/${a.id}?attributes=groups.display`);
+    expect(u.body.groups).toEqual([{ display: "Projected" }]);
+  });
+
   test("a nested group member is reported with type Group", async () => {
     const inner = await newGroup("Inner");
     const outer = await newGroup("Outer", [inner.id]);

@@ -172,6 +172,18 @@ describe("active", () => {
       expect((await t.storage.repo.directoryByScimId(u.id))!.active).toBe(expected);
     });
 
+  test("a PUT that leaves active out, or a PATCH removing it, does not turn a disabled user back on", async () => {
+    const t = await app();
+    const u = await create(t, user("jo@contoso.com", { active: false }));
+    expect((await t.json("PUT", `/scim/Users/${u.id}`, user("jo@contoso.com", { title: "T" }))).status).toBe(200);
+    expect((await t.storage.repo.directoryByScimId(u.id))!.active).toBe(false);
+    expect((await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "remove", path: "active" }))).status).toBe(200);
+    expect((await t.storage.repo.directoryByScimId(u.id))!.active).toBe(false);
+    // A new user without active is active.
+    const v = await create(t, user("kit@contoso.com"));
+    expect((await t.storage.repo.directoryByScimId(v.id))!.active).toBe(true);
+  });
+
   test("Entra PATCH without a path: {active: \"False\"}", async () => {
     const t = await app();
     const u = await create(t, user("ian@contoso.com", { active: true }));

@@ -77,7 +77,9 @@ export function mapUser(resource: ScimResource, previous: DirectoryFields | null
   const scimd = (resource[SCIMD_USER_SCHEMA] ?? {}) as Record<string, unknown>;
   const refs = opts.references;
   const fields: DirectoryFields = {
-    active: resource.active !== false,
+    // Left out (a PUT without it, a PATCH removing it), the record keeps its state: a disabled user is not
+    // turned back on by omission. A new user without it is active.
+    active: typeof resource.active === "boolean" ? resource.active : (previous?.active ?? true),
     description: text(resource.displayName),
     profession: text(resource.title),
     email: pickTyped(resource.emails, "work"),
