@@ -353,8 +353,8 @@ export class ScimService {
       if (kind === "Group") return { stored: await this.patchGroup(tx, current, ops, ctx), related: undefined };
       const patched = applyPatch({ ...current.data, id }, ops, rs);
       const { id: _id, meta: _meta, groups: _groups, ...data } = patched;
-      if (typeof data.userName !== "string" || data.userName === "")
-        throw new InvalidValueError('The attribute "userName" is required; a PATCH cannot remove it.');
+      if (typeof data.userName !== "string" || data.userName.trim() === "")
+        throw new InvalidValueError('The attribute "userName" is required; a PATCH cannot remove it or make it blank.');
       // Entra ID re-sends the same values on every cycle: a PATCH that changes nothing keeps the version
       // (and ETag) and records no event.
       const next = deepEqual(data, current.data) ? current : this.nextVersion(current, data);
@@ -577,8 +577,8 @@ export class ScimService {
     if (rest.length) {
       const patched = applyPatch({ ...current.data, id }, rest, GROUP);
       const { id: _id, meta: _meta, members: _members, ...d } = patched;
-      if (typeof d.displayName !== "string" || d.displayName === "")
-        throw new InvalidValueError('The attribute "displayName" is required; a PATCH cannot remove it.');
+      if (typeof d.displayName !== "string" || d.displayName.trim() === "")
+        throw new InvalidValueError('The attribute "displayName" is required; a PATCH cannot remove it or make it blank.');
       data = d;
     }
     // As for users: a PATCH that changes neither the members nor an attribute keeps the version.

@@ -495,6 +495,17 @@ describe("input", () => {
     expect((await t.json("GET", `/scim/Users?filter=${encodeURIComponent('password eq "pw4"')}`)).body.totalResults).toBe(0);
   });
 
+  test("a PATCH making userName (or a group's displayName) blank is 400 invalidValue, as on POST and PUT", async () => {
+    const t = await app();
+    const u = await create(t, user("blank@contoso.com"));
+    const res = await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "replace", path: "userName", value: "   " }));
+    expect([res.status, res.body.scimType]).toEqual([400, "invalidValue"]);
+    expect((await t.json("GET", `/scim/Users/${u.id}`)).body.userName).toBe("blank@contoso.com");
+    const g = await t.json("POST", "/scim/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Named" });
+    const gr = await t.json("PATCH", `/scim/Groups/${g.body.id}`, patchOp({ op: "replace", path: "displayName", value: " " }));
+    expect([gr.status, gr.body.scimType]).toEqual([400, "invalidValue"]);
+  });
+
   test("userName missing is 400 invalidValue naming it", async () => {
     const t = await app();
     for (const body of [{ schemas: [USER_SCHEMA], displayName: "No Name" }, user(""), user("   ")]) {
