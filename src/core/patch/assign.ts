@@ -8,6 +8,7 @@ import {
   containerOf,
   isPlainObject,
   isUnset,
+  qualifiersOnly,
   store,
   type AttributeTarget,
   type JsonObject,
@@ -80,6 +81,8 @@ export function setFiltered(resource: ScimResource, target: FilteredTarget, valu
     if (!def.multiValued && current !== undefined)
       throw new NoTargetError(`The filter in "${label}" matches no value of "${def.name}"; check the filter.`);
     const created = createFromFilter(target, incoming);
+    // `emails[type eq "work"].primary` for a user without a work email: there is no address to mark.
+    if (qualifiersOnly(created)) return;
     next.push(created);
     if (isPrimary(created)) chosen = created;
   }

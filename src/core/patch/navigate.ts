@@ -149,6 +149,14 @@ export function store(container: JsonObject, key: string, value: unknown): void 
 }
 
 /** RFC 7643 §2.5: null, an empty array and (here) an object with no values are all "unassigned". */
+/** Sub-attributes that only qualify a value. */
+const QUALIFIERS = new Set(["type", "primary"]);
+
+/** An element with nothing but qualifiers ({"type": "work", "primary": true}) is no value at all. */
+export function qualifiersOnly(element: unknown): boolean {
+  return isPlainObject(element) && Object.keys(element).every((k) => QUALIFIERS.has(k));
+}
+
 export function isUnset(value: unknown): boolean {
   if (value === undefined || value === null) return true;
   if (Array.isArray(value)) return value.length === 0;

@@ -4,7 +4,7 @@ import type { ScimResource } from "../resource/types.ts";
 import type { AttributeDef } from "../schema/types.ts";
 import { asObject, removeWhole } from "./assign.ts";
 import { coerceElement, removeElements } from "./merge-values.ts";
-import { assertImmutableKept, containerOf, isPlainObject, isUnset, store, type AttributeTarget, type JsonObject } from "./navigate.ts";
+import { assertImmutableKept, containerOf, isPlainObject, isUnset, qualifiersOnly, store, type AttributeTarget, type JsonObject } from "./navigate.ts";
 
 /**
  * RFC 7644 §3.5.2.2. Removing what is not there succeeds without change: Entra ID retries and replays
@@ -60,9 +60,6 @@ function removeFiltered(container: JsonObject, target: Extract<AttributeTarget, 
   store(container, def.name, def.multiValued ? next : next[0]);
 }
 
-/** Sub-attributes that only qualify a value: an element left with nothing else is no value at all. */
-const QUALIFIERS = new Set(["type", "primary"]);
-
 /**
  * In a multi-valued attribute, an element whose last real sub-attribute is removed goes: Entra ID clears a
  * user's work email with `remove emails[type eq "work"].value`, which would otherwise leave {"type": "work"}
@@ -70,7 +67,7 @@ const QUALIFIERS = new Set(["type", "primary"]);
  */
 function withoutSubInList(element: unknown, sub: AttributeDef, label: string): unknown {
   const rest = withoutSub(element, sub, label);
-  if (rest !== element && isPlainObject(rest) && Object.keys(rest).every((k) => QUALIFIERS.has(k))) return undefined;
+  if (rest !== element && qualifiersOnly(rest)) return undefined;
   return rest;
 }
 

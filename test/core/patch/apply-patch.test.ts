@@ -154,6 +154,7 @@ describe("Entra ID quirks", () => {
     // Entra ID sends a value path for an element the user does not have yet.
     ["a value path that matches nothing creates the element", [{ op: "Add", path: 'phoneNumbers[type eq "mobile"].value', value: "+1 555" }], (r) => expect(r.phoneNumbers).toEqual([{ value: "555-555-5555", type: "work" }, { type: "mobile", value: "+1 555" }])],
     ["replace on a value path that matches nothing creates it too", [{ op: "Replace", path: 'addresses[type eq "home"].locality', value: "Paris" }], (r) => expect((r.addresses as unknown[])[1]).toEqual({ type: "home", locality: "Paris" })],
+    ["a value path on primary alone creates no element: there is no address to mark", [{ op: "replace", path: 'phoneNumbers[type eq "mobile"].primary', value: true }], (r) => expect(r.phoneNumbers).toEqual([{ value: "555-555-5555", type: "work" }])],
     ["several eq clauses seed the new element", [{ op: "add", path: 'emails[type eq "other" and primary eq false].value', value: "o@x" }], (r) => expect(emails(r)[2]).toEqual({ type: "other", primary: false, value: "o@x" })],
     // Entra ID sends the manager three ways, and clears it with {"value": ""}.
     ["manager as a plain id", [{ op: "Add", path: `${E}:manager`, value: "m1" }], (r) => expect(ext(r)?.manager).toEqual({ value: "m1" })],
