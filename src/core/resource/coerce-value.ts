@@ -34,8 +34,9 @@ export function coerceSingle(def: AttributeDef, value: unknown, label: string): 
     case "reference":
     case "binary":
       if (typeof value === "string") return value;
-      // Identity providers send numbers for string attributes such as employeeNumber.
-      if (typeof value === "number" && Number.isFinite(value)) return String(value);
+      // Identity providers send numbers for string attributes such as employeeNumber. Not one beyond 2^53: JSON
+      // parsing has already changed its digits (12345678901234567 arrives as ...568), so it is refused.
+      if (typeof value === "number" && Math.abs(value) <= Number.MAX_SAFE_INTEGER && !/e/i.test(String(value))) return String(value);
       throw new InvalidValueError(`The attribute "${label}" must be a string; send it as a JSON string.`);
     case "boolean": {
       const b = coerceBoolean(value);

@@ -208,6 +208,7 @@ describe("refused changes", () => {
     ["a required attribute nulled", [{ op: "replace", value: { userName: null } }], "invalidValue"],
     ["a string where a boolean goes", [{ op: "replace", path: "active", value: "maybe" }], "invalidValue"],
     ["an object where a string goes", [{ op: "replace", path: "title", value: { a: 1 } }], "invalidValue"],
+    ["a number too large to keep its digits where a string goes", [{ op: "replace", path: `${E}:employeeNumber`, value: 12345678901234567 }], "invalidValue"],
     ["an array for a single-valued attribute", [{ op: "replace", path: "title", value: ["a", "b"] }], "invalidValue"],
     ["a bad boolean in a filtered element", [{ op: "replace", path: 'emails[type eq "work"].primary', value: "yes" }], "invalidValue"],
     ["a path-less bare string under a complex attribute", [{ op: "replace", value: { name: "x" } }], "invalidValue"],
