@@ -1,4 +1,4 @@
-import { heapStats } from "bun:jsc";
+import { heapSize } from "bun:jsc";
 import { timingSafeEqual, createHash } from "node:crypto";
 
 // Prometheus text exposition (format 0.0.4), written by hand: a few counters, one histogram and gauges
@@ -111,12 +111,11 @@ export function createMetrics(info: { version: string }): Metrics {
 
       family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
       out.push(`process_resident_memory_bytes ${process.memoryUsage.rss()}`);
-      // From the engine itself: Bun's process.memoryUsage() reported heapUsed above heapTotal.
-      const heap = heapStats();
+      // From the engine (heapSize() reads a counter; heapStats() walked the whole heap, 190 ms at 4 million
+      // objects, on the event loop). Bun's process.memoryUsage() reported heapUsed above heapTotal, so there is
+      // no heap size figure.
       family("process_heap_bytes", "gauge", "JavaScript heap used, in bytes.");
-      out.push(`process_heap_bytes ${heap.heapSize}`);
-      family("scimd_process_heap_total_bytes", "gauge", "JavaScript heap size, in bytes.");
-      out.push(`scimd_process_heap_total_bytes ${heap.heapCapacity}`);
+      out.push(`process_heap_bytes ${heapSize()}`);
       family("process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch, in seconds.");
       out.push(`process_start_time_seconds ${started}`);
       return out.join("\n") + "\n";
