@@ -106,6 +106,9 @@ function jsonPath(segments: readonly string[]): string {
   return `'${p}'`;
 }
 
+/** The most capitals `lowered` folds with replace() in one filter. */
+const MAX_FOLDED_CAPITALS = 64;
+
 const isAscii = (s: string) => !/[^\u0000-\u007f]/.test(s);
 
 let capitals: [string, string][] | undefined;
@@ -134,6 +137,7 @@ export function joinBalanced(parts: readonly string[], op: "AND" | "OR", from = 
 
 class FilterCompiler {
   readonly params: (string | number | null)[] = [];
+  private replaces = 0;
   private aliases = 0;
   private readonly self: string;
   private readonly json: string;
@@ -271,7 +275,16 @@ class FilterCompiler {
   private lowered(x: string, folded: string): string {
     let out = `lower(${x})`;
     if (isAscii(folded)) return out;
-    for (const [capital, lower] of nonAsciiCapitals()) if (folded.includes(lower)) out = `replace(${out}, ${this.bind(capital)}, ${this.bind(lower)})`;
+    for (const [capital, lower] of nonAsciiCapitals()) {
+      if (!folded.includes(lower)) continue;
+      // Each replace() is work on every row (and SQLite nests them at most some 800 deep): a filter is held to
+      // a number no name needs (a Cyrillic or Greek name uses about 20 letters).
+      if (++this.replaces > MAX_FOLDED_CAPITALS)
+        throw new InvalidFilterError(
+          `The filter compares more than ${MAX_FOLDED_CAPITALS} different non-ASCII letters without regard to case; split it into smaller filters.`,
+        );
+      out = `replace(${out}, ${this.bind(capital)}, ${this.bind(lower)})`;
+    }
     return out;
   }
 
