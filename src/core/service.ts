@@ -105,6 +105,14 @@ function wants(rs: ResourceSchema, name: string, projection: ProjectionOptions):
   return name in projectResource({ schemas: [], id: "x", [name]: [{ value: "x", display: "x", type: "User", $ref: "x" }] }, rs, projection);
 }
 
+/**
+ * `active` left out of a PUT (or removed by a PATCH) keeps its value: a disabled user is not turned back on by
+ * omission, and the resource says what the directory record says.
+ */
+function keepActive(next: ScimResource, current: ScimResource): void {
+  if (next.active === undefined && typeof current.active === "boolean") next.active = current.active;
+}
+
 /** RFC 7232 §3.1 with weak comparison, as RFC 7644 §3.14 uses weak ETags. */
 function checkIfMatch(ifMatch: string | null | undefined, version: number): void {
   if (ifMatch === undefined || ifMatch === null || ifMatch.trim() === "") return;
@@ -319,6 +327,7 @@ export class ScimService {
       const current = await tx.get(kind, id);
       if (!current) throw this.notFound(kind, id);
       checkIfMatch(pre.ifMatch, current.version);
+      if (kind === "User") keepActive(data, current.data);
       if (kind === "User" && deepEqual(data, current.data)) return { stored: current, related: await tx.groupsOf(id) };
       const next = this.nextVersion(current, data);
       if (kind === "Group") {
@@ -353,6 +362,7 @@ export class ScimService {
       if (kind === "Group") return { stored: await this.patchGroup(tx, current, ops, ctx), related: undefined };
       const patched = applyPatch({ ...current.data, id }, ops, rs);
       const { id: _id, meta: _meta, groups: _groups, ...data } = patched;
+      keepActive(data, current.data);
       if (typeof data.userName !== "string" || data.userName.trim() === "")
         throw new InvalidValueError('The attribute "userName" is required; a PATCH cannot remove it or make it blank.');
       // Entra ID re-sends the same values on every cycle: a PATCH that changes nothing keeps the version

@@ -175,7 +175,11 @@ describe("active", () => {
   test("a PUT that leaves active out, or a PATCH removing it, does not turn a disabled user back on", async () => {
     const t = await app();
     const u = await create(t, user("jo@contoso.com", { active: false }));
-    expect((await t.json("PUT", `/scim/Users/${u.id}`, user("jo@contoso.com", { title: "T" }))).status).toBe(200);
+    const put = await t.json("PUT", `/scim/Users/${u.id}`, user("jo@contoso.com", { title: "T" }));
+    expect(put.status).toBe(200);
+    // The resource says what the record says (a filter on active finds the user).
+    expect(put.body.active).toBe(false);
+    expect((await t.json("GET", `/scim/Users?filter=${encodeURIComponent('active eq false')}`)).body.Resources.map((r: any) => r.id)).toEqual([u.id]);
     expect((await t.storage.repo.directoryByScimId(u.id))!.active).toBe(false);
     expect((await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "remove", path: "active" }))).status).toBe(200);
     expect((await t.storage.repo.directoryByScimId(u.id))!.active).toBe(false);
