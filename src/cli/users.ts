@@ -1,4 +1,4 @@
-import { lstatSync, renameSync, rmSync, statSync } from "node:fs";
+import { chmodSync, lstatSync, realpathSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { DirectoryRecord } from "../core/repository.ts";
 import { isDatabaseFile, tempNameFor } from "../storage/database-files.ts";
@@ -34,7 +34,8 @@ function exportTarget(out: string, database: string, force: boolean, io: Pick<Io
   const folder = statOrNull(dirname(target));
   if (!folder) throw new CliError(`The folder ${dirname(target)} does not exist; create it first or choose another --out.`, 2);
   if (!folder.isDirectory()) throw new CliError(`${dirname(target)} is not a folder; choose another --out.`, 2);
-  return target;
+  // A symlink is written through (the export replaces the file it names, not the link).
+  return existing?.isSymbolicLink() ? realpathSync(target) : target;
 }
 
 const lstatOrNull = (path: string) => {
@@ -80,6 +81,8 @@ async function exportUsers(storage: ReturnType<typeof withStorage>, database: st
     if (progress) process.stderr.write("\r");
     if (!sink || !temp || !target) return;
     await sink.end();
+    // The file holds personal data: a new one is readable by its owner only; one replaced keeps its mode.
+    chmodSync(temp, (statOrNull(target)?.mode ?? 0o600) & 0o7777);
     fsyncPath(temp);
     renameSync(temp, target);
     fsyncPath(dirname(target));

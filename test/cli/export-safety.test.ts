@@ -2,7 +2,7 @@
 // database and its -wal, -shm and .lock files are refused even with --force (also through a symlinked folder
 // or a hard link), a missing folder or a folder target is one sentence, and FILE is replaced only whole.
 import { afterAll, afterEach, beforeAll, describe, expect, spyOn, test } from "bun:test";
-import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DirectoryRecord } from "../../src/core/repository.ts";
 import { openStorage } from "../../src/storage/open-storage.ts";
@@ -63,6 +63,24 @@ describe("users export --out FILE", () => {
     expect(readFileSync(oldInode, "utf8")).toBe("old export");
     expect(statSync(out).ino).not.toBe(statSync(oldInode).ino);
     expect(tempFiles(ws.dir)).toEqual([]);
+  });
+
+  test("a new export is readable by its owner only; one replaced with --force keeps its mode; a symlink is written through", async () => {
+    const fresh = join(ws.dir, "fresh.json");
+    expect((await exportTo(fresh)).code).toBe(0);
+    expect(statSync(fresh).mode & 0o777).toBe(0o600);
+    const shared = join(ws.dir, "shared.json");
+    writeFileSync(shared, "old");
+    chmodSync(shared, 0o640);
+    expect((await exportTo(shared, "--force")).code).toBe(0);
+    expect(statSync(shared).mode & 0o777).toBe(0o640);
+    const real = join(ws.dir, "real.json");
+    writeFileSync(real, "old");
+    const link = join(ws.dir, "link.json");
+    symlinkSync(real, link);
+    expect((await exportTo(link, "--force")).code).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(real, "utf8"))).toHaveLength(2);
   });
 
   test("a new file is written in csv too, with no temporary file left behind", async () => {
