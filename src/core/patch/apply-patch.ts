@@ -97,9 +97,11 @@ function applyAttributes(
     }
     if (!schema && key.toLowerCase() === "schemas") continue;
     // Entra ID's path-less replace also carries value-path keys: {"emails[type eq \"work\"].value": "x"}.
-    // Such a key is a PATCH path, applied as if it were the operation's own (a malformed one is an error,
-    // not silently dropped: the client meant to change something).
+    // Such a key is a PATCH path, applied as if it were the operation's own (a malformed one on a known
+    // attribute is an error, not silently dropped: the client meant to change something).
     if (qualified.includes("[")) {
+      // An attribute scimd does not define is ignored, as for plain keys (RFC 7643 §2.1).
+      if (!resolveAttribute(rs, qualified.slice(0, qualified.indexOf("[")))) continue;
       applyOperation(resource, { op: kind, path: parsePath(qualified, rs), rawPath: qualified, value: v }, rs);
       continue;
     }
