@@ -494,7 +494,19 @@ export class ScimService {
       const created = await tx.insertDirectory(mapped.username, next.id, mapped.fields, next.lastModified);
       await this.emit(tx, ctx, "user.updated", "User", next.id, created.username, { changes: {}, record: mapped.fields });
     }
-    this.warnAll(mapped.warnings, ctx, newName);
+    this.warnAll(this.newWarnings(mapped.warnings, current.data, record), ctx, newName);
+  }
+
+  /** Of an update's warnings, those the resource did not already have: an unknown site is told once, not at every PATCH. */
+  private newWarnings(warnings: string[], before: ScimResource, record: DirectoryRecord | null): string[] {
+    if (warnings.length === 0) return warnings;
+    let had: string[];
+    try {
+      had = mapUser(before, record, this.mapOptions()).warnings;
+    } catch {
+      had = []; // unknown_reference = "reject" now, and the old values would be refused: nothing was told
+    }
+    return warnings.filter((w) => !had.includes(w));
   }
 
   private async saveGroup(tx: WriteTx, current: StoredResource, next: StoredResource, ctx: RequestContext): Promise<void> {

@@ -283,6 +283,9 @@ describe("mapped fields", () => {
     expect(w[0]!.msg).toContain("department");
     const got = await t.json("GET", `/scim/Users/${u.id}`);
     expect(got.body[ENTERPRISE_USER_SCHEMA].department).toBe("Marketing");
+    // Told once: a later PATCH of something else does not repeat it.
+    expect((await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "replace", path: "title", value: "Later" }))).status).toBe(200);
+    expect(warnings(t).filter((l) => l.msg.includes("Marketing"))).toHaveLength(1);
   });
 
   test("an unknown company and site on POST: request succeeds, fields stay null, warnings logged", async () => {
