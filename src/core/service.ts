@@ -3,6 +3,7 @@ import {
   InvalidFilterError,
   InvalidValueError,
   MutabilityError,
+  NoTargetError,
   NotFoundError,
   PreconditionFailedError,
   UniquenessError,
@@ -620,6 +621,20 @@ export class ScimService {
       await this.emitMembers(tx, ctx, group, "group.member_added", added, new Map(refs.map((r) => [r.id, r])));
       return added.length > 0;
     }
+    if (op === "replace" && filter) {
+      // RFC 7644 §3.5.2.3: the matching members are replaced by the value (the others stay); none matching is noTarget.
+      const members = await tx.members(groupId);
+      const matching = members.filter((m) => matchMember(filter, m)).map((m) => m.id);
+      if (matching.length === 0) throw new NoTargetError("The members filter matches no member of this group; add the member instead.");
+      const refs = await this.resolveMembers(tx, list, groupId);
+      const wanted = new Set(refs.map((r) => r.id));
+      const gone = matching.filter((id) => !wanted.has(id));
+      const removed = await tx.removeMembers(groupId, gone);
+      await this.emitMembers(tx, ctx, group, "group.member_removed", removed, new Map(members.map((m) => [m.id, m])));
+      const added = await tx.addMembers(groupId, refs);
+      await this.emitMembers(tx, ctx, group, "group.member_added", added, new Map(refs.map((r) => [r.id, r])));
+      return removed.length + added.length > 0;
+    }
     if (op === "replace") return this.setMembers(tx, ctx, group, await this.resolveMembers(tx, list, groupId));
     let removed: string[];
     // The events name each member's type and display, as those of additions do.
@@ -692,8 +707,12 @@ function changedAttributes(before: ScimResource, after: ScimResource): string[] 
 /** For a PATCH path on `members` (with or without a value filter), the filter; undefined for other paths. */
 function memberPathOf(op: PatchOperation): { filter?: FilterNode } | undefined {
   const p = op.path!;
-  if (p.path.attribute.toLowerCase() !== "members" || p.path.subAttribute !== undefined || p.subAttribute !== undefined) return undefined;
+  if (p.path.attribute.toLowerCase() !== "members") return undefined;
   if (p.path.uri && p.path.uri.toLowerCase() !== GROUP.core.id.toLowerCase()) return undefined;
+  // A member is its id: value is immutable and display, type and $ref are derived (RFC 7643 §4.2). Such a path
+  // was passed to the PATCH engine, which found no members in the group's JSON and changed nothing, with a 204.
+  if (p.path.subAttribute !== undefined || p.subAttribute !== undefined)
+    throw new MutabilityError("A member's value, display, type and $ref cannot be changed; remove the member and add the new one.");
   return { filter: p.filter };
 }
 

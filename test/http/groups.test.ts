@@ -209,6 +209,34 @@ describe("PATCH members", () => {
     expect(await memberIds(g.id)).toEqual(sorted(users[0].id, users[1].id));
   });
 
+  test("replace members[value eq X] replaces that member only; one matching nobody is noTarget", async () => {
+    const a = await newUser("rep-a@contoso.com");
+    const b = await newUser("rep-b@contoso.com");
+    const c = await newUser("rep-c@contoso.com");
+    const g = await newGroup("Replaced", [a.id, c.id]);
+    const r = await patchGroup(g.id, { op: "replace", path: `members[value eq "${a.id}"]`, value: [{ value: b.id }] });
+    expect(r.status).toBe(204);
+    expect(await memberIds(g.id)).toEqual(sorted(b.id, c.id));
+    const none = await t.json("PATCH", `/scim/Groups/${g.id}`, patchOp({ op: "replace", path: `members[value eq "${a.id}"]`, value: [{ value: a.id }] }));
+    expect([none.status, none.body.scimType]).toEqual([400, "noTarget"]);
+    expect(await memberIds(g.id)).toEqual(sorted(b.id, c.id));
+  });
+
+  test("a member's value, display or type cannot be changed by a path naming it: 400 mutability, nothing changes", async () => {
+    const a = await newUser("imm-a@contoso.com");
+    const b = await newUser("imm-b@contoso.com");
+    const g = await newGroup("Immutable", [a.id]);
+    for (const op of [
+      { op: "replace", path: `members[value eq "${a.id}"].value`, value: b.id },
+      { op: "replace", path: "members.display", value: "x" },
+      { op: "remove", path: `members[value eq "${a.id}"].type` },
+    ]) {
+      const res = await t.json("PATCH", `/scim/Groups/${g.id}`, patchOp(op));
+      expect([op.path, res.status, res.body.scimType]).toEqual([op.path, 400, "mutability"]);
+    }
+    expect(await memberIds(g.id)).toEqual([a.id]);
+  });
+
   test("replace members sets exactly the given members", async () => {
     const res = await patchGroup(g.id, { op: "replace", path: "members", value: [{ value: users[2].id }, { value: users[3].id }] });
     expect(res.status).toBe(204);
