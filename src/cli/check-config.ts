@@ -1,7 +1,8 @@
-import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Config } from "../config/schema.ts";
 import { loadTls } from "../http/load-tls.ts";
+import { tlsUnusable } from "../http/listener.ts";
+import { statOrNull } from "../storage/database-files.ts";
 import { CliError, databasePath, readConfig, type Io } from "./common.ts";
 import { parseListen } from "./serve-metrics.ts";
 
@@ -26,8 +27,7 @@ function startChecks(config: Config, io: Io): string[] {
   // The loader already refuses half a pair; both empty is plain HTTP.
   if (cert && key) {
     const r = loadTls({ cert: resolve(io.cwd, cert), key: resolve(io.cwd, key) });
-    // The sentence serve's listener gives (src/http/listener.ts).
-    if (!r.ok) errors.push(`Cannot use [server.tls]: ${r.reason}; fix the files or leave cert and key empty for plain HTTP.`);
+    if (!r.ok) errors.push(tlsUnusable(r.reason));
   }
   if (config.metrics.enabled && config.metrics.listen) {
     try {
@@ -38,15 +38,7 @@ function startChecks(config: Config, io: Io): string[] {
     }
   }
   const db = databasePath(config, io);
-  if (db !== ":memory:" && isDirectory(db))
+  if (db !== ":memory:" && statOrNull(db)?.isDirectory())
     errors.push(`The database ${config.storage.path} is a directory; set [storage] path to a file, for example ${JSON.stringify(join(config.storage.path, "scimd.db"))}.`);
   return errors;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
-  } catch {
-    return false; // unreadable parent and the like: serve reports those when it opens the database
-  }
 }

@@ -14,9 +14,8 @@ import { lockPathOf } from "../storage/server-lock.ts";
 import { VERSION } from "../version.ts";
 import { CliError, databasePath, listenFailure, lockDatabase, readConfig, withStorage, type Io } from "./common.ts";
 import { startMetrics } from "./serve-metrics.ts";
-import { pathOf, withAbsoluteUrl, withRoutableHost } from "../http/request-url.ts";
+import { noOriginError, pathOf, withAbsoluteUrl, withRoutableHost } from "../http/request-url.ts";
 import { errorResponse } from "../http/scim-response.ts";
-import { InvalidSyntaxError } from "../core/errors.ts";
 import { clip } from "../core/quote.ts";
 
 export interface ServeArgs {
@@ -79,10 +78,10 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
       logger,
       async fetch(received, srv) {
         const started = performance.now();
-        const absolute = withAbsoluteUrl(received, origin());
+        const absolute = withAbsoluteUrl(received, origin);
         if (!absolute) {
           logger.info("request", { method: received.method, path: clip(received.url, 200), status: 400 });
-          return errorResponse(new InvalidSyntaxError("The request target is not a path on this server; send a request such as GET /scim/Users with a Host header."), { connection: "close" });
+          return errorResponse(noOriginError(), { connection: "close" });
         }
         const request = withRoutableHost(absolute);
         const path = pathOf(request.url);

@@ -1,7 +1,7 @@
-import { chmodSync, lstatSync, realpathSync, renameSync, rmSync, statSync } from "node:fs";
+import { chmodSync, realpathSync, renameSync, rmSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { DirectoryRecord } from "../core/repository.ts";
-import { isDatabaseFile, tempNameFor } from "../storage/database-files.ts";
+import { isDatabaseFile, lstatOrNull, statOrNull, tempNameFor } from "../storage/database-files.ts";
 import { fsyncPath } from "../storage/fsync.ts";
 import { CliError, databasePath, readConfig, table, withStorage, type Io } from "./common.ts";
 
@@ -37,21 +37,6 @@ function exportTarget(out: string, database: string, force: boolean, io: Pick<Io
   // A symlink is written through (the export replaces the file it names, not the link).
   return existing?.isSymbolicLink() ? realpathSync(target) : target;
 }
-
-const lstatOrNull = (path: string) => {
-  try {
-    return lstatSync(path);
-  } catch {
-    return null;
-  }
-};
-const statOrNull = (path: string) => {
-  try {
-    return statSync(path);
-  } catch {
-    return null;
-  }
-};
 
 /**
  * Streams the directory users page by page (never all in memory) to a file or stdout, with a progress

@@ -110,8 +110,13 @@ function tablesForLists(schema: TSchema, value: unknown, at: string[]): string[]
   if (typeof value !== "object" || value === null) return [];
   if (schema.type === "array") return Array.isArray(value) ? [] : [at.join(".")];
   if (schema.type !== "object" || Array.isArray(value)) return [];
+  return eachProperty(schema, value, at, tablesForLists);
+}
+
+/** `visit` over the keys of a table the schema knows, with their schemas and dotted paths. */
+function eachProperty<T>(schema: TSchema, value: unknown, at: string[], visit: (schema: TSchema, value: unknown, at: string[]) => T[]): T[] {
   const props = (schema as ObjectSchema).properties ?? {};
-  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => (props[k] ? tablesForLists(props[k], v, [...at, k]) : []));
+  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => (props[k] ? visit(props[k], v, [...at, k]) : []));
 }
 
 function describeError(key: string, message: string, value: unknown, schema?: TSchema): string {
@@ -128,10 +133,8 @@ type BoundedDuration = TSchema & { minDuration?: string; maxDuration?: string };
 
 /** Duration keys outside their schema's `minDuration`..`maxDuration` (dotted key paths, as TypeBox's errors). */
 function durationRangeErrors(schema: TSchema, value: unknown, at: string[]): { key: string; message: string }[] {
-  if (schema.type === "object" && typeof value === "object" && value !== null && !Array.isArray(value)) {
-    const props = (schema as ObjectSchema).properties ?? {};
-    return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => (props[k] ? durationRangeErrors(props[k], v, [...at, k]) : []));
-  }
+  if (schema.type === "object" && typeof value === "object" && value !== null && !Array.isArray(value))
+    return eachProperty(schema, value, at, durationRangeErrors);
   if (schema.type === "array" && Array.isArray(value) && schema.items) return value.flatMap((v, i) => durationRangeErrors(schema.items as TSchema, v, [...at, String(i)]));
   const { minDuration, maxDuration } = schema as BoundedDuration;
   if ((minDuration === undefined && maxDuration === undefined) || typeof value !== "string") return [];

@@ -12,7 +12,7 @@ import type { FilterNode } from "./filter/ast.ts";
 import { matchFilter } from "./filter/match-filter.ts";
 import { parseFilter } from "./filter/parse-filter.ts";
 import { applyPatch } from "./patch/apply-patch.ts";
-import { deepEqual } from "./patch/navigate.ts";
+import { deepEqual, isPlainObject } from "./patch/navigate.ts";
 import { parsePatchRequest, type PatchOperation } from "./patch/parse-patch.ts";
 import type { DirectoryRecord, MemberRef, Repository, ResourceKind, StoredResource, WriteTx } from "./repository.ts";
 import { UniqueViolation } from "./repository.ts";
@@ -522,11 +522,14 @@ export class ScimService {
     if (Object.keys(changes).length) await this.emit(tx, ctx, "group.updated", "Group", next.id, String(next.data.displayName), { changes });
   }
 
-  /** Makes the member list exactly `refs`, touching only the differences (one event each); true if any. */
-  private async setMembers(tx: WriteTx, ctx: RequestContext, group: StoredResource, refs: MemberRef[]): Promise<boolean> {
+  /**
+   * Makes the member list exactly `refs`, touching only the differences (one event each); true if any. With
+   * `among`, only the members it selects are replaced (a filtered replace); the others stay.
+   */
+  private async setMembers(tx: WriteTx, ctx: RequestContext, group: StoredResource, refs: MemberRef[], among?: (m: MemberRef) => boolean): Promise<boolean> {
     const wanted = new Set(refs.map((r) => r.id));
     const current = await tx.members(group.id);
-    const gone = current.filter((m) => !wanted.has(m.id)).map((m) => m.id);
+    const gone = current.filter((m) => !wanted.has(m.id) && (!among || among(m))).map((m) => m.id);
     const removed = await tx.removeMembers(group.id, gone);
     await this.emitMembers(tx, ctx, group, "group.member_removed", removed, new Map(current.map((m) => [m.id, m])));
     const added = await tx.addMembers(group.id, refs);
@@ -621,21 +624,14 @@ export class ScimService {
       await this.emitMembers(tx, ctx, group, "group.member_added", added, new Map(refs.map((r) => [r.id, r])));
       return added.length > 0;
     }
-    if (op === "replace" && filter) {
-      // RFC 7644 §3.5.2.3: the matching members are replaced by the value (the others stay); none matching is noTarget.
-      const members = await tx.members(groupId);
-      const matching = members.filter((m) => matchMember(filter, m)).map((m) => m.id);
-      if (matching.length === 0) throw new NoTargetError("The members filter matches no member of this group; add the member instead.");
-      const refs = await this.resolveMembers(tx, list, groupId);
-      const wanted = new Set(refs.map((r) => r.id));
-      const gone = matching.filter((id) => !wanted.has(id));
-      const removed = await tx.removeMembers(groupId, gone);
-      await this.emitMembers(tx, ctx, group, "group.member_removed", removed, new Map(members.map((m) => [m.id, m])));
-      const added = await tx.addMembers(groupId, refs);
-      await this.emitMembers(tx, ctx, group, "group.member_added", added, new Map(refs.map((r) => [r.id, r])));
-      return removed.length + added.length > 0;
+    if (op === "replace") {
+      // RFC 7644 §3.5.2.3: with a filter, the matching members are replaced by the value (the others stay), and
+      // none matching is noTarget.
+      const among = filter && ((m: MemberRef) => matchMember(filter, m));
+      if (among && !(await tx.members(groupId)).some(among))
+        throw new NoTargetError("The members filter matches no member of this group; add the member instead.");
+      return this.setMembers(tx, ctx, group, await this.resolveMembers(tx, list, groupId), among);
     }
-    if (op === "replace") return this.setMembers(tx, ctx, group, await this.resolveMembers(tx, list, groupId));
     let removed: string[];
     // The events name each member's type and display, as those of additions do.
     let refs: Map<string, MemberRef>;
@@ -694,9 +690,8 @@ function changedAttributes(before: ScimResource, after: ScimResource): string[] 
       if (key === "schemas" || deepEqual(a[key], b[key])) continue;
       const x = a[key];
       const y = b[key];
-      const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
-      if (nested && key.startsWith("urn:") && (isObject(x) || x === undefined) && (isObject(y) || y === undefined))
-        compare(isObject(x) ? x : {}, isObject(y) ? y : {}, `${key}:`, false);
+      if (nested && key.startsWith("urn:") && (isPlainObject(x) || x === undefined) && (isPlainObject(y) || y === undefined))
+        compare(isPlainObject(x) ? x : {}, isPlainObject(y) ? y : {}, `${key}:`, false);
       else out.add(prefix + key);
     }
   };

@@ -32,6 +32,9 @@ const SECURE_OPTIONS = constants.SSL_OP_NO_TLSv1 | constants.SSL_OP_NO_TLSv1_1;
  * Caveat (Linux): connections still in the old socket's accept queue at that instant are reset unless
  * net.ipv4.tcp_migrate_req = 1 (contrib/sysctl/90-scimd.conf), which hands them to the new socket.
  */
+/** Why `[server.tls]` cannot be used, as one sentence (serve refuses to start with it; check-config says it too). */
+export const tlsUnusable = (reason: string) => `Cannot use [server.tls]: ${reason}; fix the files or leave cert and key empty for plain HTTP.`;
+
 export class Listener {
   private current: BunServer;
   private readonly retired = new Set<BunServer>();
@@ -52,7 +55,7 @@ export class Listener {
     let tls: LoadedTls | null = null;
     if (files) {
       const r = loadTls(files);
-      if (!r.ok) throw new ListenError(`Cannot use [server.tls]: ${r.reason}; fix the files or leave cert and key empty for plain HTTP.`);
+      if (!r.ok) throw new ListenError(tlsUnusable(r.reason));
       tls = r.tls;
       // SO_REUSEPORT would let a second server share the port silently: check that it is free first.
       if (opts.port !== 0) Bun.serve({ hostname: opts.hostname, port: opts.port, fetch: () => new Response() }).stop(true);

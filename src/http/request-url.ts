@@ -1,3 +1,5 @@
+import { InvalidSyntaxError } from "../core/errors.ts";
+
 // The parts of a request's URL that scimd reads, taken from the string without building a URL object (each
 // `new URL` cost about a microsecond, and a request needed four). Request URLs here are absolute and already
 // normalised (Bun's server and the Request constructor resolve dot segments and percent-encode), and
@@ -70,7 +72,11 @@ export const hasOrigin = (url: string): boolean => url.startsWith("http://") || 
  * whole path: "/aaaaaaaaaa/scim/Users" was routed to /scim/Users without a token being asked for. Any other
  * target without an origin (CONNECT's "host:port", "*") is null: nothing serves it.
  */
-export function withAbsoluteUrl(request: Request, origin: string): Request | null {
+export function withAbsoluteUrl(request: Request, origin: () => string): Request | null {
   if (hasOrigin(request.url)) return request;
-  return request.url.charCodeAt(0) === 0x2f ? new Request(origin + request.url, request) : null;
+  return request.url.charCodeAt(0) === 0x2f ? new Request(origin() + request.url, request) : null;
 }
+
+/** The answer to a request target that is no path on this server (CONNECT's "host:port", "*"). */
+export const noOriginError = () =>
+  new InvalidSyntaxError("The request target is not a path on this server; send a request such as GET /scim/Users with a Host header.");

@@ -1,7 +1,7 @@
 import { Database } from "bun:sqlite";
 import { existsSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { isDatabaseFile, tempNameFor } from "./database-files.ts";
+import { isDatabaseFile, statOrNull, tempNameFor } from "./database-files.ts";
 import { StorageError, migrationsFolder } from "./db.ts";
 import { fsyncPath } from "./fsync.ts";
 
@@ -19,7 +19,7 @@ export function backupDatabase(source: string, target: string, opts: { force?: b
   const to = resolve(target);
   if (!existsSync(from)) throw new StorageError(`The database ${source} does not exist; check [storage] path.`);
   if (isDatabaseFile(to, from)) throw new StorageError("The backup file is the database itself (or one of its -wal, -shm or .lock files); choose another file name.");
-  if (existsSync(to) && statSync(to).isDirectory()) throw new StorageError(`${target} is a folder; give the backup a file name.`);
+  if (statOrNull(to)?.isDirectory()) throw new StorageError(`${target} is a folder; give the backup a file name.`);
   if (existsSync(to) && !opts.force) throw new StorageError(`${target} already exists; choose a new file name or pass --force to overwrite it.`);
   if (!existsSync(dirname(to))) throw new StorageError(`The folder ${dirname(to)} does not exist; create it first.`);
   const temp = tempNameFor(to);

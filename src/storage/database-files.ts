@@ -1,4 +1,4 @@
-import { realpathSync, statSync } from "node:fs";
+import { lstatSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { lockPathOf } from "./server-lock.ts";
 
@@ -19,9 +19,17 @@ function realPathOf(path: string): string {
   return join(realParent, basename(abs));
 }
 
-const statOrNull = (path: string) => {
+/** stat and lstat, null for a path that cannot be read (missing, or a folder without rights). */
+export const statOrNull = (path: string) => {
   try {
     return statSync(path);
+  } catch {
+    return null;
+  }
+};
+export const lstatOrNull = (path: string) => {
+  try {
+    return lstatSync(path);
   } catch {
     return null;
   }

@@ -77,9 +77,8 @@ export function mapUser(resource: ScimResource, previous: DirectoryFields | null
   const scimd = (resource[SCIMD_USER_SCHEMA] ?? {}) as Record<string, unknown>;
   const refs = opts.references;
   const fields: DirectoryFields = {
-    // Left out (a PUT without it, a PATCH removing it), the record keeps its state: a disabled user is not
-    // turned back on by omission. A new user without it is active.
-    active: typeof resource.active === "boolean" ? resource.active : (previous?.active ?? true),
+    // A new user without it is active (an update that leaves it out keeps its value: see keepActive in service.ts).
+    active: resource.active !== false,
     description: text(resource.displayName),
     profession: text(resource.title),
     email: pickTyped(resource.emails, "work"),

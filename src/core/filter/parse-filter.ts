@@ -289,7 +289,8 @@ export class FilterReader {
     // A dateTime is compared chronologically (RFC 7644 §3.4.2.2): a value that is no date would match
     // nothing, silently, so `meta.lastModified gt "yesterday"` is an error, not an empty page.
     const leaf = resolved && (resolved.subAttribute ?? resolved.attribute);
-    if (leaf?.type === "dateTime" && value !== null && !isDateLike(value) && (compareOp === "eq" || compareOp === "ne" || compareOp === "gt" || compareOp === "ge" || compareOp === "lt" || compareOp === "le"))
+    const substring = compareOp === "co" || compareOp === "sw" || compareOp === "ew";
+    if (leaf?.type === "dateTime" && value !== null && !substring && !isDateLike(value))
       this.fail(valueStart, `${quote(String(value))} is not a dateTime; compare ${quote(text)} with a value such as "2024-01-31T12:00:00Z"`);
     return { kind: "compare", path, op: compareOp, value };
   }

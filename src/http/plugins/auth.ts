@@ -1,14 +1,13 @@
 import { Elysia } from "elysia";
-import { ForbiddenError, InvalidSyntaxError, PayloadTooLargeError, TooManyRequestsError, UnauthorizedError, type ScimError } from "../../core/errors.ts";
+import { ForbiddenError, PayloadTooLargeError, TooManyRequestsError, UnauthorizedError, type ScimError } from "../../core/errors.ts";
 import { clientAddress } from "../client-address.ts";
 import type { AuthThrottle, TokenRateLimit } from "../rate-limit.ts";
 import type { TokenRecord, TokenScope, TokenStore } from "../../core/repository.ts";
 import { authenticate, type AuthFailure } from "../../core/tokens.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { RecordFailure } from "../failure-log.ts";
-import { hasOrigin } from "../request-url.ts";
+import { hasOrigin, noOriginError, pathOf } from "../request-url.ts";
 import { errorResponse } from "../scim-response.ts";
-import { pathOf } from "../request-url.ts";
 
 export interface AuthOptions {
   readonly tokens: TokenStore;
@@ -60,7 +59,7 @@ export const auth = (opts: AuthOptions) => {
   return new Elysia({ name: "scimd/auth" }).onRequest(async ({ request }) => {
     // Authentication and Elysia's router must read one path: a URL without scheme and host (serve makes such
     // URLs absolute first) is refused rather than taken as a path outside the protected areas.
-    if (!hasOrigin(request.url)) return errorResponse(new InvalidSyntaxError("The request target is not a path on this server; send a request such as GET /scim/Users with a Host header."));
+    if (!hasOrigin(request.url)) return errorResponse(noOriginError());
     const path = pathOf(request.url);
     const area = opts.areas.find(([prefix]) => path === prefix || path.startsWith(prefix + "/"));
     if (!area) return;
