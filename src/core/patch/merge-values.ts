@@ -40,24 +40,31 @@ function valueSubOf(def: AttributeDef): AttributeDef | undefined {
   return def.subAttributes ? findAttribute(def.subAttributes, "value") : undefined;
 }
 
-// Sub-attributes that describe what `value` points at; stale once `value` changes.
+// Sub-attributes that describe the resource a reference's `value` points at; stale once `value` changes.
 const DESCRIBES_VALUE = new Set(["$ref", "display", "displayName"]);
 
 /**
  * RFC 7644 §3.5.2.1/§3.5.2.3: a complex value is merged; sub-attributes absent from `incoming` are kept,
- * except those that describe an old `value` when `value` changes (a new manager id with the old `$ref`
- * would point at the wrong user). Immutable sub-attributes may be set but not changed.
+ * except, for a reference to another resource (an attribute with a `$ref`, such as the manager), those that
+ * describe the old `value` when `value` changes: a new manager id with the old `$ref` would point at the
+ * wrong user. Elsewhere `display` is the client's own text (emails, roles: Entra maps
+ * `roles[primary eq "True"].display` and `.value` separately) and stays. Immutable sub-attributes may be
+ * set but not changed.
  */
 export function mergeComplex(def: AttributeDef, current: JsonObject | undefined, incoming: JsonObject, label: string): JsonObject {
   const out: JsonObject = { ...current };
   const valueChanges = current !== undefined && "value" in incoming && !deepEqual(current.value, incoming.value);
-  if (valueChanges) for (const k of DESCRIBES_VALUE) if (!(k in incoming)) delete out[k];
+  if (valueChanges && isReference(def)) for (const k of DESCRIBES_VALUE) if (!(k in incoming)) delete out[k];
   for (const [k, v] of Object.entries(incoming)) {
     const sub = def.subAttributes ? findAttribute(def.subAttributes, k) : undefined;
     if (sub) assertImmutableKept(sub, current?.[k], v, `${label}.${sub.name}`);
     out[k] = v;
   }
   return out;
+}
+
+function isReference(def: AttributeDef): boolean {
+  return def.subAttributes !== undefined && findAttribute(def.subAttributes, "$ref") !== undefined;
 }
 
 /**
