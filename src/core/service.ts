@@ -232,11 +232,14 @@ export class ScimService {
       throw new InvalidFilterError(
         `The filter is ${filter.length} characters long, more than the ${this.opts.maxFilterLength} allowed; send a shorter filter.`,
       );
+    // RFC 7644 §3.4.2.2 has no empty filter; read as "no filter" it answered with every resource, and a client
+    // that takes the first result as its match would link the wrong user.
+    if (filter.trim() === "") throw new InvalidFilterError('The filter is empty; send an expression such as userName eq "bjensen", or leave the filter parameter out.');
     return parseFilter(filter, schemaOf(kind), { maxDepth: this.opts.maxFilterDepth, maxLength: this.opts.maxFilterLength });
   }
 
   async list(kind: ResourceKind, p: ListParams, ctx: RequestContext): Promise<ListResponse> {
-    const filter = p.filter !== undefined && p.filter.trim() !== "" ? this.parseFilter(kind, p.filter) : undefined;
+    const filter = p.filter !== undefined ? this.parseFilter(kind, p.filter) : undefined;
     // RFC 7644 §3.4.2.4: startIndex < 1 is read as 1; a negative count as 0; count is capped by the server. A
     // startIndex past any possible result (1e20) is read as the largest exact one: an empty page, not an error.
     const startIndex = Math.min(Math.max(1, intParam(p.startIndex) ?? 1), Number.MAX_SAFE_INTEGER);
