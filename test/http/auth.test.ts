@@ -53,6 +53,16 @@ describe("refused: 401, a SCIM error and WWW-Authenticate: Bearer", () => {
     });
   }
 
+  test("RFC 6750 §3.1: a sent token that is unknown or expired is error=\"invalid_token\"; no token, or another scheme, gets no error code", async () => {
+    const challenge = async (h: string | null) =>
+      (await t.request("GET", "/scim/Users", undefined, h === null ? { auth: null } : { auth: null, headers: { authorization: h } })).headers.get("www-authenticate");
+    const expired = await storeToken("expired-challenge", { expiresAt: new Date(Date.now() - 60_000).toISOString() });
+    expect(await challenge(`Bearer ${generateSecret()}`)).toBe('Bearer realm="scimd", error="invalid_token"');
+    expect(await challenge(`Bearer ${expired}`)).toBe('Bearer realm="scimd", error="invalid_token"');
+    expect(await challenge(null)).toBe('Bearer realm="scimd"');
+    expect(await challenge(`Basic ${btoa("user:pass")}`)).toBe('Bearer realm="scimd"');
+  });
+
   test("a token in ?access_token= is refused even when valid", async () => {
     for (const prefix of ["/scim", "/scim/v2"]) {
       const res = await t.request("GET", `${prefix}/Users?access_token=${encodeURIComponent(t.token)}`, undefined, { auth: null });

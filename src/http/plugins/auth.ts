@@ -86,7 +86,10 @@ export const auth = (opts: AuthOptions) => {
           { "retry-after": String(blockedFor), ...closing },
         );
       if (delay > 0) await Bun.sleep(delay);
-      return fail(new UnauthorizedError(MESSAGES[result.reason]), { "www-authenticate": 'Bearer realm="scimd"', ...closing });
+      // RFC 6750 §3.1: a token that was sent but is unknown or expired is invalid_token; a request without one
+      // (or with another scheme) gets no error code.
+      const challenge = result.reason === "unknown" || result.reason === "expired" ? 'Bearer realm="scimd", error="invalid_token"' : 'Bearer realm="scimd"';
+      return fail(new UnauthorizedError(MESSAGES[result.reason]), { "www-authenticate": challenge, ...closing });
     }
     // The token is known from here on: a failure below is recorded (and logged) under its name.
     tokenOf.set(request, result.token);
