@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { resourceTypes } from "../../src/core/discovery/resource-types.ts";
 import { schemaResources } from "../../src/core/discovery/schema-resources.ts";
 import { serviceProviderConfig } from "../../src/core/discovery/service-provider-config.ts";
+import { COMMON_ATTRIBUTES } from "../../src/core/schema/common.ts";
 import { ALL_SCHEMAS, RESOURCE_SCHEMAS } from "../../src/core/schema/registry.ts";
 import type { AttributeDef } from "../../src/core/schema/types.ts";
 import {
@@ -15,6 +16,7 @@ import {
 } from "../../src/core/schema/urns.ts";
 
 const BASE = "https://scim.example.com/scim/v2";
+const CORE = new Set<string>([USER_SCHEMA, GROUP_SCHEMA]);
 
 const CONFIG = {
   documentationUri: "https://scimd.example.com/docs",
@@ -135,17 +137,21 @@ describe("schemaResources (RFC 7643 §7)", () => {
       id,
       name: schema.name,
       description: schema.description,
-      attributes: schema.attributes.map(expectedAttribute),
+      attributes: [...(CORE.has(id) ? COMMON_ATTRIBUTES.filter((a) => a.name === "externalId") : []), ...schema.attributes].map(expectedAttribute),
       meta: { resourceType: "Schema", location: `${BASE}/Schemas/${id}` },
     });
   });
 
-  test("common attributes are not listed in the User schema (RFC 7643 §8.7.1)", () => {
-    const user = docs.find((d) => d.id === USER_SCHEMA);
-    const names = (user?.attributes as { name: string }[]).map((a) => a.name);
-    expect(names).not.toContain("id");
-    expect(names).not.toContain("externalId");
-    expect(names).not.toContain("meta");
+  test.each([USER_SCHEMA, GROUP_SCHEMA])("%s lists externalId (Microsoft's validator needs every attribute Entra maps), not id or meta", (urn) => {
+    const doc = docs.find((d) => d.id === urn);
+    const attributes = doc?.attributes as { name: string; caseExact: boolean; mutability: string }[];
+    expect(attributes.map((a) => a.name)).not.toContain("id");
+    expect(attributes.map((a) => a.name)).not.toContain("meta");
+    expect(attributes.find((a) => a.name === "externalId")).toMatchObject({ caseExact: true, mutability: "readWrite", multiValued: false });
+  });
+
+  test("extension schemas do not list externalId", () => {
+    for (const d of docs.filter((d) => !CORE.has(d.id as string))) expect((d.attributes as { name: string }[]).map((a) => a.name)).not.toContain("externalId");
   });
 
   test.each([
