@@ -265,6 +265,9 @@ export class ScimService {
   async create(kind: ResourceKind, body: unknown, ctx: RequestContext, projection: ProjectionOptions = {}): Promise<{ resource: ScimResource; etag: string; location: string }> {
     const rs = schemaOf(kind);
     const data = readResourceInput(body, rs);
+    // A new user without `active` is active (its directory record says so): the resource says it too, as
+    // clients such as Okta's tests read `active` from every listed user.
+    if (kind === "User" && data.active === undefined) data.active = true;
     const now = this.clock().toISOString();
     const stored: StoredResource = { id: this.newId(), data, version: 1, created: now, lastModified: now };
     const members = kind === "Group" ? this.takeMembers(stored) : [];

@@ -183,9 +183,11 @@ describe("active", () => {
     expect((await t.storage.repo.directoryByScimId(u.id))!.active).toBe(false);
     expect((await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "remove", path: "active" }))).status).toBe(200);
     expect((await t.storage.repo.directoryByScimId(u.id))!.active).toBe(false);
-    // A new user without active is active.
+    // A new user without active is active, in the record and in the resource.
     const v = await create(t, user("kit@contoso.com"));
     expect((await t.storage.repo.directoryByScimId(v.id))!.active).toBe(true);
+    expect(v.active).toBe(true);
+    expect((await t.json("GET", `/scim/Users/${v.id}`)).body.active).toBe(true);
   });
 
   test("Entra PATCH without a path: {active: \"False\"}", async () => {
