@@ -474,6 +474,17 @@ export class ScimService {
         `The userName of a user cannot be changed on this server (from ${quoted(oldName, 256)} to ${quoted(newName, 256)}); set [provisioning] username_changes = "allow" to permit it.`,
       );
     const record = await tx.directoryByScimId(current.id);
+    if (renamed && this.opts.usernameChanges === "allow" && newName.toLowerCase() !== oldName.toLowerCase()) {
+      // No SCIM user has the name (checked above), but a directory record may: a deleted user's, kept by
+      // delete = "deactivate". Directory usernames stay unique, so say whose it is and what would work.
+      const holder = await tx.directoryByUsername(newName);
+      if (holder && holder.id !== record?.id)
+        throw new UniquenessError(
+          holder.deleted
+            ? `The userName ${quoted(newName, 256)} is the username of a deleted user's directory record (kept because [provisioning] delete = "deactivate"), and directory usernames are unique; choose another userName, or delete this user and create it again with that userName, which re-uses the deleted record.`
+            : `The userName ${quoted(newName, 256)} is already the username of another directory record; choose another userName.`,
+        );
+    }
     const mapped = mapUser(next.data, record, this.mapOptions());
     if (!(await tx.update("User", next, current))) throw this.notFound("User", current.id);
     if (record) {

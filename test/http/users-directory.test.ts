@@ -136,6 +136,26 @@ describe("username", () => {
     expect(res.status).toBe(409);
     expect(res.body.scimType).toBe("uniqueness");
   });
+
+  test(`username_changes = "allow": renaming onto the name of a deleted user's record is a 409 that says so and what works; nothing changes`, async () => {
+    const t = await app({ provisioning: { username_changes: "allow", delete: "deactivate" } });
+    const gone = await create(t, user("gail@contoso.com"));
+    expect((await t.request("DELETE", `/scim/Users/${gone.id}`)).status).toBe(204);
+    const deletedRecord = (await t.storage.repo.directoryByUsername("gail@contoso.com"))!;
+    expect(deletedRecord.deleted).toBe(true);
+    const u = await create(t, user("hank@contoso.com", { title: "Before" }));
+    const res = await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "replace", path: "userName", value: "Gail@contoso.com" }, { op: "replace", path: "title", value: "After" }));
+    expect(res.status).toBe(409);
+    expect(res.body.scimType).toBe("uniqueness");
+    expect(res.body.detail).toMatch(/deleted user's directory record.*delete this user and create it again/);
+    const now = (await t.json("GET", `/scim/Users/${u.id}`)).body;
+    expect([now.userName, now.title]).toEqual(["hank@contoso.com", "Before"]);
+    expect((await t.storage.repo.directoryByScimId(u.id))!.username).toBe("hank@contoso.com");
+    // What the message offers works: a POST with the name re-uses the deleted record.
+    const again = await t.json("POST", "/scim/Users", user("Gail@contoso.com"));
+    expect(again.status).toBe(201);
+    expect((await t.storage.repo.directoryByScimId(again.body.id))!.id).toBe(deletedRecord.id);
+  });
 });
 
 describe("active", () => {
