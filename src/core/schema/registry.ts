@@ -135,6 +135,16 @@ function resolveUncached(rs: ResourceSchema, path: string): ResolvedAttribute | 
   } else {
     owner = rs.core;
     attribute = findAttribute(rs.core.attributes, head) ?? findAttribute(COMMON_ATTRIBUTES, head);
+    if (!attribute) {
+      // RFC 7644 §3.10: clients SHOULD (not MUST) qualify extension attributes; an unqualified name that is in
+      // no core attribute and in exactly one extension is that extension's (some clients send a bare
+      // `manager[value eq "..."]` or `department`).
+      const owners = rs.extensions.filter((s) => findAttribute(s.attributes, head));
+      if (owners.length === 1) {
+        owner = owners[0];
+        attribute = findAttribute(owner!.attributes, head);
+      }
+    }
   }
   if (!attribute || !owner) return null;
   const extension = owner !== rs.core;

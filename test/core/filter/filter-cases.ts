@@ -149,6 +149,9 @@ const users: [string, string[]][] = [
   [`${E}:department ne "Engineering"`, ["u2", "u4", "u5", "u6", "u7", "u9", "u10"]],
   [`${E}:department eq "Sales"`, ["u2", "u4", "u10"]],
   [`${E}:department pr`, allUsersBut("u5", "u9")],
+  // Unqualified, as some clients send it (RFC 7644 §3.10: qualifying extension attributes is a SHOULD).
+  [`department eq "Engineering"`, ["u1", "u3", "u8"]],
+  [`manager.value pr and department eq "Sales"`, ["u2", "u4", "u10"]],
   [`not (${E}:department pr)`, ["u5", "u9"]],
   [`${E}:department co "_"`, ["u6"]],
   [`${E}:department sw "r&d"`, ["u6"]],

@@ -68,6 +68,7 @@ describe("replace (RFC 7644 §3.5.2.3)", () => {
     ["a new manager value drops the old manager's displayName and $ref", [{ op: "replace", path: `${E}:manager`, value: { value: "m2" } }], (r) => expect(ext(r)?.manager).toEqual({ value: "m2" })],
     ["a new email value keeps its display (the client's text, not a description of a resource)", [{ op: "replace", path: 'emails[type eq "work"]', value: { display: "Work" } }, { op: "replace", path: 'emails[type eq "work"].value', value: "new@work" }], (r) => expect(emails(r)[0]).toEqual({ value: "new@work", type: "work", primary: true, display: "Work" })],
     ["display then value of one role, as Entra maps them: both kept", [{ op: "add", path: "roles", value: [{ primary: true, value: "Reader", display: "Reader role", type: "T" }] }, { op: "Replace", path: 'roles[primary eq "True"].display', value: "Writer role" }, { op: "Replace", path: 'roles[primary eq "True"].value', value: "Writer" }], (r) => expect(r.roles).toEqual([{ primary: true, value: "Writer", display: "Writer role", type: "T" }])],
+    ["an unqualified extension attribute", [{ op: "replace", path: "department", value: "Sales" }], (r) => expect(ext(r)?.department).toBe("Sales")],
     ["the same manager value keeps its displayName", [{ op: "replace", path: `${E}:manager`, value: { value: MANAGER } }], (r) => expect(ext(r)?.manager).toEqual({ value: MANAGER, displayName: "John Smith" })],
     ["a filter on a single-valued complex attribute that matches", [{ op: "replace", path: 'name[givenName eq "barbara"].familyName', value: "J" }], (r) => expect((r.name as Record<string, unknown>).familyName).toBe("J")],
     ["without a path, merges each attribute", [{ op: "replace", value: { title: "T", name: { givenName: "G" } } }], (r) => {
@@ -91,6 +92,7 @@ describe("replace (RFC 7644 §3.5.2.3)", () => {
 describe("remove (RFC 7644 §3.5.2.2)", () => {
   runCases([
     ["a simple attribute", [{ op: "remove", path: "title" }], (r) => expect("title" in r).toBe(false)],
+    ["an unqualified extension attribute with a filter, as some clients send the manager (RFC 7644 §3.10: qualifying is a SHOULD)", [{ op: "remove", path: `manager[value eq "${MANAGER}"]` }], (r) => expect(ext(r)).toEqual({ employeeNumber: "701984", department: "Tour Operations" })],
     ["a sub-attribute", [{ op: "remove", path: "name.formatted" }], (r) => expect(r.name).toEqual({ familyName: "Jensen", givenName: "Barbara" })],
     ["the last sub-attribute removes the complex attribute", [{ op: "remove", path: "name.formatted" }, { op: "remove", path: "name.familyName" }, { op: "remove", path: "name.givenName" }], (r) => expect("name" in r).toBe(false)],
     ["filtered elements", [{ op: "remove", path: 'emails[type eq "home"]' }], (r) => expect(emails(r)).toHaveLength(1)],
