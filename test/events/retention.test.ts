@@ -3,6 +3,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Repository } from "../../src/core/repository.ts";
 import { pruneOnce } from "../../src/events/retention.ts";
+import { endpointsOf, WebhookWorker } from "../../src/events/webhooks.ts";
+import { silentLogger } from "../../src/log/logger.ts";
 import { createTestApp, type TestApp } from "../support/app.ts";
 import { allEvents, user } from "./helpers.ts";
 
@@ -122,6 +124,29 @@ describe("pruneOnce", () => {
     expect(await seqsOf(t)).toEqual([dead]);
     await repo.removeDeadLetter("app", dead);
     await pruneOnce(repo, ["app"], 1, new Date(Date.now() + 2 * DAY));
+    expect(await seqsOf(t)).toEqual([]);
+  });
+
+  test("an endpoint subscribed to a type that does not occur moves past the other events, so they can be pruned", async () => {
+    const t = await app();
+    const repo = t.storage.repo;
+    // A new endpoint starts at the end of the log: its position is taken before the events.
+    await repo.webhookCursor("groups-only");
+    await seedUsers(t, 5);
+    const seqs = await seqsOf(t);
+    expect((await repo.webhookCursor("groups-only")).lastSeq).toBeLessThan(seqs.at(-1)!);
+    const [endpoint] = endpointsOf([{ name: "groups-only", url: "http://127.0.0.1:9/never-called", secret: `whsec_${btoa("x".repeat(32))}`, events: ["group.created"], retry_base: "1s", retry_max: "1m", max_age: "1h", timeout: "1s" }]);
+    const worker = new WebhookWorker({ repo, endpoints: [endpoint!], logger: silentLogger, pollMs: 10 });
+    worker.start();
+    try {
+      const deadline = Date.now() + 5_000;
+      while ((await repo.webhookCursor("groups-only")).lastSeq < seqs.at(-1)! && Date.now() < deadline) await Bun.sleep(10);
+    } finally {
+      await worker.stop();
+    }
+    expect((await repo.webhookCursor("groups-only")).lastSeq).toBe(seqs.at(-1)!);
+    expect(await worker.pending()).toEqual({ "groups-only": 0 });
+    await pruneOnce(repo, ["groups-only"], 1, new Date(Date.now() + 2 * DAY));
     expect(await seqsOf(t)).toEqual([]);
   });
 
