@@ -46,6 +46,8 @@ export function startMetrics(config: Config, logger: Logger): MetricsService | n
         hostname,
         port,
         development: false,
+        // Not shared with another process (Bun's production default is SO_REUSEPORT).
+        reusePort: false,
         // pathOf, not new URL(): a CONNECT target ("a:1") made URL throw, and Bun answered with a stack trace.
         fetch: (request) => (hasOrigin(request.url) && pathOf(request.url) === "/metrics" ? respond(request) : new Response("Only /metrics is served here.\n", { status: 404 })),
       });

@@ -71,7 +71,10 @@ export class Listener {
       maxRequestBodySize: opts.maxRequestBodySize,
       ...(opts.idleTimeout !== undefined ? { idleTimeout: opts.idleTimeout } : {}),
       development: false,
-      ...(tls ? { reusePort: true, tls: { cert: tls.cert, key: tls.key, secureOptions: SECURE_OPTIONS } } : {}),
+      // Bun sets SO_REUSEPORT by default in production mode, which let a second scimd on the same port start
+      // and take half the connections: off, except with TLS, whose reload starts a new server on the port
+      // (start() has checked that the port was free).
+      ...(tls ? { reusePort: true, tls: { cert: tls.cert, key: tls.key, secureOptions: SECURE_OPTIONS } } : { reusePort: false }),
       fetch: opts.fetch,
       error: opts.error,
     });

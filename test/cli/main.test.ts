@@ -284,6 +284,22 @@ describe("serve cannot listen", () => {
     expect(elsewhere.err.join("\n")).not.toContain("in use");
   });
 
+  test("a port held by another server that allows sharing it (SO_REUSEPORT, as Bun's production default, and an older scimd, set) is refused too, for the API and for [metrics] listen", async () => {
+    const w = ws();
+    expect((await w.run(["token", "create", "--name", "t"])).code).toBe(0);
+    const other = Bun.serve({ hostname: "127.0.0.1", port: 0, development: false, reusePort: true, fetch: () => new Response("the other server") });
+    try {
+      const api = await w.run(["serve"], { SCIMD_SERVER_HOST: "127.0.0.1", SCIMD_SERVER_PORT: String(other.port) });
+      expect(api.code).toBe(1);
+      expect(api.err.join("\n")).toContain("the port is in use");
+      const metrics = await w.run(["serve"], { SCIMD_SERVER_HOST: "127.0.0.1", SCIMD_SERVER_PORT: "0", SCIMD_METRICS_ENABLED: "true", SCIMD_METRICS_LISTEN: `127.0.0.1:${other.port}` });
+      expect(metrics.code).toBe(1);
+      expect(metrics.err.join("\n")).toContain("in use");
+    } finally {
+      other.stop(true);
+    }
+  });
+
   test("a first start that cannot listen creates no initial token (it is shown once, so it would be lost)", async () => {
     const w = ws();
     const taken = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
