@@ -169,6 +169,18 @@ function findLine(text: string, key: string): number | undefined {
 }
 
 /**
+ * The variables Kubernetes gives every pod for a Service named "scimd" (SCIMD_SERVICE_HOST=10.96.0.12,
+ * SCIMD_SERVICE_PORT=8080, SCIMD_PORT=tcp://10.96.0.12:8080, SCIMD_PORT_8080_TCP_ADDR=…): no scimd key has
+ * these names, and refusing them stopped such a pod from starting. A SCIMD_PORT that is not such an address
+ * (SCIMD_PORT=9000, meaning SCIMD_SERVER_PORT) is still an error.
+ */
+function isServiceLink(name: string, value: string): boolean {
+  if (/^SCIMD_SERVICE_(HOST|PORT)(_[A-Z0-9_]+)?$/.test(name)) return true;
+  if (/^SCIMD_PORT_\d+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?$/.test(name)) return true;
+  return name === "SCIMD_PORT" && /^(tcp|udp|sctp):\/\//.test(value);
+}
+
+/**
  * `SCIMD_<SECTION>_<KEY>=value` overrides one key, for containers: `SCIMD_SERVER_PORT=9000`,
  * `SCIMD_PROVISIONING_DEFAULT_GROUP=Staff`, `SCIMD_DIRECTORY_SITES=Paris,Lyon`. Values are read by the
  * key's type in the schema (integers, booleans, comma-separated or JSON arrays). Each key set is noted in
@@ -177,7 +189,7 @@ function findLine(text: string, key: string): number | undefined {
 function applyEnvOverrides(raw: Record<string, unknown>, env: Record<string, string | undefined>, applied: Map<string, string>): string[] {
   const errors: string[] = [];
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith("SCIMD_") || name === "SCIMD_CONFIG" || value === undefined) continue;
+    if (!name.startsWith("SCIMD_") || name === "SCIMD_CONFIG" || value === undefined || isServiceLink(name, value)) continue;
     const found = findKey(ConfigSchema, name.slice("SCIMD_".length).toLowerCase());
     if (!found) {
       errors.push(`Unknown environment variable ${name}; scimd reads SCIMD_<SECTION>_<KEY> for the keys in scimd.example.toml.`);

@@ -303,6 +303,28 @@ describe("SCIMD_<SECTION>_<KEY> overrides one key", () => {
     expect(r.ok).toBe(true);
   });
 
+  test("the variables Kubernetes sets for a Service named scimd are ignored (they stopped such a pod from starting)", () => {
+    const env = {
+      SCIMD_SERVICE_HOST: "10.96.0.12",
+      SCIMD_SERVICE_PORT: "8080",
+      SCIMD_SERVICE_PORT_HTTP: "8080",
+      SCIMD_PORT: "tcp://10.96.0.12:8080",
+      SCIMD_PORT_8080_TCP: "tcp://10.96.0.12:8080",
+      SCIMD_PORT_8080_TCP_PROTO: "tcp",
+      SCIMD_PORT_8080_TCP_PORT: "8080",
+      SCIMD_PORT_8080_TCP_ADDR: "10.96.0.12",
+    };
+    const r = loadConfig({ env, cwd: folder() });
+    expect(r.ok ? [] : r.errors).toEqual([]);
+    expect(r.ok && r.config.server.port).toBe(8080);
+  });
+
+  test("SCIMD_PORT=9000 (a mistyped SCIMD_SERVER_PORT, not a Kubernetes address) is still an unknown variable", () => {
+    const r = loadConfig({ env: { SCIMD_PORT: "9000" }, cwd: folder() });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors.join("\n")).toContain("Unknown environment variable SCIMD_PORT");
+  });
+
   const bad: { env: Record<string, string>; key: string }[] = [
     { env: { SCIMD_SERVER_PORT: "99999" }, key: "server.port" },
     { env: { SCIMD_SERVER_TRUST_PROXY: "maybe" }, key: "server.trust_proxy" },

@@ -121,7 +121,7 @@ describe("Postman collection (AzureAD/SCIMReferenceCode) via newman", () => {
   let report: Report;
 
   beforeAll(async () => {
-    if (!existsSync(COLLECTION)) throw new Error(`The Postman collection is not at ${COLLECTION}; clone shared/ beside the repository.`);
+    if (!existsSync(COLLECTION)) throw new Error(`The Postman collection is not at ${COLLECTION}; clone shared/ beside the repository (README, Development).`);
     server = await startServer();
     dir = mkdtempSync(join(tmpdir(), "scimd-newman-"));
     const collection = JSON.parse(readFileSync(COLLECTION, "utf8"));

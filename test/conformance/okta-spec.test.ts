@@ -4,14 +4,20 @@
 // intent implies (RFC 7644 media type, ListResponse shape, error shape) so a regression cannot hide behind Okta's
 // loose assertions. Pauses are skipped.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createTestApp, type TestApp } from "../support/app.ts";
 import { ROOT } from "../support/binary.ts";
 
 const SHARED = resolve(ROOT, "../shared/conformance");
-const SPEC = JSON.parse(readFileSync(join(SHARED, "Okta-SCIM-20-SPEC-Test.json"), "utf8")) as RunscopeTest;
-const CRUD = JSON.parse(readFileSync(join(SHARED, "Okta-SCIM-20-CRUD-Test.json"), "utf8")) as RunscopeTest;
+/** CI has shared/ beside the clone; Okta's exports are read from there, never copied into the repository. */
+function readSuite(file: string): RunscopeTest {
+  const path = join(SHARED, file);
+  if (!existsSync(path)) throw new Error(`Okta's SCIM test export is not at ${path}; clone shared/ beside the repository (README, Development).`);
+  return JSON.parse(readFileSync(path, "utf8")) as RunscopeTest;
+}
+const SPEC = readSuite("Okta-SCIM-20-SPEC-Test.json");
+const CRUD = readSuite("Okta-SCIM-20-CRUD-Test.json");
 const OKTA_FIXTURES = join(import.meta.dir, "../fixtures/okta");
 
 const LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
