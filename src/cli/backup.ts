@@ -34,7 +34,7 @@ export async function restoreCommand(args: BackupArgs, io: Io): Promise<void> {
   if (!lock) throw new CliError(`scimd is running on ${config.storage.path} (it holds ${lockPathOf(databasePath(config, io))}); stop it (systemctl stop scimd) and run restore again.`, 1);
   try {
     const { users, groups } = restoreDatabase(file, databasePath(config, io));
-    io.out(`Restored ${config.storage.path} from ${file} (${users} users, ${groups} groups). Start scimd again.`);
+    io.out(`Restored ${databasePath(config, io)} from ${file} (${users} users, ${groups} groups). Start scimd again.`);
   } catch (e) {
     throw asCliError(e);
   } finally {

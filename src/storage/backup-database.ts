@@ -1,9 +1,10 @@
 import { Database } from "bun:sqlite";
-import { existsSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { isDatabaseFile, statOrNull, tempNameFor } from "./database-files.ts";
 import { StorageError, migrationsFolder } from "./db.ts";
 import { fsyncPath } from "./fsync.ts";
+import { lockPathOf } from "./server-lock.ts";
 
 const REQUIRED_TABLES = ["__drizzle_migrations", "tokens", "scim_users", "scim_groups", "group_members", "directory_users"];
 
@@ -34,10 +35,26 @@ export function backupDatabase(source: string, target: string, opts: { force?: b
   } finally {
     db?.close();
   }
+  // Personal data and token hashes: readable by the owner only, whatever the umask.
+  chmodSync(temp, 0o600);
   fsyncPath(temp);
   renameSync(temp, to);
   fsyncPath(dirname(to));
   return { bytes: statSync(to).size };
+}
+
+/** The highest event number the database has given (0 if it cannot be read: then nothing is known to keep). */
+function lastEventSeq(path: string): number {
+  let db: Database | undefined;
+  try {
+    db = new Database(path, { readonly: true });
+    const row = db.query("SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0), coalesce((SELECT max(seq) FROM events), 0)) AS n").get() as { n: number };
+    return Number(row.n) || 0;
+  } catch {
+    return 0;
+  } finally {
+    db?.close();
+  }
 }
 
 /** The newest migration this binary knows (the drizzle journal's last `when`). */
@@ -91,15 +108,36 @@ export function restoreDatabase(file: string, databasePath: string): { users: nu
   const target = resolve(databasePath);
   if (isDatabaseFile(file, target)) throw new StorageError("The backup file is the database itself; nothing to restore.");
   const temp = tempNameFor(target);
+  const replaced = statOrNull(target);
+  const lastEvent = replaced ? lastEventSeq(target) : 0;
   let db: Database | undefined;
   try {
     db = new Database(resolve(file), { readonly: true });
     db.query("VACUUM INTO ?").run(temp);
+    db.close();
+    // Event numbers go on from the replaced database's: they are webhook-ids (evt_<seq>) and feed positions
+    // that receivers have seen, and numbers re-used after a restore would be dropped as duplicates.
+    db = new Database(temp);
+    db.query("UPDATE sqlite_sequence SET seq = ? WHERE name = 'events' AND seq < ?").run(lastEvent, lastEvent);
+    if (lastEvent > 0 && !db.query("SELECT 1 FROM sqlite_sequence WHERE name = 'events'").get())
+      db.query("INSERT INTO sqlite_sequence (name, seq) VALUES ('events', ?)").run(lastEvent);
   } catch (e) {
+    db?.close();
+    db = undefined;
     rmSync(temp, { force: true });
     throw new StorageError(`Cannot copy ${file} beside the database (${(e as Error).message}); check the folder's permissions and free space.`);
   } finally {
     db?.close();
+  }
+  // The restored file takes the owner and mode of the one it replaces: restored by root for a service that
+  // runs as its own user, a root-owned database would stop that service from starting.
+  if (replaced) {
+    chmodSync(temp, replaced.mode & 0o777);
+    if (process.getuid?.() === 0) {
+      chownSync(temp, replaced.uid, replaced.gid);
+      // So does the lock file, which this restore may have created.
+      if (existsSync(lockPathOf(target))) chownSync(lockPathOf(target), replaced.uid, replaced.gid);
+    }
   }
   fsyncPath(temp);
   rmSync(`${target}-wal`, { force: true });

@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureBinary, freePort, startScimd, tempDir, writeConfig } from "./support.ts";
 
@@ -70,6 +70,8 @@ describe("backup and restore", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("Wrote a backup");
+    // Personal data and token hashes: the owner's only, whatever the umask.
+    expect(statSync(backup).mode & 0o777).toBe(0o600);
     const inBackup = userNames(backup);
     expect(ackedBeforeBackup.filter((u) => !inBackup.has(u))).toEqual([]);
     expect(ackedAfterBackup).toBeGreaterThan(ackedBeforeBackup.length); // writes really went on during the backup
@@ -106,16 +108,59 @@ describe("backup and restore", () => {
     expect(userNames(join(dir, "scimd.db")).size).toBe(allAcked.length);
   });
 
-  test("restore replaces the database atomically and the server starts on it", async () => {
+  test("restore replaces the database atomically and the server starts on it; event numbers go on from the replaced database's; its mode is kept", async () => {
+    const live = join(dir, "scimd.db");
+    const lastSeq = (file: string) => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return (db.query("SELECT max(seq) AS n FROM events").get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    const token = cli("token", "create", "--name", "around-restore").stdout.trim().split("\n").at(-1)!;
+    const createUser = async (url: string, userName: string) =>
+      (
+        await fetch(`${url}/scim/Users`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/scim+json" },
+          body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName }),
+        })
+      ).status;
+    // Events numbered after the backup was taken (a receiver has seen them).
+    const before = await startScimd({ args: ["serve", "--config", config], cwd: dir, port });
+    expect(await createUser(before.url, "after-backup@example.com")).toBe(201);
+    expect(await before.stop("SIGTERM")).toBe(0);
+    const seqBefore = lastSeq(live);
+    expect(seqBefore).toBeGreaterThan(lastSeq(backup));
+    chmodSync(live, 0o640);
     const restored = cli("restore", backup);
     expect(restored.stderr).toBe("");
     expect(restored.status).toBe(0);
+    expect(restored.stdout).toContain(`Restored ${live} `);
     expect(existsSync(join(dir, "scimd.db-wal"))).toBe(false);
-    const names = userNames(join(dir, "scimd.db"));
+    expect(statSync(live).mode & 0o777).toBe(0o640);
+    const names = userNames(live);
     expect(ackedBeforeBackup.filter((u) => !names.has(u))).toEqual([]);
     const p = await startScimd({ args: ["serve", "--config", config], cwd: dir, port });
     const listed = cli("users", "list", "--json");
     expect((JSON.parse(listed.stdout) as unknown[]).length).toBe(names.size);
+    // The restored database has the tokens of the backup: create one there.
+    const token2 = cli("token", "create", "--name", "after-restore").stdout.trim().split("\n").at(-1)!;
+    const created = await fetch(`${p.url}/scim/Users`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token2}`, "content-type": "application/scim+json" },
+      body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "after-restore@example.com" }),
+    });
+    expect(created.status).toBe(201);
     expect(await p.stop("SIGTERM")).toBe(0);
+    // The new user's event has a number no receiver has seen: webhook-id evt_<seq> is not re-used.
+    const db = new Database(live, { readonly: true });
+    try {
+      const { seq } = db.query("SELECT min(seq) AS seq FROM events WHERE name = 'after-restore@example.com'").get() as { seq: number };
+      expect(seq).toBeGreaterThan(seqBefore);
+    } finally {
+      db.close();
+    }
   });
 });
