@@ -25,9 +25,10 @@ COPY --from=build /src/dist/scimd /usr/local/bin/scimd
 COPY --from=build --chown=65532:65532 /out/data /data
 USER nonroot:nonroot
 WORKDIR /etc/scimd
-ENV SCIMD_STORAGE_PATH=/data/scimd.db \
-    SCIMD_SERVER_HOST=0.0.0.0 \
-    SCIMD_SERVER_PORT=8080
+# The database lives in the volume. A variable beats the configuration file, so this one is the only key the
+# image sets (scimd's defaults are already 0.0.0.0:8080): a mounted file's port or host applies, and serve
+# logs a warning if the file's [storage] path is replaced by it (set -e SCIMD_STORAGE_PATH=… to move it).
+ENV SCIMD_STORAGE_PATH=/data/scimd.db
 VOLUME /data
 EXPOSE 8080
 STOPSIGNAL SIGTERM

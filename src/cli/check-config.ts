@@ -7,13 +7,14 @@ import { CliError, databasePath, readConfig, type Io } from "./common.ts";
 import { parseListen } from "./serve-metrics.ts";
 
 export async function checkConfigCommand(args: { config?: string }, io: Io): Promise<void> {
-  const { config, source } = readConfig(args.config, io);
+  const { config, source, overrides } = readConfig(args.config, io);
   const errors = startChecks(config, io);
   if (errors.length) {
     for (const e of errors.slice(0, -1)) io.err(`scimd: ${e}`);
     throw new CliError(errors.at(-1)!, 2);
   }
   io.out(`The configuration is valid (${source}); scimd will listen on ${config.server.host}:${config.server.port} with the database ${config.storage.path}.`);
+  for (const note of overrides) io.out(`Note: ${note}`);
 }
 
 /**

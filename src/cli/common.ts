@@ -29,13 +29,13 @@ export const processIo: Io = {
   cwd: process.cwd(),
 };
 
-export function readConfig(file: string | undefined, io: Io): { config: Config; source: string } {
+export function readConfig(file: string | undefined, io: Io): { config: Config; source: string; overrides: string[] } {
   const r = loadConfig({ file, env: io.env, cwd: io.cwd });
   if (!r.ok) {
     if (r.errors.length > 1) for (const e of r.errors.slice(0, -1)) io.err(`scimd: ${e}`);
     throw new CliError(r.errors.at(-1)!, 2);
   }
-  return { config: r.config, source: r.source };
+  return { config: r.config, source: r.source, overrides: r.overrides };
 }
 
 /** `[storage] path`, a relative one taken from the working directory (like a relative --config). */

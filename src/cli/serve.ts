@@ -25,8 +25,9 @@ export interface ServeArgs {
 const DRAIN_WINDOW_MS = 500;
 
 export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
-  const { config, source } = readConfig(args.config, io);
+  const { config, source, overrides } = readConfig(args.config, io);
   const logger: Logger = createLogger({ level: config.logging.level, format: config.logging.format });
+  for (const note of overrides) logger.warn(`An environment variable replaces a key of the configuration file: ${note}`);
   // One server per database; `scimd restore` takes the same lock (src/storage/server-lock.ts).
   const lock = lockDatabase(config, io);
   if (!lock) throw new CliError(`Another scimd (serve or restore) is using ${config.storage.path} (it holds ${lockPathOf(databasePath(config, io))}); stop it first.`, 1);

@@ -13,7 +13,8 @@ export interface LoadOptions {
 }
 
 export type LoadResult =
-  | { ok: true; config: Config; source: string }
+  /** `overrides`: the file's keys that an environment variable replaced, as "SCIMD_X overrides [section] key in FILE" notes. */
+  | { ok: true; config: Config; source: string; overrides: string[] }
   | { ok: false; errors: string[]; source: string };
 
 /** The configuration file in force: `--config`, else `$SCIMD_CONFIG`, else `./scimd.toml` when present. */
@@ -47,6 +48,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
     }
   }
   const fromEnv = new Map<string, string>();
+  const inFile = path ? new Set([...leafKeys(raw, [])]) : new Set<string>();
   const envErrors = applyEnvOverrides(raw, env, fromEnv);
   if (envErrors.length) return { ok: false, source, errors: envErrors };
   /** Where a key's value came from, for the start of an error line: the variable, or the file and line. */
@@ -102,7 +104,10 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
     names.add(name);
   }
   if (errors.length) return { ok: false, source, errors };
-  return { ok: true, config, source };
+  // A variable silently beating the file surprised users (a container image's SCIMD_STORAGE_PATH over the
+  // mounted file's path): it still wins, and serve says so.
+  const overrides = [...fromEnv].filter(([key]) => inFile.has(key)).map(([key, variable]) => `${variable} overrides ${key} set in ${path}.`);
+  return { ok: true, config, source, overrides };
 }
 
 /** Keys whose schema is a list but whose value is a TOML table (dotted paths). */
@@ -204,6 +209,14 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: Record<string, str
     applied.set(found.path.join("."), name);
   }
   return errors;
+}
+
+/** The dotted keys of a parsed TOML document's values (tables walked, lists and values as leaves). */
+function* leafKeys(value: Record<string, unknown>, prefix: string[]): Generator<string> {
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date)) yield* leafKeys(v as Record<string, unknown>, [...prefix, k]);
+    else yield [...prefix, k].join(".");
+  }
 }
 
 type ObjectSchema = TSchema & { properties?: Record<string, TSchema> };

@@ -109,3 +109,14 @@ describe("check-config refuses what serve refuses", () => {
     expect(err).toContain("is a directory");
   });
 });
+
+describe("an environment variable that replaces a key of the file is said, not silent", () => {
+  test("check-config names the variable, the key and the file; a variable for a key the file leaves out is not noted", async () => {
+    const w = ws(""); // its file sets [storage] path
+    const r = await w.run(["check-config"], { SCIMD_STORAGE_PATH: "theirs.db", SCIMD_SERVER_PORT: "9001" });
+    expect(r.code).toBe(0);
+    expect(r.out.join("\n")).toContain("with the database theirs.db");
+    const notes = r.out.filter((l) => l.startsWith("Note:"));
+    expect(notes).toEqual([`Note: SCIMD_STORAGE_PATH overrides storage.path set in ${w.config}.`]);
+  });
+});
