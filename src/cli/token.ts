@@ -58,7 +58,8 @@ export async function tokenCommand(args: TokenArgs, io: Io): Promise<void> {
           return;
         }
         const rows = [["NAME", "SCOPE", "CREATED", "LAST USED", "EXPIRES"]];
-        for (const t of tokens) rows.push([t.name, t.scope, t.createdAt, t.lastUsedAt ?? "never", t.expiresAt ?? "never"]);
+        const now = new Date().toISOString();
+        for (const t of tokens) rows.push([t.name, t.scope, t.createdAt, t.lastUsedAt ?? "never", t.expiresAt === null ? "never" : t.expiresAt <= now ? `${t.expiresAt} (expired)` : t.expiresAt]);
         for (const l of table(rows)) io.out(l);
       } finally {
         storage.close();

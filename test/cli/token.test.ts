@@ -126,6 +126,20 @@ describe("token list", () => {
     }
   });
 
+  test("an expired token is marked as such", async () => {
+    const w = ws();
+    await createToken(w, "current", ["--expires", "90d"]);
+    const storage = openStorage(w.db);
+    try {
+      await storage.tokens.create("old", hashSecret("scimd_old-secret-not-used"), "scim", new Date(Date.now() - 2 * DAY).toISOString(), new Date(Date.now() - DAY).toISOString());
+    } finally {
+      storage.close();
+    }
+    const r = await w.run(["token", "list"]);
+    expect(r.out.find((l) => l.startsWith("old "))).toMatch(/\(expired\)\s*$/);
+    expect(r.out.find((l) => l.startsWith("current "))).not.toContain("expired");
+  });
+
   test("--json has the fields and neither the secret nor its hash", async () => {
     const w = ws();
     const { secret } = await createToken(w, "entra", ["--expires", "90d"]);
