@@ -40,6 +40,7 @@ export async function eventsCommand(args: EventsArgs, io: Io): Promise<void> {
   const storage = withStorage(config, io, { create: false });
   try {
     let after = since;
+    let printed = 0;
     const types = args.type ? args.type.split(",").map((t) => t.trim()).filter(Boolean) : undefined;
     for (;;) {
       let count: number;
@@ -54,7 +55,10 @@ export async function eventsCommand(args: EventsArgs, io: Io): Promise<void> {
         count = rows.length;
         if (rows.length) after = rows[rows.length - 1]!.seq;
       }
+      printed += count;
       if (count === 500) continue;
+      // Said on stderr, so that stdout stays empty for a script; a person sees that the command did run.
+      if (printed === 0 && !args.json && !args.follow) io.err(args.failed ? "No failed requests are recorded (after that point)." : "No events match (after that point).");
       if (!args.follow || args.signal?.aborted) return;
       await new Promise((r) => setTimeout(r, 500));
       if (args.signal?.aborted) return;

@@ -111,6 +111,14 @@ describe("scimd events", () => {
     expect(parse(r.out).map((x) => x.seq)).toEqual(stored.filter((x) => x.seq > since).map((x) => x.seq));
     const none = await e.run(["events", "--json", "--since", String(stored.at(-1)!.seq)]);
     expect(none.out).toEqual([]);
+    expect(none.err).toEqual([]);
+    // In the human format an empty answer is said (on stderr: stdout stays empty).
+    const human = await e.run(["events", "--since", String(stored.at(-1)!.seq)]);
+    expect(human.code).toBe(0);
+    expect(human.out.filter(Boolean)).toEqual([]);
+    expect(human.err).toEqual(["No events match (after that point)."]);
+    const failures = await e.run(["events", "--failed", "--since", "999999"]);
+    expect(failures.err).toEqual(["No failed requests are recorded (after that point)."]);
   });
 
   test("--type user.* (prefix) and a comma list of exact types", async () => {
