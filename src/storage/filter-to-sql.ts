@@ -7,7 +7,7 @@ import {
   type Operand,
 } from "../core/filter/match-filter.ts";
 import { InvalidFilterError, InvalidValueError } from "../core/errors.ts";
-import { resolveAttribute, type ResolvedAttribute, type ResourceSchema } from "../core/schema/registry.ts";
+import { resolvePathName, type ResolvedAttribute, type ResourceSchema } from "../core/schema/registry.ts";
 import type { AttributeDef } from "../core/schema/types.ts";
 import { quoted } from "../core/quote.ts";
 
@@ -440,7 +440,7 @@ export function compileFilter(node: FilterNode, rs: ResourceSchema, target: SqlT
  * not filter syntax.
  */
 export function compileSort(sortBy: string, order: "ascending" | "descending", rs: ResourceSchema, target: SqlTarget): string {
-  const r = resolveAttribute(rs, sortBy.trim());
+  const r = resolvePathName(rs, sortBy.trim());
   const direction = order === "descending" ? "DESC" : "ASC";
   const fail = (): never => {
     throw new InvalidValueError(

@@ -1,4 +1,4 @@
-import { resolveAttribute, type ResolvedAttribute, type ResourceSchema } from "../schema/registry.ts";
+import { resolvePathName, type ResolvedAttribute, type ResourceSchema } from "../schema/registry.ts";
 
 // RFC 7644 §3.4.2.2: one parsed filter tree, interpreted by several walkers
 // (in-memory matching in core/filter/match-filter.ts, SQL in storage/filter-to-sql.ts).
@@ -34,7 +34,7 @@ export function pathToString(p: AttrPath): string {
   return p.uri ? `${p.uri}:${base}` : base;
 }
 
-/** resolveAttribute for a parsed path (resolveAttribute memoises the answers per resource type). */
+/** resolvePathName for a parsed path (resolveAttribute memoises the answers per resource type). */
 export function resolvePath(rs: ResourceSchema, p: AttrPath): ResolvedAttribute | null {
-  return resolveAttribute(rs, pathToString(p));
+  return resolvePathName(rs, pathToString(p));
 }

@@ -6,7 +6,7 @@ import type { ScimResource } from "../resource/types.ts";
 import {
   findAttribute,
   findSchema,
-  resolveAttribute,
+  resolvePathName,
   type ResolvedAttribute,
   type ResourceSchema,
 } from "../schema/registry.ts";
@@ -65,7 +65,7 @@ function resolveUncached(p: PatchPath, rs: ResourceSchema, rawPath: string): Pat
     return { kind: "schemas" };
   if (path.uri !== undefined && path.attribute === "") return resolveSchemaTarget(p, rs, rawPath);
 
-  const resolved = resolveAttribute(rs, pathToString(path));
+  const resolved = resolvePathName(rs, pathToString(path));
   if (!resolved) throw unknownPath(rawPath, rs);
   const owner = resolved.extension ? resolved.schema.id : undefined;
   const def = resolved.attribute;

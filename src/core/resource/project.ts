@@ -1,5 +1,5 @@
 import { COMMON_ATTRIBUTES } from "../schema/common.ts";
-import { findAttribute, findSchema, resolveAttribute, splitUrn, type ResourceSchema } from "../schema/registry.ts";
+import { findAttribute, findSchema, resolvePathName, splitUrn, type ResourceSchema } from "../schema/registry.ts";
 import type { AttributeDef, SchemaDef } from "../schema/types.ts";
 import { isPlainObject } from "./coerce-value.ts";
 import type { ScimResource } from "./types.ts";
@@ -131,7 +131,7 @@ function collectPicks(rs: ResourceSchema, names: readonly string[]): Picks {
       for (const attribute of schema.attributes) entry(attribute).whole = true;
       continue;
     }
-    const resolved = resolveAttribute(rs, name);
+    const resolved = resolvePathName(rs, name);
     if (!resolved) continue;
     if (resolved.subAttribute) entry(resolved.attribute).subs.add(resolved.subAttribute);
     else entry(resolved.attribute).whole = true;

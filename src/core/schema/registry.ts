@@ -135,16 +135,6 @@ function resolveUncached(rs: ResourceSchema, path: string): ResolvedAttribute | 
   } else {
     owner = rs.core;
     attribute = findAttribute(rs.core.attributes, head) ?? findAttribute(COMMON_ATTRIBUTES, head);
-    if (!attribute) {
-      // RFC 7644 §3.10: clients SHOULD (not MUST) qualify extension attributes; an unqualified name that is in
-      // no core attribute and in exactly one extension is that extension's (some clients send a bare
-      // `manager[value eq "..."]` or `department`).
-      const owners = rs.extensions.filter((s) => findAttribute(s.attributes, head));
-      if (owners.length === 1) {
-        owner = owners[0];
-        attribute = findAttribute(owner!.attributes, head);
-      }
-    }
   }
   if (!attribute || !owner) return null;
   const extension = owner !== rs.core;
@@ -153,6 +143,21 @@ function resolveUncached(rs: ResourceSchema, path: string): ResolvedAttribute | 
   const subAttribute = findAttribute(attribute.subAttributes, sub);
   if (!subAttribute) return null;
   return { schema: owner, extension, attribute, subAttribute };
+}
+
+/**
+ * resolveAttribute for a name a client writes in a PATCH path, a filter, `attributes` or `sortBy`: there,
+ * RFC 7644 §3.10 makes qualifying an extension attribute a SHOULD, and an unqualified name that is in no
+ * core attribute and in exactly one extension is that extension's (some clients send a bare
+ * `manager[value eq "..."]`). Not for the keys of a resource body, where an unknown name is ignored (RFC 7643
+ * §2.1) and a qualified extension object must not be overridden by a bare key of the same name.
+ */
+export function resolvePathName(rs: ResourceSchema, path: string): ResolvedAttribute | null {
+  const strict = resolveAttribute(rs, path);
+  if (strict || /^urn:/i.test(path)) return strict;
+  const head = path.split(".", 1)[0]!;
+  const owners = rs.extensions.filter((s) => findAttribute(s.attributes, head));
+  return owners.length === 1 ? resolveAttribute(rs, `${owners[0]!.id}:${path}`) : null;
 }
 
 /** The definition that governs comparisons: the sub-attribute if there is one, else the attribute. */

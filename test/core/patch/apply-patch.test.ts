@@ -79,6 +79,10 @@ describe("replace (RFC 7644 §3.5.2.3)", () => {
       expect(r.title).toBe("T");
       expect(r.shoeSize).toBeUndefined();
     }],
+    ["without a path, a bare key named like an extension attribute is unknown there (only paths resolve it)", [{ op: "replace", value: { manager: "boss@x", department: "Sales", title: "T" } }], (r) => {
+      expect(r.title).toBe("T");
+      expect(ext(r)).toEqual(fullUser()[E] as Record<string, unknown>);
+    }],
     ["without a path, `schemas` and an unchanged id are ignored", [{ op: "replace", value: { schemas: ["urn:x"], id: "2819c223-7f76-453a-919d-413861904646", title: "T" } }], (r) => {
       expect(r.schemas).toEqual([USER_SCHEMA, E]);
       expect(r.title).toBe("T");

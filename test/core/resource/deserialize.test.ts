@@ -90,6 +90,10 @@ describe("readResourceInput: names, extensions and schemas", () => {
     ["core attributes under the core URN key", { [USER_SCHEMA]: { displayName: "D" } }, { displayName: "D" }],
     ["flattened core URN-qualified key", { [`${USER_SCHEMA}:title`]: "Boss" }, { title: "Boss" }],
     ["unknown attributes and unknown extension URNs ignored", { foo: 1, "urn:example:custom:2.0:User": { a: 1 }, "urn:example:custom:2.0:User:a": 1 }, {}],
+    // A bare extension attribute name is not the extension's in a body (only in paths): an Okta custom
+    // "manager" string in the core namespace must not fail as the enterprise manager, nor a bare key override
+    // the qualified extension object.
+    ["a bare key named like an extension attribute is an unknown key, ignored", { manager: "Jane Boss", department: "Engineering", [ENTERPRISE_USER_SCHEMA]: { department: "Sales" } }, { [ENTERPRISE_USER_SCHEMA]: { department: "Sales" } }],
     ["unknown sub-attributes ignored", { name: { givenName: "G", nickname: "n" } }, { name: { givenName: "G" } }],
     ["null means unset", { displayName: null, name: null, emails: null }, {}],
     ["null inside a complex value means unset", { name: { givenName: "G", familyName: null } }, { name: { givenName: "G" } }],
