@@ -91,8 +91,9 @@ export class WebhookWorker {
     this.clock = opts.clock ?? (() => new Date());
   }
 
-  endpointNames(): string[] {
-    return this.opts.endpoints.map((e) => e.name);
+  /** Each endpoint's name and the event types it receives (undefined: all), for retention. */
+  subscriptions(): { name: string; types?: string[] }[] {
+    return this.opts.endpoints.map((e) => ({ name: e.name, types: toTypes(e.events) }));
   }
 
   start(): void {
@@ -147,14 +148,8 @@ export class WebhookWorker {
           await this.sleep(Math.min(wait, 60_000));
           continue;
         }
-        const types = toTypes(endpoint.events);
-        // Read before the search: any event committed later has a higher seq and is seen by the next one.
-        const top = types ? await repo.lastSeq() : 0;
-        const [event] = await repo.events({ after: cursor.lastSeq, limit: 1, types });
+        const [event] = await repo.events({ after: cursor.lastSeq, limit: 1, types: toTypes(endpoint.events) });
         if (!event) {
-          // Nothing this endpoint subscribes to: its position moves past the other events, or it would hold
-          // every later event back from retention until the next one of its types arrives.
-          if (top > cursor.lastSeq && cursor.attempts === 0) await repo.saveWebhookCursor({ ...cursor, lastSeq: top });
           await this.sleep(poll);
           continue;
         }

@@ -3,8 +3,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Repository } from "../../src/core/repository.ts";
 import { pruneOnce } from "../../src/events/retention.ts";
-import { endpointsOf, WebhookWorker } from "../../src/events/webhooks.ts";
-import { silentLogger } from "../../src/log/logger.ts";
 import { createTestApp, type TestApp } from "../support/app.ts";
 import { allEvents, user } from "./helpers.ts";
 
@@ -88,7 +86,7 @@ describe("pruneOnce", () => {
     await repo.parkDead({ endpoint: "app", seq: deadSeq, attempts: 7, lastError: "HTTP 503", parkedAt: new Date().toISOString() });
     await repo.saveWebhookCursor({ endpoint: "app", lastSeq: cursorSeq, attempts: 0, nextAttemptAt: null, lastError: null });
 
-    const r = await pruneOnce(repo, ["app"], 1, new Date(Date.now() + 2 * DAY));
+    const r = await pruneOnce(repo, [{ name: "app" }], 1, new Date(Date.now() + 2 * DAY));
     const expected = seqs.filter((s) => s > cursorSeq || s === deadSeq);
     expect(await seqsOf(t)).toEqual(expected);
     expect(r).toEqual({ events: seqs.length - expected.length, failures: 2 });
@@ -107,7 +105,7 @@ describe("pruneOnce", () => {
     const seqs = await seqsOf(t);
     await repo.saveWebhookCursor({ endpoint: "fast", lastSeq: seqs.at(-1)!, attempts: 0, nextAttemptAt: null, lastError: null });
     await repo.saveWebhookCursor({ endpoint: "slow", lastSeq: seqs[1]!, attempts: 3, nextAttemptAt: new Date().toISOString(), lastError: "HTTP 500" });
-    await pruneOnce(repo, ["fast", "slow"], 1, new Date(Date.now() + 5 * DAY));
+    await pruneOnce(repo, [{ name: "fast" }, { name: "slow" }], 1, new Date(Date.now() + 5 * DAY));
     expect(await seqsOf(t)).toEqual(seqs.slice(2));
   });
 
@@ -120,34 +118,42 @@ describe("pruneOnce", () => {
     await repo.webhookCursor("app");
     await repo.parkDead({ endpoint: "app", seq: dead, attempts: 1, lastError: "x", parkedAt: new Date().toISOString() });
     await repo.saveWebhookCursor({ endpoint: "app", lastSeq: seqs.at(-1)!, attempts: 0, nextAttemptAt: null, lastError: null });
-    await pruneOnce(repo, ["app"], 1, new Date(Date.now() + 2 * DAY));
+    await pruneOnce(repo, [{ name: "app" }], 1, new Date(Date.now() + 2 * DAY));
     expect(await seqsOf(t)).toEqual([dead]);
     await repo.removeDeadLetter("app", dead);
-    await pruneOnce(repo, ["app"], 1, new Date(Date.now() + 2 * DAY));
+    await pruneOnce(repo, [{ name: "app" }], 1, new Date(Date.now() + 2 * DAY));
     expect(await seqsOf(t)).toEqual([]);
   });
 
-  test("an endpoint subscribed to a type that does not occur moves past the other events, so they can be pruned", async () => {
+  test("an endpoint holds back from its first undelivered event of the types it receives, not from its position", async () => {
     const t = await app();
     const repo = t.storage.repo;
     // A new endpoint starts at the end of the log: its position is taken before the events.
     await repo.webhookCursor("groups-only");
-    await seedUsers(t, 5);
+    const at = (await repo.webhookCursor("groups-only")).lastSeq;
+    await seedUsers(t, 3);
+    const groupSeq = await repo.write((tx) => tx.appendEvent({ type: "group.created", time: new Date().toISOString(), name: "G" }));
+    await seedUsers(t, 2, "later");
     const seqs = await seqsOf(t);
-    expect((await repo.webhookCursor("groups-only")).lastSeq).toBeLessThan(seqs.at(-1)!);
-    const [endpoint] = endpointsOf([{ name: "groups-only", url: "http://127.0.0.1:9/never-called", secret: `whsec_${btoa("x".repeat(32))}`, events: ["group.created"], retry_base: "1s", retry_max: "1m", max_age: "1h", timeout: "1s" }]);
-    const worker = new WebhookWorker({ repo, endpoints: [endpoint!], logger: silentLogger, pollMs: 10 });
-    worker.start();
-    try {
-      const deadline = Date.now() + 5_000;
-      while ((await repo.webhookCursor("groups-only")).lastSeq < seqs.at(-1)! && Date.now() < deadline) await Bun.sleep(10);
-    } finally {
-      await worker.stop();
-    }
-    expect((await repo.webhookCursor("groups-only")).lastSeq).toBe(seqs.at(-1)!);
-    expect(await worker.pending()).toEqual({ "groups-only": 0 });
-    await pruneOnce(repo, ["groups-only"], 1, new Date(Date.now() + 2 * DAY));
+    // Nothing of its types before group.created: the user events before it go, group.created and the rest stay.
+    await pruneOnce(repo, [{ name: "groups-only", types: ["group.created"] }], 1, new Date(Date.now() + 2 * DAY));
+    expect(await seqsOf(t)).toEqual(seqs.filter((s) => s >= groupSeq));
+    expect((await repo.webhookCursor("groups-only")).lastSeq).toBe(at); // its position is not moved
+    // Once group.created is delivered nothing of its types is left: everything old may go.
+    await repo.saveWebhookCursor({ endpoint: "groups-only", lastSeq: groupSeq, attempts: 0, nextAttemptAt: null, lastError: null });
+    await pruneOnce(repo, [{ name: "groups-only", types: ["group.created"] }], 1, new Date(Date.now() + 2 * DAY));
     expect(await seqsOf(t)).toEqual([]);
+  });
+
+  test("an endpoint receiving every type holds back from its position", async () => {
+    const t = await app();
+    const repo = t.storage.repo;
+    await repo.webhookCursor("all");
+    await seedUsers(t, 4);
+    const seqs = await seqsOf(t);
+    await repo.saveWebhookCursor({ endpoint: "all", lastSeq: seqs[1]!, attempts: 0, nextAttemptAt: null, lastError: null });
+    await pruneOnce(repo, [{ name: "all" }], 1, new Date(Date.now() + 2 * DAY));
+    expect(await seqsOf(t)).toEqual(seqs.slice(2));
   });
 
   test("pruning never lowers seq: the next event gets a higher number than every pruned one", async () => {
