@@ -174,15 +174,16 @@ function findLine(text: string, key: string): number | undefined {
 }
 
 /**
- * The variables Kubernetes gives every pod for a Service named "scimd" (SCIMD_SERVICE_HOST=10.96.0.12,
- * SCIMD_SERVICE_PORT=8080, SCIMD_PORT=tcp://10.96.0.12:8080, SCIMD_PORT_8080_TCP_ADDR=…): no scimd key has
- * these names, and refusing them stopped such a pod from starting. A SCIMD_PORT that is not such an address
- * (SCIMD_PORT=9000, meaning SCIMD_SERVER_PORT) is still an error.
+ * The variables Kubernetes gives every pod for each Service of the namespace (service links): for a Service
+ * named "scimd" or "scimd-…" they begin with SCIMD_ (SCIMD_SERVICE_HOST=10.96.0.12, SCIMD_SERVICE_PORT=8080,
+ * SCIMD_PORT=tcp://10.96.0.12:8080, SCIMD_PORT_8080_TCP_ADDR=…; for "scimd-server", SCIMD_SERVER_PORT=tcp://…,
+ * which is also the name of a real key). Refusing them stopped such pods from starting. A value that is not
+ * such an address (SCIMD_PORT=9000, meaning SCIMD_SERVER_PORT) is still an error.
  */
 function isServiceLink(name: string, value: string): boolean {
-  if (/^SCIMD_SERVICE_(HOST|PORT)(_[A-Z0-9_]+)?$/.test(name)) return true;
-  if (/^SCIMD_PORT_\d+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?$/.test(name)) return true;
-  return name === "SCIMD_PORT" && /^(tcp|udp|sctp):\/\//.test(value);
+  if (/^SCIMD_([A-Z0-9_]+_)?SERVICE_(HOST|PORT)(_[A-Z0-9_]+)?$/.test(name) && /^[0-9A-Fa-f.:]+$/.test(value)) return true;
+  if (/^SCIMD_([A-Z0-9_]+_)?PORT_\d+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?$/.test(name)) return true;
+  return /^SCIMD_([A-Z0-9_]+_)?PORT$/.test(name) && /^(tcp|udp|sctp):\/\/[^/]+$/.test(value);
 }
 
 /**

@@ -319,6 +319,22 @@ describe("SCIMD_<SECTION>_<KEY> overrides one key", () => {
     expect(r.ok && r.config.server.port).toBe(8080);
   });
 
+  test("and those of Services named scimd-… (scimd-metrics, scimd-server: SCIMD_SERVER_PORT=tcp://… is not the port)", () => {
+    const env = {
+      SCIMD_METRICS_SERVICE_HOST: "10.96.0.13",
+      SCIMD_METRICS_SERVICE_PORT: "9464",
+      SCIMD_METRICS_PORT: "tcp://10.96.0.13:9464",
+      SCIMD_METRICS_PORT_9464_TCP_ADDR: "10.96.0.13",
+      SCIMD_SERVER_SERVICE_HOST: "10.96.0.14",
+      SCIMD_SERVER_PORT: "tcp://10.96.0.14:8080",
+      SCIMD_SERVER_PORT_8080_TCP_PORT: "8080",
+      SCIMD_SERVER_HOST: "127.0.0.1",
+    };
+    const r = loadConfig({ env, cwd: folder() });
+    expect(r.ok ? [] : r.errors).toEqual([]);
+    expect(r.ok && [r.config.server.port, r.config.server.host]).toEqual([8080, "127.0.0.1"]);
+  });
+
   test("SCIMD_PORT=9000 (a mistyped SCIMD_SERVER_PORT, not a Kubernetes address) is still an unknown variable", () => {
     const r = loadConfig({ env: { SCIMD_PORT: "9000" }, cwd: folder() });
     expect(r.ok).toBe(false);
