@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { chmodSync, chownSync, existsSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { isDatabaseFile, statOrNull, tempNameFor } from "./database-files.ts";
 import { StorageError, migrationsFolder } from "./db.ts";
@@ -26,6 +26,10 @@ export function backupDatabase(source: string, target: string, opts: { force?: b
   const temp = tempNameFor(to);
   let db: Database | undefined;
   try {
+    // Personal data and token hashes: the file is the owner's only from its creation (VACUUM INTO writes into
+    // an existing empty file), not after a chmod another user could open it before.
+    writeFileSync(temp, "", { mode: 0o600 });
+    chmodSync(temp, 0o600);
     db = new Database(from, { readonly: true });
     db.exec("PRAGMA busy_timeout = 5000");
     db.query("VACUUM INTO ?").run(temp);
@@ -35,12 +39,35 @@ export function backupDatabase(source: string, target: string, opts: { force?: b
   } finally {
     db?.close();
   }
-  // Personal data and token hashes: readable by the owner only, whatever the umask.
-  chmodSync(temp, 0o600);
   fsyncPath(temp);
   renameSync(temp, to);
   fsyncPath(dirname(to));
   return { bytes: statSync(to).size };
+}
+
+/**
+ * The restored file takes the owner and mode of the database it replaces, or, with none, the owner of its
+ * folder and mode 0600: restored by root for a service that runs as its own user, a root-owned database (or
+ * lock file, which the restore may have created) would stop that service from starting. Someone else than
+ * root can give the file only its group; the sentence returned then says what to do.
+ */
+function giveOwnership(temp: string, target: string, replaced: ReturnType<typeof statOrNull>): string | undefined {
+  chmodSync(temp, replaced ? replaced.mode & 0o777 : 0o600);
+  const owner = replaced ?? statSync(dirname(target));
+  const lock = lockPathOf(target);
+  if (process.getuid?.() === 0) {
+    chownSync(temp, owner.uid, owner.gid);
+    if (existsSync(lock)) chownSync(lock, owner.uid, owner.gid);
+    return undefined;
+  }
+  try {
+    chownSync(temp, -1, owner.gid);
+  } catch {
+    // not a member of that group: said below if the owner differs as well
+  }
+  const now = statSync(temp);
+  if (now.uid === owner.uid && now.gid === owner.gid) return undefined;
+  return `The restored database is owned by uid ${now.uid} (gid ${now.gid}), not ${owner.uid} (gid ${owner.gid}) as ${replaced ? "the database it replaced" : "its folder"}; if scimd runs as that user, run "chown ${owner.uid}:${owner.gid} ${target}" (and its .lock file) before starting it.`;
 }
 
 /** The highest event number the database has given (0 if it cannot be read: then nothing is known to keep). */
@@ -103,7 +130,7 @@ export function verifyBackup(file: string): { users: number; groups: number } {
  * WAL must never be replayed onto the new file), and the copy is renamed over the database. The caller holds
  * the server lock, so no scimd has the database open.
  */
-export function restoreDatabase(file: string, databasePath: string): { users: number; groups: number } {
+export function restoreDatabase(file: string, databasePath: string): { users: number; groups: number; warning?: string } {
   const counts = verifyBackup(file);
   const target = resolve(databasePath);
   if (isDatabaseFile(file, target)) throw new StorageError("The backup file is the database itself; nothing to restore.");
@@ -129,20 +156,11 @@ export function restoreDatabase(file: string, databasePath: string): { users: nu
   } finally {
     db?.close();
   }
-  // The restored file takes the owner and mode of the one it replaces: restored by root for a service that
-  // runs as its own user, a root-owned database would stop that service from starting.
-  if (replaced) {
-    chmodSync(temp, replaced.mode & 0o777);
-    if (process.getuid?.() === 0) {
-      chownSync(temp, replaced.uid, replaced.gid);
-      // So does the lock file, which this restore may have created.
-      if (existsSync(lockPathOf(target))) chownSync(lockPathOf(target), replaced.uid, replaced.gid);
-    }
-  }
+  const warning = giveOwnership(temp, target, replaced);
   fsyncPath(temp);
   rmSync(`${target}-wal`, { force: true });
   rmSync(`${target}-shm`, { force: true });
   renameSync(temp, target);
   fsyncPath(dirname(target));
-  return counts;
+  return warning ? { ...counts, warning } : counts;
 }

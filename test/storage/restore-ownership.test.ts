@@ -1,0 +1,85 @@
+// restoreDatabase gives the restored file the owner and mode of the database it replaces (or, with none, its
+// folder's owner and 0600), and the lock file too: a restore run as root must leave a database the service's own
+// user can open. backupDatabase writes files readable by their owner only.
+import { afterAll, describe, expect, test } from "bun:test";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { backupDatabase, restoreDatabase } from "../../src/storage/backup-database.ts";
+import { openStorage } from "../../src/storage/open-storage.ts";
+import { acquireServerLock, lockPathOf } from "../../src/storage/server-lock.ts";
+
+const root = mkdtempSync(join(tmpdir(), "scimd-restore-owner-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const asRoot = process.getuid?.() === 0;
+const SERVICE_UID = 61234;
+const SERVICE_GID = 61235;
+
+/** A scimd database with one token, and its backup (umask 022 as on a stock system). */
+function backupOf(name: string): string {
+  const dir = join(root, name);
+  mkdirSync(dir);
+  const db = join(dir, "source.db");
+  const s = openStorage(db);
+  s.close();
+  const file = join(dir, "backup.db");
+  const before = process.umask(0o022);
+  try {
+    backupDatabase(db, file);
+  } finally {
+    process.umask(before);
+  }
+  return file;
+}
+
+function restoreUnderLock(file: string, target: string) {
+  const lock = acquireServerLock(target)!;
+  try {
+    return restoreDatabase(file, target);
+  } finally {
+    lock.release();
+  }
+}
+
+describe("ownership after restore", () => {
+  test("a backup file is the owner's only (0600) whatever the umask", () => {
+    expect(statSync(backupOf("mode")).mode & 0o777).toBe(0o600);
+  });
+
+  test("replacing a database: its mode is kept, and (as root) its owner and group, the lock file's too", () => {
+    const file = backupOf("replace");
+    const dir = join(root, "replace-target");
+    mkdirSync(dir);
+    const target = join(dir, "scimd.db");
+    openStorage(target).close();
+    chmodSync(target, 0o640);
+    if (asRoot) chownSync(target, SERVICE_UID, SERVICE_GID);
+    const r = restoreUnderLock(file, target);
+    const st = statSync(target);
+    expect(st.mode & 0o777).toBe(0o640);
+    if (asRoot) {
+      expect([st.uid, st.gid]).toEqual([SERVICE_UID, SERVICE_GID]);
+      const lock = statSync(lockPathOf(target));
+      expect([lock.uid, lock.gid]).toEqual([SERVICE_UID, SERVICE_GID]);
+      expect(r.warning).toBeUndefined();
+    } else {
+      // Run by the database's owner: nothing to say.
+      expect(st.uid).toBe(process.getuid!());
+      expect(r.warning).toBeUndefined();
+    }
+  });
+
+  test("with no database yet: mode 0600 and (as root) the owner of its folder", () => {
+    const file = backupOf("fresh");
+    const dir = join(root, "fresh-target");
+    mkdirSync(dir);
+    if (asRoot) chownSync(dir, SERVICE_UID, SERVICE_GID);
+    const target = join(dir, "scimd.db");
+    const r = restoreUnderLock(file, target);
+    const st = statSync(target);
+    expect(st.mode & 0o777).toBe(0o600);
+    expect([st.uid, st.gid]).toEqual(asRoot ? [SERVICE_UID, SERVICE_GID] : [process.getuid!(), process.getgid!()]);
+    expect(r.warning).toBeUndefined();
+  });
+});
