@@ -13,7 +13,7 @@ export interface LoadOptions {
 }
 
 export type LoadResult =
-  /** `overrides`: the file's keys that an environment variable replaced, as "SCIMD_X overrides [section] key in FILE" notes. */
+  /** `overrides`: the file's values that an environment variable replaced with another, as "SCIMD_X overrides section.key set in FILE." notes. */
   | { ok: true; config: Config; source: string; overrides: string[] }
   | { ok: false; errors: string[]; source: string };
 
@@ -48,7 +48,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
     }
   }
   const fromEnv = new Map<string, string>();
-  const inFile = path ? new Set([...leafKeys(raw, [])]) : new Set<string>();
+  const fromFile = structuredClone(raw);
   const envErrors = applyEnvOverrides(raw, env, fromEnv);
   if (envErrors.length) return { ok: false, source, errors: envErrors };
   /** Where a key's value came from, for the start of an error line: the variable, or the file and line. */
@@ -106,7 +106,10 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
   if (errors.length) return { ok: false, source, errors };
   // A variable silently beating the file surprised users (a container image's SCIMD_STORAGE_PATH over the
   // mounted file's path): it still wins, and serve says so.
-  const overrides = [...fromEnv].filter(([key]) => inFile.has(key)).map(([key, variable]) => `${variable} overrides ${key} set in ${path}.`);
+  const at = (doc: Record<string, unknown>, key: string) => key.split(".").reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), doc);
+  const overrides = [...fromEnv]
+    .filter(([key]) => at(fromFile, key) !== undefined && JSON.stringify(at(fromFile, key)) !== JSON.stringify(at(raw, key)))
+    .map(([key, variable]) => `${variable} overrides ${key} set in ${path}.`);
   return { ok: true, config, source, overrides };
 }
 
@@ -210,14 +213,6 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: Record<string, str
     applied.set(found.path.join("."), name);
   }
   return errors;
-}
-
-/** The dotted keys of a parsed TOML document's values (tables walked, lists and values as leaves). */
-function* leafKeys(value: Record<string, unknown>, prefix: string[]): Generator<string> {
-  for (const [k, v] of Object.entries(value)) {
-    if (typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date)) yield* leafKeys(v as Record<string, unknown>, [...prefix, k]);
-    else yield [...prefix, k].join(".");
-  }
 }
 
 type ObjectSchema = TSchema & { properties?: Record<string, TSchema> };

@@ -118,5 +118,9 @@ describe("an environment variable that replaces a key of the file is said, not s
     expect(r.out.join("\n")).toContain("with the database theirs.db");
     const notes = r.out.filter((l) => l.startsWith("Note:"));
     expect(notes).toEqual([`Note: SCIMD_STORAGE_PATH overrides storage.path set in ${w.config}.`]);
+    // The same value as the file's is no override worth a note.
+    const same = await w.run(["check-config"], { SCIMD_STORAGE_PATH: w.db });
+    expect(same.code).toBe(0);
+    expect(same.out.filter((l) => l.startsWith("Note:"))).toEqual([]);
   });
 });
