@@ -58,7 +58,10 @@ export async function eventsCommand(args: EventsArgs, io: Io): Promise<void> {
       printed += count;
       if (count === 500) continue;
       // Said on stderr, so that stdout stays empty for a script; a person sees that the command did run.
-      if (printed === 0 && !args.json && !args.follow) io.err(args.failed ? "No failed requests are recorded (after that point)." : "No events match (after that point).");
+      if (printed === 0 && !args.json && !args.follow) {
+        const after = since > 0 ? ` after ${since}` : "";
+        io.err(args.failed ? `No failed requests are recorded${after}.` : `No events match${after}.`);
+      }
       if (!args.follow || args.signal?.aborted) return;
       await new Promise((r) => setTimeout(r, 500));
       if (args.signal?.aborted) return;

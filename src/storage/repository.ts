@@ -53,6 +53,9 @@ function toStored(row: { id: string; data: string; version: number; created: str
 /** The DirectoryRecord columns: never the storage-only username_folded. */
 const { usernameFolded: _folded, ...directoryColumns } = getTableColumns(directoryUsers);
 
+/** The newest event still in the log (0 when none is). */
+const LAST_SEQ = "SELECT coalesce(max(seq), 0) AS n FROM events";
+
 /** DirectoryRecord keys to their columns (the only names ever put into SQL text by updateDirectory). */
 const DIRECTORY_COLUMNS = {
   scimId: "scim_id",
@@ -572,7 +575,7 @@ export class SqliteRepository extends SqliteReader implements Repository {
   }
 
   async lastSeq(): Promise<number> {
-    return (this.q("SELECT coalesce(max(seq), 0) AS n FROM events").get() as { n: number }).n;
+    return (this.q(LAST_SEQ).get() as { n: number }).n;
   }
 
   async event(seq: number): Promise<EventRecord | null> {
@@ -587,7 +590,7 @@ export class SqliteRepository extends SqliteReader implements Repository {
       const w = this.writeTx.d;
       const existing = w.select().from(webhookCursors).where(eq(webhookCursors.endpoint, endpoint)).get();
       if (existing) return existing;
-      const seq = (this.writer.query("SELECT coalesce(max(seq), 0) AS n FROM events").get() as { n: number }).n;
+      const seq = (this.writer.query(LAST_SEQ).get() as { n: number }).n;
       return w.insert(webhookCursors).values({ endpoint, lastSeq: seq, attempts: 0 }).returning().get();
     });
   }
