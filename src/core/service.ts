@@ -481,7 +481,7 @@ export class ScimService {
       if (holder && holder.id !== record?.id)
         throw new UniquenessError(
           holder.deleted
-            ? `The userName ${quoted(newName, 256)} is the username of a deleted user's directory record (kept because [provisioning] delete = "deactivate"), and directory usernames are unique; choose another userName, or delete this user and create it again with that userName, which re-uses the deleted record.`
+            ? `The userName ${quoted(newName, 256)} is the username of a deleted user's directory record (kept because [provisioning] delete = "deactivate"), and directory usernames are unique; choose another userName.`
             : `The userName ${quoted(newName, 256)} is already the username of another directory record; choose another userName.`,
         );
     }

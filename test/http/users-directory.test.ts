@@ -147,11 +147,11 @@ describe("username", () => {
     const res = await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "replace", path: "userName", value: "Gail@contoso.com" }, { op: "replace", path: "title", value: "After" }));
     expect(res.status).toBe(409);
     expect(res.body.scimType).toBe("uniqueness");
-    expect(res.body.detail).toMatch(/deleted user's directory record.*delete this user and create it again/);
+    expect(res.body.detail).toMatch(/deleted user's directory record.*directory usernames are unique/);
     const now = (await t.json("GET", `/scim/Users/${u.id}`)).body;
     expect([now.userName, now.title]).toEqual(["hank@contoso.com", "Before"]);
     expect((await t.storage.repo.directoryByScimId(u.id))!.username).toBe("hank@contoso.com");
-    // What the message offers works: a POST with the name re-uses the deleted record.
+    // A new user with that name (a POST) re-uses the deleted record, as documented.
     const again = await t.json("POST", "/scim/Users", user("Gail@contoso.com"));
     expect(again.status).toBe(201);
     expect((await t.storage.repo.directoryByScimId(again.body.id))!.id).toBe(deletedRecord.id);
