@@ -145,6 +145,8 @@ export interface EventRecord extends NewEvent {
 export interface EventQuery {
   /** Events with a sequence number greater than this. */
   readonly after?: number;
+  /** And not greater than this: bounds how many rows a search for rare types reads. */
+  readonly through?: number;
   readonly limit: number;
   /** Type patterns: exact (`user.created`) or a prefix with `*` (`user.*`). */
   readonly types?: readonly string[];

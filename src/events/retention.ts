@@ -3,26 +3,24 @@ import type { Logger } from "../log/logger.ts";
 
 const DAY = 86_400_000;
 
-/** A webhook endpoint as retention sees it: its name and the event types it receives (undefined: all). */
+/**
+ * A webhook endpoint as retention sees it: its name and, from the delivery worker, how far the log after its
+ * position has been searched without finding an event of its types.
+ */
 export interface Subscription {
   readonly name: string;
-  readonly types?: readonly string[];
+  readonly searchedThrough?: number;
 }
 
 /**
  * Prunes events and failed-request records older than `[audit] retain_days`, but never an event that a
- * webhook endpoint has not delivered yet or has parked as dead. An endpoint holds back from its first
- * undelivered event of the types it receives: the other types after its position are not waiting for it (an
- * endpoint for group.created alone held every later event back until the next group was created).
+ * webhook endpoint has not delivered yet or has parked as dead. An endpoint holds back from its position, or
+ * from where the search for its next event has reached: an endpoint for group.created alone does not keep
+ * every user event waiting for the next group to be created.
  */
 export async function pruneOnce(repo: Repository, endpoints: readonly Subscription[], retainDays: number, now = new Date()): Promise<{ events: number; failures: number }> {
   let keepAfter = await repo.lastSeq();
-  for (const e of endpoints) {
-    const cursor = await repo.webhookCursor(e.name);
-    const [next] = await repo.events({ after: cursor.lastSeq, limit: 1, types: e.types ? [...e.types] : undefined });
-    // An event committed after lastSeq() was read has a higher seq, and prune keeps it whatever keepAfter says.
-    if (next) keepAfter = Math.min(keepAfter, next.seq - 1);
-  }
+  for (const e of endpoints) keepAfter = Math.min(keepAfter, Math.max((await repo.webhookCursor(e.name)).lastSeq, e.searchedThrough ?? 0));
   return repo.prune(new Date(now.getTime() - retainDays * DAY).toISOString(), keepAfter);
 }
 

@@ -65,6 +65,9 @@ export function backoff(endpoint: Endpoint, attempts: number, random = Math.rand
   return Math.min(endpoint.retryMaxMs, Math.round(raw * (0.8 + 0.4 * random())));
 }
 
+/** Rows of the event log one search for an endpoint's next event reads at most (a few milliseconds). */
+const SEARCH_ROWS = 5_000;
+
 export interface WorkerOptions {
   readonly repo: Repository;
   readonly endpoints: readonly Endpoint[];
@@ -86,14 +89,19 @@ export class WebhookWorker {
   private readonly loops: Promise<void>[] = [];
   private readonly clock: () => Date;
   private wake: (() => void)[] = [];
+  /**
+   * Per endpoint, the sequence number up to which the log has been searched without finding an event of its
+   * types (in memory: after a restart the search starts again from the endpoint's position).
+   */
+  private readonly searched = new Map<string, number>();
 
   constructor(private readonly opts: WorkerOptions) {
     this.clock = opts.clock ?? (() => new Date());
   }
 
-  /** Each endpoint's name and the event types it receives (undefined: all), for retention. */
-  subscriptions(): { name: string; types?: string[] }[] {
-    return this.opts.endpoints.map((e) => ({ name: e.name, types: toTypes(e.events) }));
+  /** Each endpoint's name and how far the log has been searched for it, for retention. */
+  subscriptions(): { name: string; searchedThrough?: number }[] {
+    return this.opts.endpoints.map((e) => ({ name: e.name, searchedThrough: this.searched.get(e.name) }));
   }
 
   start(): void {
@@ -119,7 +127,9 @@ export class WebhookWorker {
     const out: Record<string, number> = {};
     for (const e of this.opts.endpoints) {
       const c = await this.opts.repo.webhookCursor(e.name);
-      out[e.name] = await this.opts.repo.countEvents({ after: c.lastSeq, types: toTypes(e.events) });
+      // What was searched without a match holds none of its types: counted from there, a scrape of /metrics
+      // does not read the whole log after the position of an endpoint for a rare type.
+      out[e.name] = await this.opts.repo.countEvents({ after: Math.max(c.lastSeq, this.searched.get(e.name) ?? 0), types: toTypes(e.events) });
     }
     return out;
   }
@@ -148,9 +158,17 @@ export class WebhookWorker {
           await this.sleep(Math.min(wait, 60_000));
           continue;
         }
-        const [event] = await repo.events({ after: cursor.lastSeq, limit: 1, types: toTypes(endpoint.events) });
+        // The search for the next event of the endpoint's types reads at most SEARCH_ROWS rows a turn (the type
+        // is not indexed): an endpoint for a rare type searched the whole log after its position on every poll,
+        // 0.8 s of blocked event loop at a million events. What was searched without a match is remembered.
+        const from = Math.max(cursor.lastSeq, this.searched.get(endpoint.name) ?? 0);
+        const top = await repo.lastSeq();
+        const through = Math.min(top, from + SEARCH_ROWS);
+        const [event] = through > from ? await repo.events({ after: from, through, limit: 1, types: toTypes(endpoint.events) }) : [];
         if (!event) {
-          await this.sleep(poll);
+          this.searched.set(endpoint.name, through);
+          // More of the log to search: on the next turn, not after a poll interval.
+          await this.sleep(through < top ? 0 : poll);
           continue;
         }
         const result = await deliver(endpoint, event, this.clock(), this.abort.signal);

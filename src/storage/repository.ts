@@ -313,6 +313,10 @@ class SqliteReader implements Reader {
 function eventWhere(q: Omit<EventQuery, "limit">): { where: string; params: (string | number)[] } {
   const where: string[] = ["seq > ?"];
   const params: (string | number)[] = [q.after ?? 0];
+  if (q.through !== undefined) {
+    where.push("seq <= ?");
+    params.push(q.through);
+  }
   if (q.types?.length) {
     // Exact types in one IN list, prefixes (`user.*`) one LIKE each, joined as a balanced tree: a chain of a
     // thousand ORs (a long ?type= list) went past SQLite's expression depth and failed.

@@ -125,35 +125,24 @@ describe("pruneOnce", () => {
     expect(await seqsOf(t)).toEqual([]);
   });
 
-  test("an endpoint holds back from its first undelivered event of the types it receives, not from its position", async () => {
+  test("an endpoint holds back from its position, or from where the search for its next event has reached", async () => {
     const t = await app();
     const repo = t.storage.repo;
-    // A new endpoint starts at the end of the log: its position is taken before the events.
     await repo.webhookCursor("groups-only");
     const at = (await repo.webhookCursor("groups-only")).lastSeq;
-    await seedUsers(t, 3);
-    const groupSeq = await repo.write((tx) => tx.appendEvent({ type: "group.created", time: new Date().toISOString(), name: "G" }));
-    await seedUsers(t, 2, "later");
+    await seedUsers(t, 5);
     const seqs = await seqsOf(t);
-    // Nothing of its types before group.created: the user events before it go, group.created and the rest stay.
-    await pruneOnce(repo, [{ name: "groups-only", types: ["group.created"] }], 1, new Date(Date.now() + 2 * DAY));
-    expect(await seqsOf(t)).toEqual(seqs.filter((s) => s >= groupSeq));
+    // Searched through the third event without finding one of its types: those may go, the rest are kept.
+    await pruneOnce(repo, [{ name: "groups-only", searchedThrough: seqs[2]! }], 1, new Date(Date.now() + 2 * DAY));
+    expect(await seqsOf(t)).toEqual(seqs.slice(3));
+    // Not searched yet: its position holds everything after it.
+    await pruneOnce(repo, [{ name: "groups-only" }], 1, new Date(Date.now() + 2 * DAY));
+    expect(await seqsOf(t)).toEqual(seqs.slice(3));
     expect((await repo.webhookCursor("groups-only")).lastSeq).toBe(at); // its position is not moved
-    // Once group.created is delivered nothing of its types is left: everything old may go.
-    await repo.saveWebhookCursor({ endpoint: "groups-only", lastSeq: groupSeq, attempts: 0, nextAttemptAt: null, lastError: null });
-    await pruneOnce(repo, [{ name: "groups-only", types: ["group.created"] }], 1, new Date(Date.now() + 2 * DAY));
-    expect(await seqsOf(t)).toEqual([]);
-  });
-
-  test("an endpoint receiving every type holds back from its position", async () => {
-    const t = await app();
-    const repo = t.storage.repo;
-    await repo.webhookCursor("all");
-    await seedUsers(t, 4);
-    const seqs = await seqsOf(t);
-    await repo.saveWebhookCursor({ endpoint: "all", lastSeq: seqs[1]!, attempts: 0, nextAttemptAt: null, lastError: null });
-    await pruneOnce(repo, [{ name: "all" }], 1, new Date(Date.now() + 2 * DAY));
-    expect(await seqsOf(t)).toEqual(seqs.slice(2));
+    // A search position behind the delivered position changes nothing.
+    await repo.saveWebhookCursor({ endpoint: "groups-only", lastSeq: seqs[3]!, attempts: 0, nextAttemptAt: null, lastError: null });
+    await pruneOnce(repo, [{ name: "groups-only", searchedThrough: seqs[1]! }], 1, new Date(Date.now() + 2 * DAY));
+    expect(await seqsOf(t)).toEqual(seqs.slice(4));
   });
 
   test("pruning never lowers seq: the next event gets a higher number than every pruned one", async () => {
