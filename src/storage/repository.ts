@@ -24,7 +24,7 @@ import { GROUP, USER } from "../core/schema/registry.ts";
 import type { ScimResource } from "../core/resource/types.ts";
 import { toDrizzle, type Drizzle } from "./db.ts";
 import { compileFilter, compileSort, joinBalanced } from "./filter-to-sql.ts";
-import { directoryUsers, events, groupMembers, requestFailures, scimGroups, scimUsers, webhookCursors, webhookDead } from "./schema.ts";
+import { directoryUsers, groupMembers, requestFailures, scimGroups, scimUsers, webhookCursors, webhookDead } from "./schema.ts";
 import { GROUP_TARGET, USER_TARGET } from "./sql-targets.ts";
 import { ReadConnections } from "./read-connections.ts";
 import { WriteQueue } from "./write-queue.ts";
@@ -52,6 +52,9 @@ function toStored(row: { id: string; data: string; version: number; created: str
 
 /** The DirectoryRecord columns: never the storage-only username_folded. */
 const { usernameFolded: _folded, ...directoryColumns } = getTableColumns(directoryUsers);
+
+/** Rows one pruning transaction deletes at most (a few milliseconds of the event loop). */
+const PRUNE_BATCH = 2_000;
 
 /** The newest event still in the log (0 when none is). */
 const LAST_SEQ = "SELECT coalesce(max(seq), 0) AS n FROM events";
@@ -565,17 +568,26 @@ export class SqliteRepository extends SqliteReader implements Repository {
     });
   }
 
+  /**
+   * In transactions of at most PRUNE_BATCH rows, each a job of the write queue: deleting 1.8 million events
+   * (a lowered retain_days) in one transaction held the event loop for 8 s and grew the WAL by 500 MB.
+   */
   async prune(before: string, keepAfterSeq: number): Promise<{ events: number; failures: number }> {
-    return this.exclusive(() => {
-      const d = this.writeTx.d;
-      const ev = changes(
-        d.delete(events)
-          .where(and(sql`${events.time} < ${before}`, sql`${events.seq} <= ${keepAfterSeq}`, sql`${events.seq} NOT IN (SELECT ${webhookDead.seq} FROM ${webhookDead})`))
-          .run(),
-      );
-      const fl = changes(d.delete(requestFailures).where(sql`${requestFailures.time} < ${before}`).run());
-      return { events: ev, failures: fl };
-    });
+    const inBatches = async (statement: string, ...params: (string | number)[]): Promise<number> => {
+      let total = 0;
+      for (;;) {
+        const n = await this.exclusive(() => changes(this.writer.query(statement).run(...params, PRUNE_BATCH)));
+        total += n;
+        if (n < PRUNE_BATCH) return total;
+      }
+    };
+    const ev = await inBatches(
+      "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE time < ? AND seq <= ? AND seq NOT IN (SELECT seq FROM webhook_dead) ORDER BY seq LIMIT ?)",
+      before,
+      keepAfterSeq,
+    );
+    const fl = await inBatches("DELETE FROM request_failures WHERE id IN (SELECT id FROM request_failures WHERE time < ? ORDER BY id LIMIT ?)", before);
+    return { events: ev, failures: fl };
   }
 
   async lastSeq(): Promise<number> {

@@ -145,6 +145,27 @@ describe("pruneOnce", () => {
     expect(await seqsOf(t)).toEqual(seqs.slice(4));
   });
 
+  test("a prune larger than one transaction (2,000 rows) removes all of it, and other writes run between its transactions", async () => {
+    const t = await app();
+    const repo = t.storage.repo;
+    const old = new Date(Date.now() - 100 * DAY).toISOString();
+    await repo.write(async (tx) => {
+      for (let i = 0; i < 4_500; i++) await tx.appendEvent({ type: "test.old", time: old, name: `e${i}` });
+    });
+    await recordFailures(repo, old, 2_100);
+    const pruning = pruneOnce(repo, [], 90);
+    // Queued while the prune runs: it is written between two of its transactions, not after all of them.
+    let wroteAt = -1;
+    const writing = repo.write((tx) => tx.appendEvent({ type: "test.new", time: new Date().toISOString(), name: "new" })).then(async () => {
+      wroteAt = (await allEvents(t)).filter((e) => e.type === "test.old").length;
+    });
+    expect(await pruning).toEqual({ events: 4_500, failures: 2_100 });
+    await writing;
+    expect(wroteAt).toBeGreaterThan(0);
+    expect((await allEvents(t)).map((e) => e.type).filter((type) => type.startsWith("test."))).toEqual(["test.new"]);
+    expect(await failureCount(repo)).toBe(0);
+  });
+
   test("pruning never lowers seq: the next event gets a higher number than every pruned one", async () => {
     const t = await app();
     await seedUsers(t, 3);
