@@ -72,3 +72,37 @@ describe("searching the log for a rare event type", () => {
     expect((await repo.webhookCursor("rare")).lastSeq).toBe(groupSeq);
   });
 });
+
+describe("saving an endpoint's position", () => {
+  test("120 deliveries save the position a few times, not 120 (a commit and fsync each); stop saves the last one", async () => {
+    const t: TestApp = await createTestApp();
+    cleanups.push(() => t.close());
+    let received = 0;
+    const receiver = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => (received++, new Response(null, { status: 204 })) });
+    cleanups.push(() => receiver.stop(true));
+    const repo = t.storage.repo;
+    await repo.webhookCursor("all");
+    let saves = 0;
+    const counting = new Proxy(repo, {
+      get(target, key, receiverObj) {
+        if (key === "saveWebhookCursor") return (c: Parameters<Repository["saveWebhookCursor"]>[0]) => (saves++, target.saveWebhookCursor(c));
+        const v = Reflect.get(target, key, receiverObj);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    }) as Repository;
+    const time = new Date().toISOString();
+    await repo.write(async (tx) => {
+      for (let i = 0; i < 120; i++) await tx.appendEvent({ type: "user.updated", time, name: `u${i}` });
+    });
+    const last = await repo.lastSeq();
+    const [endpoint] = endpointsOf([{ name: "all", url: `http://127.0.0.1:${receiver.port}/hook`, secret: `whsec_${btoa("k".repeat(32))}`, events: ["*"], retry_base: "1s", retry_max: "1m", max_age: "1h", timeout: "2s" }]);
+    const worker = new WebhookWorker({ repo: counting, endpoints: [endpoint!], logger: silentLogger, pollMs: 10 });
+    worker.start();
+    const deadline = Date.now() + 10_000;
+    while (received < 120 && Date.now() < deadline) await Bun.sleep(5);
+    await worker.stop();
+    expect(received).toBe(120);
+    expect(saves).toBeLessThan(20);
+    expect((await repo.webhookCursor("all")).lastSeq).toBe(last);
+  });
+});

@@ -359,9 +359,10 @@ describe("failures and retries", () => {
     // Deduplicated by webhook-id: every event exactly once, in order.
     const unique = receiver.uniqueSeqs("/crash");
     expect(unique).toEqual(all);
-    // Only the events in flight at the crash may be duplicated.
+    // Only the events delivered since the position was last saved (at most 50, or a second's) and the one in
+    // flight at the crash may be duplicated: here the three before the held one, and it.
     const dupes = receiver.deliveredTo("/crash").length - unique.length;
-    expect(dupes).toBeLessThanOrEqual(1);
+    expect(dupes).toBeLessThanOrEqual(4);
     expect(receiver.invalid).toEqual([]);
     expect(await statusOf(again, "crash")).toMatchObject({ pending: 0, dead: 0 });
   });
