@@ -97,6 +97,11 @@ export class ReadConnections {
     }
   };
 
+  /** Whether this process has committed anything through the write connection. */
+  get hasCommitted(): boolean {
+    return this.commits > 0;
+  }
+
   /** The write queue is about to BEGIN a batch on the write connection. */
   beginWrite(): void {
     this.end();

@@ -657,12 +657,15 @@ export class SqliteRepository extends SqliteReader implements Repository {
     this.queue.close();
     this.reads.end();
     if (this.raw !== this.writer) this.raw.close();
-    // Checkpoint so that the database file alone holds every committed change after a clean stop.
-    try {
-      this.writer.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-    } catch {
-      // A checkpoint can fail while another process reads; the WAL then stays and is still durable.
-    }
+    // Checkpoint so that the database file alone holds every committed change after a clean stop. Not after
+    // reads alone (`scimd users list` while the server runs): there is nothing of this process's to copy, and
+    // a TRUNCATE checkpoint waits up to busy_timeout (5 s) for the server's readers.
+    if (this.reads.hasCommitted)
+      try {
+        this.writer.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      } catch {
+        // A checkpoint can fail while another process reads; the WAL then stays and is still durable.
+      }
     this.writer.close();
   }
 }
