@@ -234,7 +234,8 @@ export class ScimService {
       );
     // RFC 7644 §3.4.2.2 has no empty filter; read as "no filter" it answered with every resource, and a client
     // that takes the first result as its match would link the wrong user.
-    if (filter.trim() === "") throw new InvalidFilterError('The filter is empty; send an expression such as userName eq "bjensen", or leave the filter parameter out.');
+    if (filter.trim() === "")
+      throw new InvalidFilterError(`The filter is empty; send an expression such as ${kind === "Group" ? 'displayName eq "Staff"' : 'userName eq "bjensen"'}, or leave the filter parameter out.`);
     return parseFilter(filter, schemaOf(kind), { maxDepth: this.opts.maxFilterDepth, maxLength: this.opts.maxFilterLength });
   }
 
@@ -296,7 +297,7 @@ export class ScimService {
       const now = holder ? String(holder.data.userName) : undefined;
       if (now !== undefined && now.toLowerCase() !== previous.username.toLowerCase())
         throw new UniquenessError(
-          `The userName ${quoted(String(stored.data.userName), 256)} is still the directory username of user ${holder!.id}, renamed in SCIM to ${quoted(now, 256)} and kept because [provisioning] username_changes = "ignore"; choose another userName, or delete that user first.`,
+          `The userName ${quoted(String(stored.data.userName), 256)} is still the directory username of user ${holder!.id}, renamed in SCIM to ${quoted(now, 256)} and kept because [provisioning] username_changes = "ignore"; choose another userName.`,
         );
       throw this.duplicate("User", stored.data);
     }

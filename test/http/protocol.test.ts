@@ -29,6 +29,22 @@ async function expectScimError(res: Response, status: number, scimType?: string)
   return body;
 }
 
+describe("query parameter names are read without regard to case", () => {
+  test("?Filter= filters (it was an unknown parameter and the whole list came back); ?COUNT= and ?Attributes= apply", async () => {
+    const a = newUser();
+    const b = newUser();
+    for (const u of [a, b]) expect((await t.request("POST", "/scim/Users", JSON.stringify(u))).status).toBe(201);
+    const res = await t.request("GET", `/scim/Users?Filter=${encodeURIComponent(`userName eq "${a.userName}"`)}&Attributes=userName`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { totalResults: number; Resources: Record<string, unknown>[] };
+    expect(body.totalResults).toBe(1);
+    expect(body.Resources[0]!.userName).toBe(a.userName);
+    expect(body.Resources[0]!.active).toBeUndefined(); // projected to userName (id and schemas always)
+    const page = (await (await t.request("GET", "/scim/Users?COUNT=1")).json()) as { itemsPerPage: number };
+    expect(page.itemsPerPage).toBe(1);
+  });
+});
+
 describe("/scim and /scim/v2 serve the same routes", () => {
   const paths = ["/ServiceProviderConfig", "/ResourceTypes", "/ResourceTypes/User", "/Schemas", `/Schemas/${USER_SCHEMA}`, "/Users", "/Groups", "/Users?filter=userName%20eq%20%22nobody%22"];
   for (const path of paths) {
@@ -212,6 +228,11 @@ describe("every error is a SCIM error", () => {
     { name: "a bad filter", method: "GET", path: "/scim/Users?filter=userName%20zz%20%22a%22", status: 400, scimType: "invalidFilter" },
     { name: "an empty filter (not a list of everyone)", method: "GET", path: "/scim/Users?filter=", status: 400, scimType: "invalidFilter", detail: /empty/ },
     { name: "a filter of spaces", method: "GET", path: "/scim/Groups?filter=%20%20&excludedAttributes=members", status: 400, scimType: "invalidFilter" },
+    { name: "a filter that is not a string in a search (not a list of everyone)", method: "POST", path: "/scim/Users/.search", body: JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], filter: 123 }), status: 400, scimType: "invalidFilter" },
+    { name: "a filter given as a list in a search", method: "POST", path: "/scim/Groups/.search", body: JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], filter: ['displayName eq "x"'] }), status: 400, scimType: "invalidFilter" },
+    { name: "a sortBy that is not a string in a search", method: "POST", path: "/scim/Users/.search", body: JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], sortBy: { a: 1 } }), status: 400, scimType: "invalidValue" },
+    { name: "attributes that are not names in a search", method: "POST", path: "/scim/Users/.search", body: JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], attributes: [1, 2] }), status: 400, scimType: "invalidValue" },
+    { name: "an empty filter on Groups names a Group attribute", method: "GET", path: "/scim/Groups?filter=", status: 400, scimType: "invalidFilter", detail: /displayName eq/ },
     { name: "an empty filter in a search", method: "POST", path: "/scim/Users/.search", body: JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], filter: "" }), status: 400, scimType: "invalidFilter" },
     { name: "PUT on ServiceProviderConfig", method: "PUT", path: "/scim/ServiceProviderConfig", body: "{}", status: 405 },
     { name: "POST on Schemas", method: "POST", path: "/scim/v2/Schemas", body: "{}", status: 405 },

@@ -85,7 +85,7 @@ describe("username", () => {
       expect(res.status).toBe(409);
       expect(res.body.scimType).toBe("uniqueness");
       expect(res.body.detail).toBe(
-        `The userName "Carol@contoso.com" is still the directory username of user ${u.id}, renamed in SCIM to "caroline@contoso.com" and kept because [provisioning] username_changes = "ignore"; choose another userName, or delete that user first.`,
+        `The userName "Carol@contoso.com" is still the directory username of user ${u.id}, renamed in SCIM to "caroline@contoso.com" and kept because [provisioning] username_changes = "ignore"; choose another userName.`,
       );
     });
 

@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import { InvalidSyntaxError } from "../../core/errors.ts";
+import { InvalidFilterError, InvalidSyntaxError, InvalidValueError } from "../../core/errors.ts";
 import type { ResourceKind } from "../../core/repository.ts";
 import { projectionOf, type ListParams, type RequestContext, type ScimService } from "../../core/service.ts";
 import { etagMatches } from "../../core/resource/serialize.ts";
@@ -11,25 +11,37 @@ export type ContextOf = (request: Request) => RequestContext;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** RFC 7644 §3.4.3: a SearchRequest body carries the query parameters; member names without regard to case. */
+const LIST_PARAMS = ["filter", "startIndex", "count", "sortBy", "sortOrder", "attributes", "excludedAttributes"] as const;
+
+/**
+ * The query parameters of a list, read without regard to the case of their names (`?Filter=` was an unknown
+ * parameter, and the list came back unfiltered); the RFC spelling wins over another one.
+ */
+function listParamsOf(query: Record<string, unknown>): ListParams {
+  const out: Record<string, unknown> = {};
+  for (const name of LIST_PARAMS) {
+    const key = name in query ? name : Object.keys(query).find((k) => k.toLowerCase() === name.toLowerCase());
+    if (key !== undefined) out[name] = query[key];
+  }
+  return out as ListParams;
+}
+
+/**
+ * RFC 7644 §3.4.3: a SearchRequest body carries the query parameters; member names without regard to case. A
+ * member of the wrong type is a 400: a `filter` of 123 read as no filter listed every resource.
+ */
 function searchParams(body: unknown): ListParams {
   if (body === undefined) return {};
   if (!isObject(body)) throw new InvalidSyntaxError("The search body must be a JSON object (a SearchRequest); send the query parameters as its members.");
-  const get = (name: string) => {
-    const key = Object.keys(body).find((k) => k.toLowerCase() === name.toLowerCase());
-    return key === undefined ? undefined : body[key];
-  };
-  const strOrList = (v: unknown) => (typeof v === "string" || (Array.isArray(v) && v.every((x) => typeof x === "string")) ? (v as string | string[]) : undefined);
-  const num = (v: unknown) => (typeof v === "number" || typeof v === "string" ? v : undefined);
-  return {
-    filter: typeof get("filter") === "string" ? (get("filter") as string) : undefined,
-    startIndex: num(get("startIndex")),
-    count: num(get("count")),
-    sortBy: typeof get("sortBy") === "string" ? (get("sortBy") as string) : undefined,
-    sortOrder: typeof get("sortOrder") === "string" ? (get("sortOrder") as string) : undefined,
-    attributes: strOrList(get("attributes")),
-    excludedAttributes: strOrList(get("excludedAttributes")),
-  };
+  const p = listParamsOf(body) as Record<string, unknown>;
+  const wrong = (name: string, want: string) => new InvalidValueError(`The search request's "${name}" must be ${want}; send it as in RFC 7644 section 3.4.3.`);
+  for (const name of ["sortBy", "sortOrder"]) if (p[name] !== undefined && typeof p[name] !== "string") throw wrong(name, "a string");
+  for (const name of ["startIndex", "count"]) if (p[name] !== undefined && typeof p[name] !== "number" && typeof p[name] !== "string") throw wrong(name, "a number");
+  for (const name of ["attributes", "excludedAttributes"])
+    if (p[name] !== undefined && typeof p[name] !== "string" && !(Array.isArray(p[name]) && (p[name] as unknown[]).every((x) => typeof x === "string")))
+      throw wrong(name, "a list of attribute names");
+  if (p.filter !== undefined && typeof p.filter !== "string") throw new InvalidFilterError('The search request\'s "filter" must be a string holding a filter expression; send the filter as text.');
+  return p as ListParams;
 }
 
 /** The id in the path; one that cannot be percent-decoded is the text as sent, which no resource has (a 404 naming it). */
@@ -49,10 +61,10 @@ export function resourceRoutes(kind: ResourceKind, service: ScimService, context
 function endpointRoutes(app: Elysia, endpoint: string, kind: ResourceKind, service: ScimService, contextOf: ContextOf) {
   const headers = (etag: string) => ({ etag });
   return app
-    .get(endpoint, async ({ request, query, set }) => scimBody(set, await service.list(kind, query as ListParams, contextOf(request))))
+    .get(endpoint, async ({ request, query, set }) => scimBody(set, await service.list(kind, listParamsOf(query as Record<string, unknown>), contextOf(request))))
     .post(`${endpoint}/.search`, async ({ request, body, set }) => scimBody(set, await service.list(kind, searchParams(body), contextOf(request))))
     .post(endpoint, async ({ request, body, query, set }) => {
-      const { resource, etag, location } = await service.create(kind, body, contextOf(request), projectionOf(query as ListParams));
+      const { resource, etag, location } = await service.create(kind, body, contextOf(request), projectionOf(listParamsOf(query as Record<string, unknown>)));
       return scimBody(set, resource, 201, { location, ...headers(etag) });
     })
     .get(`${endpoint}/:id`, async ({ request, params, query, set }) => {
@@ -63,16 +75,16 @@ function endpointRoutes(app: Elysia, endpoint: string, kind: ResourceKind, servi
         if (etag && etagMatches(ifNoneMatch, etag))
           return new Response(null, { status: 304, headers: headers(etag) });
       }
-      const { resource, etag } = await service.get(kind, idOf(params, request), contextOf(request), projectionOf(query as ListParams));
+      const { resource, etag } = await service.get(kind, idOf(params, request), contextOf(request), projectionOf(listParamsOf(query as Record<string, unknown>)));
       return scimBody(set, resource, 200, headers(etag));
     })
     .put(`${endpoint}/:id`, async ({ request, params, body, query, set }) => {
       const pre = { ifMatch: request.headers.get("if-match") };
-      const { resource, etag } = await service.replace(kind, idOf(params, request), body, contextOf(request), pre, projectionOf(query as ListParams));
+      const { resource, etag } = await service.replace(kind, idOf(params, request), body, contextOf(request), pre, projectionOf(listParamsOf(query as Record<string, unknown>)));
       return scimBody(set, resource, 200, headers(etag));
     })
     .patch(`${endpoint}/:id`, async ({ request, params, body, query, set }) => {
-      const projection = projectionOf(query as ListParams);
+      const projection = projectionOf(listParamsOf(query as Record<string, unknown>));
       // RFC 7644 §3.5.2 allows 200 with the resource or 204. Users get 200 and the body (Entra's validator
       // compares it). Groups get 204, as Entra documents for group PATCH, unless the client asks for a
       // representation with attributes/excludedAttributes: a membership change in a group of 100,000
