@@ -183,12 +183,42 @@ describe("migrations", () => {
       const insert = db.query("INSERT INTO scim_users (id, user_name, user_name_folded, data, version, created, last_modified) VALUES (?, ?, ?, ?, 1, 'x', 'x')");
       insert.run("u1", "a", "a", JSON.stringify({ schemas: ["s"], userName: "a", password: "pw3", title: "T" }));
       insert.run("u2", "b", "b", JSON.stringify({ schemas: ["s"], userName: "b", title: "password" }));
-      migrateDatabase(db);
+      migrateDatabase(db, migrationsCopy({ keep: 2 }));
       const data = (db.query("SELECT data FROM scim_users ORDER BY id").all() as { data: string }[]).map((r) => JSON.parse(r.data));
       expect(data).toEqual([
         { schemas: ["s"], userName: "a", title: "T" },
         { schemas: ["s"], userName: "b", title: "password" },
       ]);
+    } finally {
+      db.close();
+    }
+  });
+
+  test("0003 gives users created without active the value of their directory record (true when none), with a new version", () => {
+    const older = migrationsCopy({ keep: 3 });
+    const db = openDatabase(join(tempDir(), "active.db"));
+    try {
+      migrateDatabase(db, older);
+      const user = db.query("INSERT INTO scim_users (id, user_name, user_name_folded, active, data, version, created, last_modified) VALUES (?, ?, ?, ?, ?, 1, 'x', 'x')");
+      const record = db.query("INSERT INTO directory_users (scim_id, username, username_folded, active, deleted, created_at, updated_at) VALUES (?, ?, ?, ?, 0, 'x', 'x')");
+      const U = "urn:ietf:params:scim:schemas:core:2.0:User";
+      user.run("u1", "a", "a", null, JSON.stringify({ schemas: [U], userName: "a", title: "Émilie" }));
+      record.run("u1", "a", "a", 1);
+      user.run("u2", "b", "b", null, JSON.stringify({ schemas: [U], userName: "b" }));
+      record.run("u2", "b", "b", 0);
+      user.run("u3", "c", "c", null, JSON.stringify({ schemas: [U], userName: "c" })); // no record
+      user.run("u4", "d", "d", 0, JSON.stringify({ schemas: [U], userName: "d", active: false }));
+      migrateDatabase(db);
+      const rows = db.query("SELECT id, active, data, version FROM scim_users ORDER BY id").all() as { id: string; active: number; data: string; version: number }[];
+      expect(rows.map((r) => [r.id, r.active, JSON.parse(r.data).active, r.version])).toEqual([
+        ["u1", 1, true, 2],
+        ["u2", 0, false, 2],
+        ["u3", 1, true, 2],
+        ["u4", 0, false, 1],
+      ]);
+      // The stored text still begins with schemas (the response splicing relies on it) and keeps the rest.
+      expect(rows[0]!.data.startsWith('{"schemas":[')).toBe(true);
+      expect(JSON.parse(rows[0]!.data)).toEqual({ schemas: [U], userName: "a", title: "Émilie", active: true });
     } finally {
       db.close();
     }
