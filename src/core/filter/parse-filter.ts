@@ -255,8 +255,14 @@ export class FilterReader {
       const open = this.pos;
       this.pos++;
       const filter = this.bracketFilter(open, outer);
-      if (this.peek() === 0x2e)
-        this.fail(this.pos, "a sub-attribute after \"]\" is valid only in PATCH paths; inside a filter move it into the brackets, as in emails[type eq \"work\" and value co \"@\"]");
+      if (this.peek() === 0x2e) {
+        // `emails[type eq "work"].value eq "x"`: not in RFC 7644's filter grammar (a sub-attribute after "]" is a
+        // PATCH path form), but sent when a mapping's matching attribute is such a path; it can only mean
+        // `emails[type eq "work" and value eq "x"]`, and is read so.
+        this.pos++;
+        const sub = this.attrExp(outer);
+        return { kind: "valuePath", path, filter: { kind: "and", left: filter, right: sub } };
+      }
       return { kind: "valuePath", path, filter };
     }
     const resolved = this.resolve(path, start, text, inBrackets);

@@ -126,6 +126,9 @@ const users: [string, string[]][] = [
   [`emails.value gt "j"`, ["u8", "u10"]],
   // Value paths.
   [`emails[type eq "work" and value co "@contoso.com"]`, ["u1", "u2", "u6", "u8", "u10"]],
+  // The PATCH-path form of the same (a sub-attribute after "]"), read as the value filter it can only mean.
+  [`emails[type eq "work"].value co "@contoso.com"`, ["u1", "u2", "u6", "u8", "u10"]],
+  [`emails[type eq "home"].primary eq true`, ["u10"]],
   [`emails[type eq "home" and primary eq true]`, ["u10"]],
   [`emails[type eq "work"] and emails[type eq "home"]`, ["u1", "u10"]],
   [`emails[type eq "other" or type eq "home"]`, ["u1", "u4", "u7", "u10"]],
