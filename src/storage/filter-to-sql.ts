@@ -371,9 +371,20 @@ class FilterCompiler {
     if (this.t.notInJson.includes(key)) this.unsupported(outer, undefined);
     const base = jsonPath(outer.extension ? [outer.schema.id, outer.attribute.name] : [outer.attribute.name]);
     if (outer.attribute.multiValued) {
+      // `emails[type eq "work" and value eq "x"]` (Entra's lookup when the matching attribute is the work email)
+      // read from the JSON alone scanned every user: the conjuncts the side table answers narrow it first (the
+      // element that matches the whole filter has a row that matches them). Compiled first: the parameters
+      // follow the text's order.
+      const indexed = side ? conjuncts(filter).filter((c) => this.coveredBy(c, outer, side) && needsRow(c)) : [];
+      let narrow = "";
+      if (side && indexed.length) {
+        const a = this.alias("s");
+        const where = indexed.map((c) => this.compile(c, false, { kind: "side", alias: a, side, outer })).join(" AND ");
+        narrow = `${this.self} IN (SELECT ${a}.${side.ownerColumn} FROM ${side.table} AS ${a} WHERE ${where}) AND `;
+      }
       const e = this.alias("e");
       const inner = this.compile(filter, false, { kind: "json", element: `${e}.value`, outer });
-      return `EXISTS (SELECT 1 FROM json_each(${this.json}, ${base}) AS ${e} WHERE ${e}.type = 'object' AND ${inner})`;
+      return `(${narrow}EXISTS (SELECT 1 FROM json_each(${this.json}, ${base}) AS ${e} WHERE ${e}.type = 'object' AND ${inner}))`;
     }
     const element = `json_extract(${this.json}, ${base})`;
     const inner = this.compile(filter, false, { kind: "json", element, outer });
@@ -400,6 +411,11 @@ class FilterCompiler {
         return assertNever(node);
     }
   }
+}
+
+/** The operands of a chain of `and`s (the node itself when it is no `and`). */
+function conjuncts(node: FilterNode): FilterNode[] {
+  return node.kind === "and" ? [...conjuncts(node.left), ...conjuncts(node.right)] : [node];
 }
 
 /**

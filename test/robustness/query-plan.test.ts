@@ -51,6 +51,8 @@ const CASES: [label: string, filter: string, index: RegExp][] = [
   ["externalId eq", 'externalId eq "00u1abcd"', /scim_users_external_id_idx/],
   ["emails.value eq", 'emails.value eq "bjensen@example.com"', /user_emails_value_idx/],
   ['emails[value eq "x"]', 'emails[value eq "bjensen@example.com"]', /user_emails_value_idx/],
+  ['emails[type eq "work" and value eq "x"] (Entra, work email as matching attribute)', 'emails[type eq "work" and value eq "bjensen@example.com"]', /user_emails_value_idx/],
+  ['emails[type eq "work"].value eq "x" (the same in PATCH-path form)', 'emails[type eq "work"].value eq "bjensen@example.com"', /user_emails_value_idx/],
 ];
 
 describe("EXPLAIN QUERY PLAN of the lookups", () => {
