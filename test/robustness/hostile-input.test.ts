@@ -224,7 +224,12 @@ test(
 
     const health = await fetch(`${server.url}/healthz`, { signal: AbortSignal.timeout(10_000) });
     expect(health.status).toBe(200);
-    const rss = Number(readFileSync(`/proc/${server.process.pid}/status`, "utf8").match(/^VmRSS:\s+(\d+)/m)?.[1]) * 1024;
+    // Bounded means the memory comes back: right after the flood the resident size still holds the garbage of
+    // the last requests (measured 118-229 MB three seconds later, 260-530 MB at once: the collector had not
+    // run yet), so it is read for up to 10 s until it is under the bound. A leak would not come back down.
+    const rssNow = () => Number(readFileSync(`/proc/${server.process.pid}/status`, "utf8").match(/^VmRSS:\s+(\d+)/m)?.[1]) * 1024;
+    let rss = rssNow();
+    for (const until = Date.now() + 10_000; rss >= RSS_BOUND && Date.now() < until; rss = rssNow()) await Bun.sleep(250);
     expect(rss, `server RSS ${(rss / 1048576).toFixed(0)} MB`).toBeLessThan(RSS_BOUND);
   },
   180_000,
