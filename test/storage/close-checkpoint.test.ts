@@ -32,3 +32,24 @@ test("after reads only the WAL is left as it is; after a write it is copied into
     server.close();
   }
 });
+
+test("a WAL grown past its size limit is cut back to it when SQLite starts it over (it stayed at its largest until restart)", async () => {
+  const path = join(dir, "limit.db");
+  const limit = 256 * 1024;
+  const s = openStorage(path, { walSizeLimitBytes: limit });
+  try {
+    const wal = () => statSync(`${path}-wal`).size;
+    const big = "x".repeat(2_000);
+    await s.repo.write(async (tx) => {
+      for (let i = 0; i < 1_500; i++) await tx.appendEvent({ type: "test.big", time: new Date().toISOString(), name: `e${i}`, data: { big } });
+    });
+    expect(wal()).toBeGreaterThan(4 * limit);
+    // A complete checkpoint (no reader holds the old frames), then a write: SQLite starts the WAL over.
+    const writer = (s.repo as unknown as { writer: import("bun:sqlite").Database }).writer;
+    expect((writer.query("PRAGMA wal_checkpoint(PASSIVE)").get() as { busy: number }).busy).toBe(0);
+    await s.repo.write((tx) => tx.appendEvent({ type: "test.small", time: new Date().toISOString(), name: "small" }));
+    expect(wal()).toBeLessThanOrEqual(limit);
+  } finally {
+    s.close();
+  }
+});
