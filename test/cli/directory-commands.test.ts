@@ -72,6 +72,24 @@ describe("users", () => {
     expect(u.groups).toEqual(["Everyone", "Team"]);
   });
 
+  test("show finds a user renamed in SCIM by its new userName too (the record keeps the old one with username_changes = ignore)", async () => {
+    const w = workspace("");
+    try {
+      const storage = openStorage(w.db);
+      const service = new ScimService({ repo: storage.repo, options: serviceOptions(testConfig({}, w.db)), logger: createLogger({ write: () => {} }) });
+      const u = await service.create("User", { userName: "carol@contoso.com" }, ctx);
+      await service.patch("User", u.resource.id as string, { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "userName", value: "caroline@contoso.com" }] }, ctx);
+      storage.close();
+      for (const name of ["caroline@contoso.com", "carol@contoso.com"]) {
+        const r = await w.run(["users", "show", name, "--json"]);
+        expect(r.code).toBe(0);
+        expect(JSON.parse(r.out.join("\n"))).toMatchObject({ username: "carol@contoso.com", scimId: u.resource.id });
+      }
+    } finally {
+      w.cleanup();
+    }
+  });
+
   test("show of an unknown user exits 1 with one sentence", async () => {
     const r = await ws.run(["users", "show", "nobody@contoso.com"]);
     expect(r.code).toBe(1);
