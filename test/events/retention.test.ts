@@ -153,11 +153,15 @@ describe("pruneOnce", () => {
       for (let i = 0; i < 4_500; i++) await tx.appendEvent({ type: "test.old", time: old, name: `e${i}` });
     });
     await recordFailures(repo, old, 2_100);
-    const pruning = pruneOnce(repo, [], 90);
-    // Queued while the prune runs: it is written between two of its transactions, not after all of them.
+    const oldLeft = async () => (await allEvents(t)).filter((e) => e.type === "test.old").length;
+    let done = false;
+    const pruning = pruneOnce(repo, [], 90).then((r) => ((done = true), r));
+    // Once the first of its transactions has committed, a write is queued: it is written between two of them,
+    // while old events are still there, not after all of them.
+    while ((await oldLeft()) === 4_500 && !done) await Bun.sleep(0);
     let wroteAt = -1;
     const writing = repo.write((tx) => tx.appendEvent({ type: "test.new", time: new Date().toISOString(), name: "new" })).then(async () => {
-      wroteAt = (await allEvents(t)).filter((e) => e.type === "test.old").length;
+      wroteAt = await oldLeft();
     });
     expect(await pruning).toEqual({ events: 4_500, failures: 2_100 });
     await writing;
