@@ -133,7 +133,7 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
   const worker = new WebhookWorker({ repo: storage.repo, endpoints: endpointsOf(config.webhooks), logger, pollMs: 200 });
   worker.start();
   registerWebhookEventsPending(async () => Object.values(await worker.pending()).reduce((a, b) => a + b, 0));
-  const stopRetention = startRetention(storage.repo, worker.subscriptions(), config.audit.retain_days, logger);
+  const stopRetention = startRetention(storage.repo, () => worker.subscriptions(), config.audit.retain_days, logger);
   logger.info("scimd started", { version: VERSION, url: `${server.scheme}://${config.server.host}:${server.port}/scim`, config: source, database: config.storage.path, ...(server.certificate ? { certificate: server.certificate.fingerprint, certificateValidTo: server.certificate.validTo } : {}), ...(metrics ? { metrics: metrics.where } : {}) });
 
   await new Promise<void>((resolve) => {

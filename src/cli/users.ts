@@ -128,8 +128,11 @@ export async function usersCommand(args: UsersArgs, io: Io): Promise<void> {
         if (!username) throw new CliError('users show needs a username; run "scimd users show USERNAME".', 2);
         // Also by the SCIM userName: after a rename ignored by the directory (username_changes = "ignore") that is
         // the name `groups show` and the identity provider use, while the record keeps the old one.
-        const scimId = await storage.repo.findIdByName("User", username);
-        const r = (await storage.repo.directoryByUsername(username)) ?? (scimId ? await storage.repo.directoryByScimId(scimId) : null);
+        let r = await storage.repo.directoryByUsername(username);
+        if (!r) {
+          const scimId = await storage.repo.findIdByName("User", username);
+          if (scimId) r = await storage.repo.directoryByScimId(scimId);
+        }
         if (!r) throw new CliError(`There is no user "${username}"; see "scimd users list".`, 1);
         const groups = r.scimId ? (await storage.repo.groupsOf(r.scimId)).map((g) => g.display ?? g.id) : [];
         const json = directoryJson(r, groups);

@@ -24,10 +24,14 @@ export async function pruneOnce(repo: Repository, endpoints: readonly Subscripti
   return repo.prune(new Date(now.getTime() - retainDays * DAY).toISOString(), keepAfter);
 }
 
-/** Runs pruneOnce now and then every `everyMs`; returns a function that stops it. */
-export function startRetention(repo: Repository, endpoints: readonly Subscription[], retainDays: number, logger: Logger, everyMs = 3_600_000): () => void {
+/**
+ * Runs pruneOnce now and then every `everyMs`; returns a function that stops it. `endpoints` is asked at each
+ * run: how far the delivery worker has searched changes while the server runs (a list taken once at start had
+ * no search positions, and an endpoint for a rare type held every later event back again).
+ */
+export function startRetention(repo: Repository, endpoints: () => readonly Subscription[], retainDays: number, logger: Logger, everyMs = 3_600_000): () => void {
   const run = () =>
-    pruneOnce(repo, endpoints, retainDays)
+    pruneOnce(repo, endpoints(), retainDays)
       .then((r) => {
         if (r.events || r.failures) logger.info("Pruned old audit records.", { ...r, retainDays });
       })

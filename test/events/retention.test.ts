@@ -2,7 +2,8 @@
 // endpoint has not delivered yet (above its cursor) and events parked as dead.
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Repository } from "../../src/core/repository.ts";
-import { pruneOnce } from "../../src/events/retention.ts";
+import { pruneOnce, startRetention } from "../../src/events/retention.ts";
+import { silentLogger } from "../../src/log/logger.ts";
 import { createTestApp, type TestApp } from "../support/app.ts";
 import { allEvents, user } from "./helpers.ts";
 
@@ -168,6 +169,29 @@ describe("pruneOnce", () => {
     expect(wroteAt).toBeGreaterThan(0);
     expect((await allEvents(t)).map((e) => e.type).filter((type) => type.startsWith("test."))).toEqual(["test.new"]);
     expect(await failureCount(repo)).toBe(0);
+  });
+
+  test("startRetention asks for the endpoints' search positions at each run, not once at start", async () => {
+    const t = await app();
+    const repo = t.storage.repo;
+    await repo.webhookCursor("rare");
+    const old = new Date(Date.now() - 100 * DAY).toISOString();
+    await repo.write(async (tx) => {
+      for (let i = 0; i < 20; i++) await tx.appendEvent({ type: "test.old", time: old, name: `e${i}` });
+    });
+    const last = await repo.lastSeq();
+    let searchedThrough: number | undefined;
+    const stop = startRetention(repo, () => [{ name: "rare", searchedThrough }], 90, silentLogger, 20);
+    try {
+      await Bun.sleep(80);
+      expect((await allEvents(t)).filter((e) => e.type === "test.old")).toHaveLength(20); // held back by its position
+      searchedThrough = last; // the worker has since searched them all
+      const deadline = Date.now() + 5_000;
+      while ((await allEvents(t)).some((e) => e.type === "test.old") && Date.now() < deadline) await Bun.sleep(10);
+      expect((await allEvents(t)).filter((e) => e.type === "test.old")).toEqual([]);
+    } finally {
+      stop();
+    }
   });
 
   test("pruning never lowers seq: the next event gets a higher number than every pruned one", async () => {

@@ -43,6 +43,15 @@ describe("query parameter names are read without regard to case", () => {
     const page = (await (await t.request("GET", "/scim/Users?COUNT=1")).json()) as { itemsPerPage: number };
     expect(page.itemsPerPage).toBe(1);
   });
+
+  test(".search members written as null (SDKs write every member) are left out, not a 400", async () => {
+    const u = newUser();
+    expect((await t.request("POST", "/scim/Users", JSON.stringify(u))).status).toBe(201);
+    const body = { schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], filter: `userName eq "${u.userName}"`, attributes: null, excludedAttributes: null, sortBy: null, sortOrder: null, startIndex: null, count: null };
+    const res = await t.request("POST", "/scim/Users/.search", JSON.stringify(body));
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { totalResults: number }).totalResults).toBe(1);
+  });
 });
 
 describe("/scim and /scim/v2 serve the same routes", () => {

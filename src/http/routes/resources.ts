@@ -34,6 +34,8 @@ function searchParams(body: unknown): ListParams {
   if (body === undefined) return {};
   if (!isObject(body)) throw new InvalidSyntaxError("The search body must be a JSON object (a SearchRequest); send the query parameters as its members.");
   const p = listParamsOf(body) as Record<string, unknown>;
+  // A member written as null is left out (SDKs write every member of a SearchRequest, unset ones as null).
+  for (const name of LIST_PARAMS) if (p[name] === null) delete p[name];
   const wrong = (name: string, want: string) => new InvalidValueError(`The search request's "${name}" must be ${want}; send it as in RFC 7644 section 3.4.3.`);
   for (const name of ["sortBy", "sortOrder"]) if (p[name] !== undefined && typeof p[name] !== "string") throw wrong(name, "a string");
   for (const name of ["startIndex", "count"]) if (p[name] !== undefined && typeof p[name] !== "number" && typeof p[name] !== "string") throw wrong(name, "a number");
