@@ -201,7 +201,8 @@ export class WebhookWorker {
         }
       } catch (e) {
         logger.error("Webhook delivery loop failed; retrying.", { endpoint: endpoint.name, error: e instanceof Error ? e.message : String(e) });
-        // Read again from the database: what was not saved is delivered again.
+        // Read again from the database. Deliveries made since the last save are not repeated while the search
+        // position is past them; after a restart they are (at least once).
         cursor = null;
         unsaved = 0;
         await this.sleep(poll * 4);
