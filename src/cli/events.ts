@@ -59,8 +59,8 @@ export async function eventsCommand(args: EventsArgs, io: Io): Promise<void> {
       if (count === 500) continue;
       // Said on stderr, so that stdout stays empty for a script; a person sees that the command did run.
       if (printed === 0 && !args.json && !args.follow) {
-        const after = since > 0 ? ` after ${since}` : "";
-        io.err(args.failed ? `No failed requests are recorded${after}.` : `No events match${after}.`);
+        const where = since > 0 ? ` after ${since}` : "";
+        io.err(args.failed ? `No failed requests are recorded${where}.` : `No events match${where}.`);
       }
       if (!args.follow || args.signal?.aborted) return;
       await new Promise((r) => setTimeout(r, 500));

@@ -464,20 +464,21 @@ export class ScimService {
     const oldName = String(current.data.userName);
     const newName = String(next.data.userName);
     const renamed = oldName !== newName;
-    if (renamed && newName.toLowerCase() !== oldName.toLowerCase()) {
+    // A change of case only is not a new name (names are unique without regard to case): Entra fixing a UPN's
+    // case must not fail on every cycle. Under "reject" the record keeps its username, as with "ignore".
+    const isNewName = renamed && newName.toLowerCase() !== oldName.toLowerCase();
+    if (isNewName) {
       const taken = await tx.findIdByName("User", newName);
       if (taken && taken !== current.id) throw this.duplicate("User", next.data);
     }
-    // A change of case only is not a new name (names are unique without regard to case): Entra fixing a UPN's
-    // case must not fail on every cycle. The record keeps its username, as with "ignore".
-    if (renamed && this.opts.usernameChanges === "reject" && newName.toLowerCase() !== oldName.toLowerCase())
+    if (isNewName && this.opts.usernameChanges === "reject")
       throw new MutabilityError(
         `The userName of a user cannot be changed on this server (from ${quoted(oldName, 256)} to ${quoted(newName, 256)}); set [provisioning] username_changes = "allow" to permit it.`,
       );
     const record = await tx.directoryByScimId(current.id);
-    if (renamed && this.opts.usernameChanges === "allow" && newName.toLowerCase() !== oldName.toLowerCase()) {
+    if (isNewName && this.opts.usernameChanges === "allow") {
       // No SCIM user has the name (checked above), but a directory record may: a deleted user's, kept by
-      // delete = "deactivate". Directory usernames stay unique, so say whose it is and what would work.
+      // delete = "deactivate". Directory usernames stay unique, so the 409 says whose name it is.
       const holder = await tx.directoryByUsername(newName);
       if (holder && holder.id !== record?.id)
         throw new UniquenessError(

@@ -216,7 +216,7 @@ export class WebhookWorker {
   }
 
   /** A failed delivery: parked as dead past max_age, else retried later; the position is saved either way. */
-  private async failed(endpoint: Endpoint, cursor: WebhookCursor, event: EventRecord, result: { ok: false; error: string }): Promise<WebhookCursor> {
+  private async failed(endpoint: Endpoint, cursor: WebhookCursor, event: EventRecord, result: Extract<DeliveryResult, { ok: false }>): Promise<WebhookCursor> {
     const { repo, logger } = this.opts;
     const now = this.clock();
     const attempts = cursor.attempts + 1;

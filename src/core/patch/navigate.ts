@@ -148,7 +148,6 @@ export function store(container: JsonObject, key: string, value: unknown): void 
   else container[key] = value;
 }
 
-/** RFC 7643 §2.5: null, an empty array and (here) an object with no values are all "unassigned". */
 /** Sub-attributes that only qualify a value. */
 const QUALIFIERS = new Set(["type", "primary"]);
 
@@ -157,6 +156,7 @@ export function qualifiersOnly(element: unknown): boolean {
   return isPlainObject(element) && Object.keys(element).every((k) => QUALIFIERS.has(k));
 }
 
+/** RFC 7643 §2.5: null, an empty array and (here) an object with no values are all "unassigned". */
 export function isUnset(value: unknown): boolean {
   if (value === undefined || value === null) return true;
   if (Array.isArray(value)) return value.length === 0;

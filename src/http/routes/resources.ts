@@ -12,16 +12,18 @@ export type ContextOf = (request: Request) => RequestContext;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 const LIST_PARAMS = ["filter", "startIndex", "count", "sortBy", "sortOrder", "attributes", "excludedAttributes"] as const;
+const LIST_PARAM_BY_LOWER = new Map<string, string>(LIST_PARAMS.map((n) => [n.toLowerCase(), n]));
 
 /**
  * The query parameters of a list, read without regard to the case of their names (`?Filter=` was an unknown
- * parameter, and the list came back unfiltered); the RFC spelling wins over another one.
+ * parameter, and the list came back unfiltered); the RFC spelling wins over another one. One pass over the
+ * keys the request has (every request with a query goes through here).
  */
 function listParamsOf(query: Record<string, unknown>): ListParams {
   const out: Record<string, unknown> = {};
-  for (const name of LIST_PARAMS) {
-    const key = name in query ? name : Object.keys(query).find((k) => k.toLowerCase() === name.toLowerCase());
-    if (key !== undefined) out[name] = query[key];
+  for (const [key, value] of Object.entries(query)) {
+    const name = LIST_PARAM_BY_LOWER.get(key.toLowerCase());
+    if (name !== undefined && (key === name || !(name in query))) out[name] = value;
   }
   return out as ListParams;
 }
