@@ -493,6 +493,17 @@ export function runRepositoryContract(name: string, open: OpenRepository): void 
         expect((await userIds(undefined, { sortBy: `${ENTERPRISE_USER_SCHEMA}:department`, sortOrder: "descending" })).slice(3)).toEqual(["carol", "dave"]);
       });
 
+      test("a multi-valued sortBy orders by the primary value, else the first (RFC 7644 §3.4.2.3)", async () => {
+        // p1's smallest address sorts first, its primary one last; p3 has no primary, so its first value counts.
+        await insert("User", userResource("p1", { emails: [{ value: "9@x.test", primary: true }, { value: "1@x.test" }], phoneNumbers: [{ value: "9", primary: true }, { value: "1" }] }));
+        await insert("User", userResource("p2", { emails: [{ value: "5@x.test" }], phoneNumbers: [{ value: "5" }] }));
+        await insert("User", userResource("p3", { emails: [{ value: "7@x.test" }, { value: "2@x.test" }], phoneNumbers: [{ value: "7" }, { value: "2" }] }));
+        for (const attr of ["emails", "emails.value", "phoneNumbers"]) {
+          expect(await userIds(undefined, { sortBy: attr })).toEqual(["p2", "p3", "p1"]);
+          expect(await userIds(undefined, { sortBy: attr, sortOrder: "descending" })).toEqual(["p1", "p3", "p2"]);
+        }
+      });
+
       test("paging through 1,000 users with count 100 returns each exactly once", async () => {
         const names = Array.from({ length: 1000 }, (_, i) => `user-${String((i * 7919) % 1000).padStart(4, "0")}`);
         // The same title for all makes any order by title ambiguous; the implementation must still page stably.
