@@ -16,7 +16,7 @@ export interface UsersArgs {
   positionals: string[];
 }
 
-const EXPORT_COLUMNS = ["username", "active", "description", "profession", "email", "firstName", "lastName", "phone", "mobile", "employeeCode", "department", "company", "site", "deleted", "scimId", "createdAt", "updatedAt"] as const;
+const EXPORT_COLUMNS = ["username", "active", "description", "profession", "email", "firstName", "lastName", "phone", "mobile", "employeeCode", "department", "company", "site", "deleted", "scimId", "createdAt", "updatedAt", "id"] as const;
 
 /** RFC 4180 quoting. Values are exported as stored (no spreadsheet-formula escaping: this is a data export). */
 function csvField(v: unknown): string {
@@ -83,6 +83,7 @@ async function exportUsers(storage: ReturnType<typeof withStorage>, database: st
 /** The integration contract's JSON keys (README, "The directory user"). */
 export function directoryJson(r: DirectoryRecord, groups?: string[]): Record<string, unknown> {
   return {
+    id: r.id,
     username: r.username,
     active: r.active,
     description: r.description,

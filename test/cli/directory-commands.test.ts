@@ -40,6 +40,8 @@ describe("users", () => {
     expect(r.code).toBe(0);
     const users = JSON.parse(r.out.join("\n")) as Record<string, unknown>[];
     expect(users.map((u) => u.username)).toEqual(["alice@contoso.com", "bob@contoso.com"]);
+    // The record's own number (README: the contract's key that never changes or is re-used).
+    expect(Number.isInteger(users[0]!.id) && Number.isInteger(users[1]!.id) && users[0]!.id !== users[1]!.id).toBe(true);
     expect(users[0]).toMatchObject({
       username: "alice@contoso.com",
       active: true,
@@ -70,6 +72,8 @@ describe("users", () => {
     const u = JSON.parse(r.out.join("\n"));
     expect(u.username).toBe("alice@contoso.com");
     expect(u.groups).toEqual(["Everyone", "Team"]);
+    const list = JSON.parse((await ws.run(["users", "list", "--json"])).out.join("\n")) as { id: number; username: string }[];
+    expect(u.id).toBe(list.find((x) => x.username === "alice@contoso.com")!.id);
   });
 
   test("show finds a user renamed in SCIM by its new userName too (the record keeps the old one with username_changes = ignore)", async () => {

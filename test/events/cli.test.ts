@@ -272,6 +272,7 @@ function expectCsvMatches(text: string, expected: Record<string, unknown>[]) {
   const header = rows[0]!;
   expect(header).toContain("username");
   expect(header).toContain("deleted");
+  expect(header).toContain("id");
   const body = rows.slice(1);
   expect(body).toHaveLength(expected.length);
   for (let i = 0; i < expected.length; i++) {
