@@ -134,6 +134,11 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
   worker.start();
   registerWebhookEventsPending(async () => Object.values(await worker.pending()).reduce((a, b) => a + b, 0));
   const stopRetention = startRetention(storage.repo, () => worker.subscriptions(), config.audit.retain_days, logger);
+  // After a change to [directory]: existing records take the lists as they now are (in batches, between requests).
+  const reconciled = service.reconcileReferences(200, () => draining).then(
+    (n) => n > 0 && logger.info("Applied the [directory] lists as they now are to existing directory records.", { records: n }),
+    (e) => logger.warn("Applying the [directory] lists to existing directory records stopped.", { error: e instanceof Error ? e.message : String(e) }),
+  );
   logger.info("scimd started", { version: VERSION, url: `${server.scheme}://${config.server.host}:${server.port}/scim`, config: source, database: config.storage.path, ...(server.certificate ? { certificate: server.certificate.fingerprint, certificateValidTo: server.certificate.validTo } : {}), ...(metrics ? { metrics: metrics.where } : {}) });
 
   await new Promise<void>((resolve) => {
@@ -155,6 +160,7 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
       if (inFlight > 0) logger.warn("Shutdown timeout reached with requests still running; closing them.", { inFlight });
       await server.stop(true);
       stopRetention();
+      await reconciled;
       await worker.stop();
       // Writes scheduled after the last responses (failure records, token last use) run before the close.
       await Bun.sleep(0);

@@ -23,7 +23,7 @@ import { JsonText, spliceResource } from "./resource/json-text.ts";
 import type { ScimResource } from "./resource/types.ts";
 import { GROUP, USER, type ResourceSchema } from "./schema/registry.ts";
 import { uuidV7 } from "./uuid-v7.ts";
-import { LIST_RESPONSE_SCHEMA } from "./schema/urns.ts";
+import { ENTERPRISE_USER_SCHEMA, LIST_RESPONSE_SCHEMA, SCIMD_USER_SCHEMA } from "./schema/urns.ts";
 import { clip, quoted } from "./quote.ts";
 
 export interface ServiceOptions {
@@ -686,6 +686,46 @@ export class ScimService {
     if (await this.repo.findIdByName("Group", name)) return;
     await this.write("Group", (tx) => this.defaultGroupIn(tx, name));
     this.log.info("Created the default group.", { displayName: name });
+  }
+
+  /**
+   * Applies the `[directory]` lists as they are now to every record's department, company and site. A value
+   * skipped as unknown (unknown_reference = "ignore") is applied once an administrator lists it, and a
+   * listed value takes the list's new spelling: Entra does not send an attribute again that it already sent,
+   * so without this the record would keep the old value for good. Run at start-up, in batches of `batch`
+   * users (each one write transaction, so requests run in between) until done or `stopped()`; returns how
+   * many records changed.
+   */
+  async reconcileReferences(batch = 200, stopped: () => boolean = () => false): Promise<number> {
+    const ent = ENTERPRISE_USER_SCHEMA;
+    const withValues = `(${ent}:department pr or ${ent}:organization pr or ${SCIMD_USER_SCHEMA}:site pr)`;
+    // Values kept from an "ignore" period are not refused now, when unknown_reference may be "reject".
+    const opts = { ...this.mapOptions(), unknownReference: "ignore" as const };
+    let after = "";
+    let changed = 0;
+    while (!stopped()) {
+      const filter = parseFilter(after ? `${withValues} and id gt ${JSON.stringify(after)}` : withValues, USER);
+      const page = await this.repo.list("User", { filter, sortBy: "id", sortOrder: "ascending", startIndex: 1, count: batch });
+      if (page.resources.length === 0) return changed;
+      after = page.resources[page.resources.length - 1]!.id;
+      changed += await this.repo.write(async (tx) => {
+        let n = 0;
+        for (const { id } of page.resources) {
+          // Read again inside the transaction: a request may have changed the user since the page was read.
+          const user = await tx.get("User", id);
+          const record = user && (await tx.directoryByScimId(id));
+          if (!user || !record) continue;
+          const { department, company, site } = mapUser(user.data, record, opts).fields;
+          const changes = diffFields(record, { department, company, site });
+          if (Object.keys(changes).length === 0) continue;
+          await tx.updateDirectory(record.id, { department, company, site }, this.clock().toISOString());
+          await this.emit(tx, { baseUrl: "", tokenName: "scimd" }, "user.updated", "User", id, record.username, { changes, reason: "directory lists" });
+          n++;
+        }
+        return n;
+      });
+    }
+    return changed;
   }
 
   /** The `[provisioning] default_group`, created (with its group.created event) when it does not exist. */

@@ -87,6 +87,27 @@ describe("first start", () => {
   });
 });
 
+describe("a restart with new [directory] lists", () => {
+  test("a department skipped as unknown reaches the record once listed and the server restarted; logged once", async () => {
+    const dir = tempDir();
+    const first = await start(`[directory]\ndepartments = ["Sales"]\n`, { dir });
+    const res = await fetch(`${first.url}/scim/Users`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${first.token}`, "content-type": "application/scim+json" },
+      body: JSON.stringify({ userName: "dee@contoso.com", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": { department: "Marketing" } }),
+    });
+    expect(res.status).toBe(201);
+    expect(await first.stop()).toBe(0);
+    expect(JSON.parse(first.cli(["users", "show", "dee@contoso.com", "--json"]).stdout).department).toBeNull();
+    const second = await start(`[directory]\ndepartments = ["Sales", "Marketing"]\n`, { dir });
+    let shown: { department: string | null } = { department: null };
+    for (let i = 0; i < 100 && shown.department === null; i++, await Bun.sleep(50))
+      shown = JSON.parse(second.cli(["users", "show", "dee@contoso.com", "--json"]).stdout);
+    expect(shown.department).toBe("Marketing");
+    expect(second.stdout.filter((l) => l.includes("[directory] lists")).map((l) => JSON.parse(l).records)).toEqual([1]);
+  });
+});
+
 describe("the working directory", () => {
   test(".env and bunfig.toml in the working directory are not read", async () => {
     const dir = tempDir();

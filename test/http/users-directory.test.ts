@@ -1,7 +1,10 @@
 // Users through HTTP, checked against the directory record the seed's mapping keeps (README, "Integration contract").
 import { afterEach, describe, expect, test } from "bun:test";
 import { ENTERPRISE_USER_SCHEMA, PATCH_OP_SCHEMA, SCIMD_USER_SCHEMA, USER_SCHEMA } from "../../src/core/schema/urns.ts";
-import { createTestApp, type TestApp } from "../support/app.ts";
+import { ScimService } from "../../src/core/service.ts";
+import { createLogger } from "../../src/log/logger.ts";
+import { serviceOptions } from "../../src/service-options.ts";
+import { createTestApp, testConfig, type TestApp } from "../support/app.ts";
 
 type Overrides = Parameters<typeof createTestApp>[0];
 
@@ -308,6 +311,35 @@ describe("mapped fields", () => {
     // Told once: a later PATCH of something else does not repeat it.
     expect((await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "replace", path: "title", value: "Later" }))).status).toBe(200);
     expect(warnings(t).filter((l) => l.msg.includes("Marketing"))).toHaveLength(1);
+  });
+
+  test("a value listed later in [directory] reaches the records at the next start (Entra does not send it again)", async () => {
+    const t = await app(refs);
+    const skipped = await create(t, user("pia@contoso.com", { [ENTERPRISE_USER_SCHEMA]: { department: "Marketing", organization: "Fabrikam" } }));
+    const listed = await create(t, user("quin@contoso.com", { [ENTERPRISE_USER_SCHEMA]: { department: "sales" }, [SCIMD_USER_SCHEMA]: { site: "paris" } }));
+    const untouched = await create(t, user("rae@contoso.com", { [ENTERPRISE_USER_SCHEMA]: { department: "Engineering" } }));
+    const other = await create(t, user("sol@contoso.com", { title: "No references" }));
+    expect(await t.storage.repo.directoryByScimId(skipped.id)).toMatchObject({ department: null, company: null });
+    const before = await t.storage.repo.directoryByScimId(untouched.id);
+    const lastSeq = (await t.storage.repo.events({ limit: 1000 })).at(-1)!.seq;
+    // Restarted with Marketing and Fabrikam listed, Sales and Paris spelt anew, Engineering no longer listed.
+    const lists = { departments: ["Marketing", "SALES"], companies: ["Fabrikam"], sites: ["PARIS"] };
+    const restarted = new ScimService({ repo: t.storage.repo, options: serviceOptions(testConfig({ directory: lists }, t.config.storage.path)), logger: createLogger({ write: () => {} }) });
+    // A batch of one user: every page boundary is crossed.
+    expect(await restarted.reconcileReferences(1)).toBe(2);
+    expect(await t.storage.repo.directoryByScimId(skipped.id)).toMatchObject({ department: "Marketing", company: "Fabrikam" });
+    expect(await t.storage.repo.directoryByScimId(listed.id)).toMatchObject({ department: "SALES", site: "PARIS" });
+    // A value no longer listed is kept, as an unknown one is on an update; other records are not touched.
+    expect(await t.storage.repo.directoryByScimId(untouched.id)).toEqual(before);
+    expect((await t.storage.repo.directoryByScimId(other.id))!.department).toBeNull();
+    const events = await t.storage.repo.events({ after: lastSeq, limit: 1000 });
+    expect(events.map((e) => [e.type, e.name, e.data])).toEqual([
+      ["user.updated", "pia@contoso.com", { changes: { department: { before: null, after: "Marketing" }, company: { before: null, after: "Fabrikam" } }, reason: "directory lists" }],
+      ["user.updated", "quin@contoso.com", { changes: { department: { before: "Sales", after: "SALES" }, site: { before: "Paris", after: "PARIS" } }, reason: "directory lists" }],
+    ]);
+    // Nothing left to do: a second start changes nothing and records nothing.
+    expect(await restarted.reconcileReferences()).toBe(0);
+    expect(await t.storage.repo.events({ after: lastSeq, limit: 1000 })).toHaveLength(2);
   });
 
   test("an unknown company and site on POST: request succeeds, fields stay null, warnings logged", async () => {

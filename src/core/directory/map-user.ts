@@ -102,8 +102,8 @@ export function mapUser(resource: ScimResource, previous: DirectoryFields | null
 
 /** The fields whose values differ, with before and after, for logs and events. */
 export function diffFields(
-  before: DirectoryFields,
-  after: DirectoryFields,
+  before: Partial<DirectoryFields>,
+  after: Partial<DirectoryFields>,
 ): Record<string, { before: unknown; after: unknown }> {
   const out: Record<string, { before: unknown; after: unknown }> = {};
   for (const k of Object.keys(after) as (keyof DirectoryFields)[])
