@@ -291,13 +291,22 @@ export class FilterReader {
     if (this.pos === valueGap && !this.atEnd() && this.peek() !== 0x22)
       this.fail(this.pos, `expected a space after "${op}"`);
     const valueStart = this.pos;
-    const value = this.value(op);
+    let value = this.value(op);
     // A dateTime is compared chronologically (RFC 7644 §3.4.2.2): a value that is no date would match
     // nothing, silently, so `meta.lastModified gt "yesterday"` is an error, not an empty page.
     const leaf = resolved && (resolved.subAttribute ?? resolved.attribute);
     const substring = compareOp === "co" || compareOp === "sw" || compareOp === "ew";
-    if (leaf?.type === "dateTime" && value !== null && !substring && !isDateLike(value))
+    if (leaf?.type === "complex" && !leaf.subAttributes?.some((a) => a.name === "value"))
+      this.fail(start, `${quote(text)} has sub-attributes but no value to compare; name one, such as ${quote(`${text}.${leaf.subAttributes?.[0]?.name ?? "value"}`)}`);
+    if (leaf?.type === "dateTime" && substring)
+      this.fail(opStart, `"${op}" compares text, and ${quote(text)} is a dateTime; use gt, ge, lt or le with a date`);
+    if (leaf?.type === "dateTime" && value !== null && !isDateLike(value))
       this.fail(valueStart, `${quote(String(value))} is not a dateTime; compare ${quote(text)} with a value such as "2024-01-31T12:00:00Z"`);
+    const textual = leaf?.type === "string" || leaf?.type === "reference";
+    // A bare number compared with a text attribute is the text it spells (Entra's unquoted `externalId eq 12345`).
+    if (textual && typeof value === "number") value = this.input.slice(valueStart, this.pos);
+    if (textual && typeof value === "boolean")
+      this.fail(valueStart, `${quote(text)} holds text, so it cannot be compared with ${value}; quote the value if it is text`);
     return { kind: "compare", path, op: compareOp, value };
   }
 
@@ -314,6 +323,8 @@ export class FilterReader {
       this.fail(start, `expected a value (a quoted string, number, true, false or null) after "${op}"`);
     this.pos = p;
     const token = s.slice(start, p);
+    if (token.length > 1 && token.startsWith("'") && token.endsWith("'"))
+      this.fail(start, `strings are written in double quotes: write "${token.slice(1, -1)}"`);
     // Literal names in any case: Entra ID sends `active eq True`.
     const lower = token.toLowerCase();
     if (lower === "true") return true;

@@ -158,6 +158,14 @@ describe("parseFilter errors", () => {
     [`x509Certificates.value lt "a"`, 24, "cannot compare the binary attribute"],
     [`urn:ietf:params:scim:schemas:extension:nope:2.0:User:department eq "x"`, 1, "not an attribute of User resources"],
     [`userName eq "x" "y"`, 17, "expected \"and\", \"or\" or the end"],
+    // RFC 7644 §3.4.2.2: a comparison needs something comparable; these matched nothing, silently.
+    [`name eq "Ali"`, 1, 'no value to compare; name one, such as "name.formatted"'],
+    [`addresses eq "Lyon"`, 1, "no value to compare"],
+    [`meta.created co "2026"`, 14, '"co" compares text, and "meta.created" is a dateTime'],
+    [`meta.lastModified ew "Z"`, 19, "use gt, ge, lt or le"],
+    [`userName eq 'kim@example.com'`, 13, 'strings are written in double quotes: write "kim@example.com"'],
+    [`userName gt true`, 13, '"userName" holds text, so it cannot be compared with true'],
+    [`emails[value eq false]`, 17, "cannot be compared with false"],
   ];
   for (const [filter, position, reason] of cases) {
     test(`${JSON.stringify(filter)}: position ${position}, ${reason}`, () => {
@@ -173,6 +181,13 @@ describe("parseFilter errors", () => {
     expect(errorOf(`userName xx "x"`).message).toBe(
       `The filter is invalid at position 10: expected a comparison operator (eq, ne, co, sw, ew, gt, ge, lt, le, pr) after "userName"; see RFC 7644 section 3.4.2.2.`,
     );
+  });
+  test("a bare number compared with a text attribute is the text it spells (Entra's unquoted values)", () => {
+    expect(parseFilter(`externalId eq 12345`, USER)).toEqual(eq("externalId", "12345"));
+    expect(parseFilter(`userName eq 007`, USER)).toEqual(eq("userName", "007"));
+    // Numbers stay numbers elsewhere, and a quoted value is unchanged.
+    expect(parseFilter(`externalId eq "1e3"`, USER)).toEqual(eq("externalId", "1e3"));
+    expect(parseFilter(`shoeSize eq 42`)).toEqual(eq("shoeSize", 42));
   });
   test("unknown attributes are accepted without a schema and rejected with one", () => {
     expect(parseFilter(`shoeSize eq 42`)).toEqual(eq("shoeSize", 42));
