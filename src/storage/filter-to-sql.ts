@@ -467,6 +467,8 @@ export function compileSort(sortBy: string, order: "ascending" | "descending", r
   const compared = comparedLeaf(r);
   if (!compared) return fail();
   const { sub, leaf } = compared;
+  // The password is never stored or returned: every user would tie.
+  if (leaf.returned === "never") return fail();
   const fold = (x: string, folded: boolean) =>
     !leaf.caseExact && !folded && (leaf.type === "string" || leaf.type === "reference") ? `lower(${x})` : x;
   const column = target.columns[canonicalKey(r, sub)];

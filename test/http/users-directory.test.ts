@@ -553,7 +553,12 @@ describe("input", () => {
     const got = await t.request("GET", `/scim/Users/${u.id}`);
     expect(await got.text()).not.toContain("pw");
     expect(await (await t.request("GET", "/scim/Users")).text()).not.toContain("pw");
-    expect((await t.json("GET", `/scim/Users?filter=${encodeURIComponent('password eq "pw4"')}`)).body.totalResults).toBe(0);
+    // Not found by it either: a filter or a sort on it is a 400 rather than an empty or unsorted page.
+    const byPassword = await t.json("GET", `/scim/Users?filter=${encodeURIComponent('password eq "pw4"')}`);
+    expect([byPassword.status, byPassword.body.scimType]).toEqual([400, "invalidFilter"]);
+    expect(byPassword.body.detail).toContain("never stored or returned");
+    const sorted = await t.json("GET", "/scim/Users?sortBy=password");
+    expect([sorted.status, sorted.body.scimType]).toEqual([400, "invalidValue"]);
   });
 
   test("a PATCH making userName (or a group's displayName) blank is 400 invalidValue, as on POST and PUT", async () => {

@@ -278,6 +278,8 @@ export class FilterReader {
       this.fail(opStart, `expected a comparison operator ${OPS_HINT} after ${quote(text)}`);
     }
     this.pos = p;
+    const never = resolved && (resolved.subAttribute ?? resolved.attribute).returned === "never";
+    if (never) this.fail(start, `${quote(text)} is never stored or returned, so no resource can be found by it`);
     if (op === "pr") return { kind: "present", path };
     const compareOp = op as CompareOp;
     if (resolved && (compareOp === "gt" || compareOp === "ge" || compareOp === "lt" || compareOp === "le")) {
