@@ -71,6 +71,7 @@ export interface ListParams {
 
 export interface Preconditions {
   readonly ifMatch?: string | null;
+  readonly ifNoneMatch?: string | null;
 }
 
 export interface ListResponse {
@@ -114,13 +115,23 @@ function keepActive(next: ScimResource, current: ScimResource): void {
   if (next.active === undefined && typeof current.active === "boolean") next.active = current.active;
 }
 
-/** RFC 7232 §3.1 with weak comparison, as RFC 7644 §3.14 uses weak ETags. */
-function checkIfMatch(ifMatch: string | null | undefined, version: number): void {
-  if (ifMatch === undefined || ifMatch === null || ifMatch.trim() === "") return;
+const given = (h: string | null | undefined): h is string => typeof h === "string" && h.trim() !== "";
+
+/**
+ * RFC 7232 §3.1 and §3.2 for a write, with weak comparison as RFC 7644 §3.14 uses weak ETags: If-Match must
+ * name the current version; If-None-Match must not (`*` names any, so it fails on every existing resource).
+ */
+function checkPreconditions(pre: Preconditions, version: number): void {
   const current = etagOf(version);
-  if (!etagMatches(ifMatch, current))
+  if (given(pre.ifMatch) && !etagMatches(pre.ifMatch, current))
     throw new PreconditionFailedError(
-      `The resource has changed (its version is ${current}, the request expected ${clip(ifMatch.trim(), 60)}); read it again and retry with the new ETag.`,
+      `The resource has changed (its version is ${current}, the request expected ${clip(pre.ifMatch.trim(), 60)}); read it again and retry with the new ETag.`,
+    );
+  if (given(pre.ifNoneMatch) && etagMatches(pre.ifNoneMatch, current))
+    throw new PreconditionFailedError(
+      pre.ifNoneMatch.trim() === "*"
+        ? "The resource exists, and If-None-Match: * asks to write only when it does not; leave the header out to change it."
+        : `The resource is at the version the request's If-None-Match names (${current}); leave the header out to change it.`,
     );
 }
 
@@ -221,10 +232,17 @@ export class ScimService {
     return { resource: await this.renderRead(kind, s, ctx, projection), etag: etagOf(s.version) };
   }
 
-  /** The current ETag, for If-None-Match on GET (RFC 7644 §3.14). */
-  async etag(kind: ResourceKind, id: string): Promise<string | null> {
+  /**
+   * GET's preconditions (RFC 7232 §6: If-Match first): a 412 when If-Match names another version; the ETag
+   * when If-None-Match names the current one (a 304); null otherwise, and for an unknown id (the GET's 404).
+   */
+  async notModified(kind: ResourceKind, id: string, pre: Preconditions): Promise<string | null> {
+    if (!given(pre.ifMatch) && !given(pre.ifNoneMatch)) return null;
     const s = await this.repo.get(kind, id);
-    return s ? etagOf(s.version) : null;
+    if (!s) return null;
+    checkPreconditions({ ifMatch: pre.ifMatch }, s.version);
+    const etag = etagOf(s.version);
+    return given(pre.ifNoneMatch) && etagMatches(pre.ifNoneMatch, etag) ? etag : null;
   }
 
   parseFilter(kind: ResourceKind, filter: string): FilterNode {
@@ -338,7 +356,7 @@ export class ScimService {
     const { stored, related } = await this.write(kind, async (tx) => {
       const current = await tx.get(kind, id);
       if (!current) throw this.notFound(kind, id);
-      checkIfMatch(pre.ifMatch, current.version);
+      checkPreconditions(pre, current.version);
       if (kind === "User") keepActive(data, current.data);
       if (kind === "User" && deepEqual(data, current.data)) return { stored: current, related: await tx.groupsOf(id) };
       const next = this.nextVersion(current, data);
@@ -370,7 +388,7 @@ export class ScimService {
     const { stored, related } = await this.write(kind, async (tx) => {
       const current = await tx.get(kind, id);
       if (!current) throw this.notFound(kind, id);
-      checkIfMatch(pre.ifMatch, current.version);
+      checkPreconditions(pre, current.version);
       if (kind === "Group") return { stored: await this.patchGroup(tx, current, ops, ctx), related: undefined };
       const patched = applyPatch({ ...current.data, id }, ops, rs);
       const { id: _id, meta: _meta, groups: _groups, ...data } = patched;
@@ -390,7 +408,7 @@ export class ScimService {
     await this.write(kind, async (tx) => {
       const current = await tx.get(kind, id);
       if (!current) throw this.notFound(kind, id);
-      checkIfMatch(pre.ifMatch, current.version);
+      checkPreconditions(pre, current.version);
       // The groups it belonged to lose a member: each records it and gets a new version (its ETag changes).
       const ref: MemberRef = { id, type: kind, display: this.nameOf(kind, current.data) };
       for (const g of await tx.groupsOf(id)) {

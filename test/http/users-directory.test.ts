@@ -537,6 +537,34 @@ describe("ETags", () => {
     const changed = await t.request("GET", `/scim/Users/${u.id}`, undefined, { headers: { "if-none-match": u.meta.version } });
     expect(changed.status).toBe(200);
   });
+
+  test("If-None-Match on PUT, PATCH and DELETE (RFC 7232 §3.2): * or the current ETag is 412 and nothing changes; an old one passes", async () => {
+    const t = await app();
+    const u = await create(t, user("zane@contoso.com", { title: "Keep" }));
+    for (const tag of ["*", u.meta.version, `W/"1", ${u.meta.version}`]) {
+      const h = { headers: { "if-none-match": tag } };
+      const put = await t.json("PUT", `/scim/Users/${u.id}`, user("zane@contoso.com", { title: "X" }), h);
+      expect([put.status, put.body.scimType]).toEqual([412, undefined]);
+      expect(put.body.detail).toContain("If-None-Match");
+      expect((await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "replace", path: "title", value: "X" }), h)).status).toBe(412);
+      expect((await t.json("DELETE", `/scim/Users/${u.id}`, undefined, h)).status).toBe(412);
+    }
+    const got = await t.json("GET", `/scim/Users/${u.id}`);
+    expect([got.body.title, got.body.meta.version]).toEqual(["Keep", u.meta.version]);
+    const old = await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "replace", path: "title", value: "New" }), { headers: { "if-none-match": 'W/"999"' } });
+    expect([old.status, old.body.title]).toEqual([200, "New"]);
+  });
+
+  test("If-Match on GET (RFC 7232 §3.1): another version is 412, the current one or * is 200; If-Match is checked before If-None-Match", async () => {
+    const t = await app();
+    const u = await create(t, user("zora@contoso.com"));
+    const stale = await t.json("GET", `/scim/Users/${u.id}`, undefined, { headers: { "if-match": 'W/"999"' } });
+    expect([stale.status, stale.body.schemas]).toEqual([412, ["urn:ietf:params:scim:api:messages:2.0:Error"]]);
+    expect((await t.request("GET", `/scim/Users/${u.id}`, undefined, { headers: { "if-match": u.meta.version } })).status).toBe(200);
+    expect((await t.request("GET", `/scim/Users/${u.id}`, undefined, { headers: { "if-match": "*" } })).status).toBe(200);
+    expect((await t.request("GET", `/scim/Users/${u.id}`, undefined, { headers: { "if-match": 'W/"999"', "if-none-match": u.meta.version } })).status).toBe(412);
+    expect((await t.request("GET", "/scim/Users/no-such-id", undefined, { headers: { "if-match": 'W/"1"' } })).status).toBe(404);
+  });
 });
 
 describe("input", () => {

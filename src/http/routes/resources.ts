@@ -2,7 +2,6 @@ import { Elysia } from "elysia";
 import { InvalidFilterError, InvalidSyntaxError, InvalidValueError } from "../../core/errors.ts";
 import type { ResourceKind } from "../../core/repository.ts";
 import { projectionOf, type ListParams, type RequestContext, type ScimService } from "../../core/service.ts";
-import { etagMatches } from "../../core/resource/serialize.ts";
 import { scimBody } from "../scim-response.ts";
 import { lastParam } from "../request-url.ts";
 import { notAllowed } from "./not-allowed.ts";
@@ -62,6 +61,8 @@ export function resourceRoutes(kind: ResourceKind, service: ScimService, context
   return app;
 }
 
+const preconditionsOf = (request: Request) => ({ ifMatch: request.headers.get("if-match"), ifNoneMatch: request.headers.get("if-none-match") });
+
 function endpointRoutes(app: Elysia, endpoint: string, kind: ResourceKind, service: ScimService, contextOf: ContextOf) {
   const headers = (etag: string) => ({ etag });
   return app
@@ -72,18 +73,14 @@ function endpointRoutes(app: Elysia, endpoint: string, kind: ResourceKind, servi
       return scimBody(set, resource, 201, { location, ...headers(etag) });
     })
     .get(`${endpoint}/:id`, async ({ request, params, query, set }) => {
-      const ifNoneMatch = request.headers.get("if-none-match");
-      if (ifNoneMatch) {
-        const etag = await service.etag(kind, idOf(params, request));
-        // RFC 7232 §3.2: an unchanged resource is 304 without a body.
-        if (etag && etagMatches(ifNoneMatch, etag))
-          return new Response(null, { status: 304, headers: headers(etag) });
-      }
+      // RFC 7232 §3.2: an unchanged resource is 304 without a body.
+      const unchanged = await service.notModified(kind, idOf(params, request), preconditionsOf(request));
+      if (unchanged) return new Response(null, { status: 304, headers: headers(unchanged) });
       const { resource, etag } = await service.get(kind, idOf(params, request), contextOf(request), projectionOf(listParamsOf(query as Record<string, unknown>)));
       return scimBody(set, resource, 200, headers(etag));
     })
     .put(`${endpoint}/:id`, async ({ request, params, body, query, set }) => {
-      const pre = { ifMatch: request.headers.get("if-match") };
+      const pre = preconditionsOf(request);
       const { resource, etag } = await service.replace(kind, idOf(params, request), body, contextOf(request), pre, projectionOf(listParamsOf(query as Record<string, unknown>)));
       return scimBody(set, resource, 200, headers(etag));
     })
@@ -94,12 +91,12 @@ function endpointRoutes(app: Elysia, endpoint: string, kind: ResourceKind, servi
       // representation with attributes/excludedAttributes: a membership change in a group of 100,000
       // members then never reads or sends the member list.
       const wantsBody = kind === "User" || projection.attributes !== undefined || projection.excludedAttributes !== undefined;
-      const pre = { ifMatch: request.headers.get("if-match") };
+      const pre = preconditionsOf(request);
       const { resource, etag } = await service.patch(kind, idOf(params, request), body, contextOf(request), pre, wantsBody ? projection : null);
       return resource ? scimBody(set, resource, 200, headers(etag)) : new Response(null, { status: 204, headers: headers(etag) });
     })
     .delete(`${endpoint}/:id`, async ({ request, params }) => {
-      await service.delete(kind, idOf(params, request), contextOf(request), { ifMatch: request.headers.get("if-match") });
+      await service.delete(kind, idOf(params, request), contextOf(request), preconditionsOf(request));
       return new Response(null, { status: 204 });
     })
     .all(endpoint, notAllowed("GET, POST"))
