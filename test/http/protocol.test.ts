@@ -211,7 +211,7 @@ describe("every error is a SCIM error", () => {
     { name: "unknown route under /scim", method: "GET", path: "/scim/Nope", status: 404 },
     { name: "unknown route under /scim/v2", method: "GET", path: "/scim/v2/Nope/deeper", status: 404 },
     { name: "unknown route outside /scim", method: "GET", path: "/nope", status: 404 },
-    { name: "the bare /scim", method: "GET", path: "/scim", status: 404 },
+    { name: "the bare /scim (a query at the root)", method: "GET", path: "/scim", status: 501 },
     { name: "unknown user", method: "GET", path: "/scim/Users/00000000-0000-0000-0000-000000000000", status: 404 },
     { name: "an id that is not valid percent-encoding, named as sent", method: "GET", path: "/scim/Users/%ZZ", status: 404, detail: /"%ZZ"/ },
     { name: "a DELETE of such an id", method: "DELETE", path: "/scim/Groups/abc%E0%A4", status: 404, detail: /"abc%E0%A4"/ },
@@ -391,6 +391,21 @@ describe("optional endpoints scimd does not offer", () => {
         expect(res.body.status).toBe("501");
         expect(res.headers.get("content-type")).toBe("application/scim+json; charset=utf-8");
       }
+    } finally {
+      t.close();
+    }
+  });
+
+  test("a query at the root (GET /scim, POST /scim/.search; RFC 7644 §3.4.2.1) answers 501 saying where to query", async () => {
+    const t = await createTestApp();
+    try {
+      const search = { schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], filter: 'userName sw "a"' };
+      for (const [method, path] of [["GET", "/scim"], ["GET", "/scim/"], ["GET", "/scim/v2"], ["POST", "/scim/.search"], ["POST", "/scim/v2/.search"]] as const) {
+        const res = await t.json(method, path, method === "POST" ? search : undefined);
+        expect([path, res.status, res.body.status]).toEqual([path, 501, "501"]);
+        expect(res.body.detail).toContain("/Users");
+      }
+      expect((await t.json("GET", "/scim", undefined, { auth: null })).status).toBe(401);
     } finally {
       t.close();
     }

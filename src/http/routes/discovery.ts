@@ -63,6 +63,14 @@ export function discoveryRoutes(config: Omit<ServiceProviderConfigOptions, "base
   app.all("/Bulk", () => {
     throw new NotImplementedError("scimd does not support bulk requests; send each operation as its own request.");
   });
+  // RFC 7644 §3.4.2.1 and §3.4.3: a query at the root spans every resource type. scimd queries one type at a
+  // time; a 404 here read as a wrong base URL.
+  app.get("/", () => {
+    throw new NotImplementedError("scimd does not query across resource types at the root; query /Users or /Groups instead.");
+  });
+  app.post("/.search", () => {
+    throw new NotImplementedError("scimd does not search across resource types at the root; send the search to /Users/.search or /Groups/.search.");
+  });
   app.all("/Me", () => {
     throw new NotImplementedError("scimd does not support /Me: a provisioning token is not a user; use /Users/{id}.");
   });
