@@ -342,7 +342,7 @@ export class ScimService {
       // Deleted since start-up (a client may delete any group): created again, so new users still join it.
       const group = await this.defaultGroupIn(tx, this.opts.defaultGroup);
       if ((await tx.addMembers(group.id, [{ id: stored.id, type: "User" }])).length) {
-        await this.emitMembers(tx, ctx, group, "group.member_added", [stored.id], new Map([[stored.id, { id: stored.id, type: "User", display: record.username }]]));
+        await this.emitMembers(tx, ctx, group, "group.member_added", [stored.id], new Map([[stored.id, { id: stored.id, type: "User", display: String(stored.data.userName) }]]));
         groups.push({ id: group.id, type: "Group", display: String(group.data.displayName) });
       }
     }

@@ -193,6 +193,20 @@ describe("user events", () => {
     expect((r.events[1]!.data as any).member).toMatchObject({ id: r.body.id, type: "User" });
   });
 
+  test("the default group's member_added names the member as every membership event and the group do: by its SCIM userName", async () => {
+    const t = await app({ provisioning: { default_group: "Everyone" } });
+    const id = await createUser(t, "case@example.com");
+    expect((await t.json("DELETE", `/scim/Users/${id}`)).status).toBe(204);
+    // Back in another case: the re-used record keeps its username, the SCIM resource has the name as sent.
+    const r = await step(t, "POST", "/scim/Users", user("CASE@example.com"));
+    expect(r.status).toBe(201);
+    expect(r.events[0]).toMatchObject({ type: "user.created", name: "case@example.com" });
+    const added = r.events.find((e) => e.type === "group.member_added")!;
+    const group = await t.json("GET", `/scim/Groups/${added.resourceId}`);
+    expect(group.body.members).toEqual([expect.objectContaining({ value: r.body.id, display: "CASE@example.com" })]);
+    expect((added.data as any).member).toEqual({ id: r.body.id, type: "User", display: "CASE@example.com" });
+  });
+
   test('DELETE in delete = "delete" mode also appends user.deleted (directory record removed)', async () => {
     const t = await app({ provisioning: { delete: "delete" } });
     const id = await createUser(t, "frank@example.com");
