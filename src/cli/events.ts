@@ -3,6 +3,7 @@ import { parseWholeNumber } from "../core/whole-number.ts";
 import { eventJson } from "../events/event-json.ts";
 import { CliError, readConfig, withStorage, type Io } from "./common.ts";
 import { quoted } from "../core/quote.ts";
+import { findDirectoryUser } from "./users.ts";
 
 export interface EventsArgs {
   config?: string;
@@ -39,6 +40,8 @@ export async function eventsCommand(args: EventsArgs, io: Io): Promise<void> {
   if (since === undefined) throw new CliError(`--since takes a sequence number (0 or more), not ${quoted(args.since)}.`, 2);
   const storage = withStorage(config, io, { create: false });
   try {
+    // A user's history is kept under its record's username; a SCIM userName it was renamed to finds it too.
+    const user = args.user === undefined ? undefined : ((await findDirectoryUser(storage.repo, args.user))?.username ?? args.user);
     let after = since;
     let printed = 0;
     const types = args.type ? args.type.split(",").map((t) => t.trim()).filter(Boolean) : undefined;
@@ -50,7 +53,7 @@ export async function eventsCommand(args: EventsArgs, io: Io): Promise<void> {
         count = rows.length;
         if (rows.length) after = rows[rows.length - 1]!.id;
       } else {
-        const rows = await storage.repo.events({ after, limit: 500, types, name: args.user });
+        const rows = await storage.repo.events({ after, limit: 500, types, name: user });
         for (const e of rows) io.out(args.json ? JSON.stringify(eventJson(e)) : formatEvent(e));
         count = rows.length;
         if (rows.length) after = rows[rows.length - 1]!.seq;

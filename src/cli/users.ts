@@ -1,6 +1,6 @@
 import { chmodSync, realpathSync, renameSync, rmSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { DirectoryRecord } from "../core/repository.ts";
+import type { DirectoryRecord, Reader } from "../core/repository.ts";
 import { isDatabaseFile, lstatOrNull, statOrNull, tempNameFor } from "../storage/database-files.ts";
 import { fsyncPath } from "../storage/fsync.ts";
 import { CliError, databasePath, readConfig, table, withStorage, type Io } from "./common.ts";
@@ -81,6 +81,18 @@ async function exportUsers(storage: ReturnType<typeof withStorage>, database: st
 }
 
 /** The integration contract's JSON keys (README, "The directory user"). */
+/**
+ * The directory record named `name`, else the record of the SCIM user named so: after a rename ignored by the
+ * directory (username_changes = "ignore") that is the name `groups show` and the identity provider use, while
+ * the record keeps the old one.
+ */
+export async function findDirectoryUser(repo: Reader, name: string): Promise<DirectoryRecord | null> {
+  const r = await repo.directoryByUsername(name);
+  if (r) return r;
+  const scimId = await repo.findIdByName("User", name);
+  return scimId ? repo.directoryByScimId(scimId) : null;
+}
+
 export function directoryJson(r: DirectoryRecord, groups?: string[]): Record<string, unknown> {
   return {
     id: r.id,
@@ -127,13 +139,7 @@ export async function usersCommand(args: UsersArgs, io: Io): Promise<void> {
       case "show": {
         const username = args.positionals[0];
         if (!username) throw new CliError('users show needs a username; run "scimd users show USERNAME".', 2);
-        // Also by the SCIM userName: after a rename ignored by the directory (username_changes = "ignore") that is
-        // the name `groups show` and the identity provider use, while the record keeps the old one.
-        let r = await storage.repo.directoryByUsername(username);
-        if (!r) {
-          const scimId = await storage.repo.findIdByName("User", username);
-          if (scimId) r = await storage.repo.directoryByScimId(scimId);
-        }
+        const r = await findDirectoryUser(storage.repo, username);
         if (!r) throw new CliError(`There is no user "${username}"; see "scimd users list".`, 1);
         const groups = r.scimId ? (await storage.repo.groupsOf(r.scimId)).map((g) => g.display ?? g.id) : [];
         const json = directoryJson(r, groups);

@@ -161,6 +161,10 @@ describe("scimd events", () => {
     const printed = parse((await e.run(["events", "--json", "--user", "alice@example.com"])).out);
     const joined = printed.filter((x) => x.type === "group.member_added" && x.resourceId === gid);
     expect(joined.map((x) => [x.data.member.id, x.data.member.display])).toEqual([[alice, "alice.new@example.com"]]);
+    // By the new SCIM userName (as `users show` finds it): the same history, the user's own events included.
+    const byNewName = parse((await e.run(["events", "--json", "--user", "ALICE.NEW@example.com"])).out);
+    expect(byNewName.map((x) => x.seq)).toEqual(printed.map((x) => x.seq));
+    expect(byNewName.filter((x) => x.type === "user.created").map((x) => x.resourceId)).toEqual([alice]);
   });
 
   test("--failed prints the failed requests (status, method, path, scimType, detail), never a token secret", async () => {
