@@ -298,7 +298,7 @@ export class ScimService {
       if (await tx.findIdByName(kind, this.nameOf(kind, data))) throw this.duplicate(kind, data);
       if (kind === "User") return this.createUser(tx, stored, ctx);
       await tx.insert("Group", stored);
-      const refs = await this.resolveMembers(tx, members, stored.id);
+      const refs = await this.resolveMembers(tx, ctx, members, stored.id);
       const added = await tx.addMembers(stored.id, refs);
       await this.emit(tx, ctx, "group.created", "Group", stored.id, String(data.displayName), { externalId: data.externalId ?? null });
       await this.emitMembers(tx, ctx, stored, "group.member_added", added, new Map(refs.map((r) => [r.id, r])));
@@ -364,7 +364,7 @@ export class ScimService {
         const wanted = this.takeMembers(next);
         const unchanged = deepEqual(next.data, current.data);
         if (!unchanged) await this.saveGroup(tx, current, next, ctx);
-        const refs = await this.resolveMembers(tx, wanted, id);
+        const refs = await this.resolveMembers(tx, ctx, wanted, id);
         const membersChanged = await this.setMembers(tx, ctx, next, refs);
         // Like a user's, a group's PUT that changes nothing keeps its version; one that changes only the
         // members gets a new one.
@@ -586,8 +586,12 @@ export class ScimService {
     return members as { value: string; type?: string }[];
   }
 
-  /** Every member must exist; otherwise the whole request fails naming the missing ones (nothing applied). */
-  private async resolveMembers(tx: WriteTx, members: readonly { value?: unknown; type?: unknown }[], groupId: string): Promise<MemberRef[]> {
+  /**
+   * The members that exist, each once. An id that does not (a user deleted since the identity provider cached
+   * its id) is left out with a warning, and the rest is applied: a 400 failed the whole membership push at
+   * every cycle (Okta does not retry it; Entra counts it towards quarantine), losing the valid members' changes.
+   */
+  private async resolveMembers(tx: WriteTx, ctx: RequestContext, members: readonly { value?: unknown; type?: unknown }[], groupId: string): Promise<MemberRef[]> {
     const ids: string[] = [];
     for (const m of members) {
       if (typeof m?.value !== "string" || m.value === "")
@@ -597,15 +601,21 @@ export class ScimService {
     if (ids.length === 0) return [];
     const found = await tx.existing(ids);
     const missing = [...new Set(ids)].filter((i) => !found.has(i));
-    if (missing.length) {
-      const shown = missing.slice(0, 10).map((m) => quoted(m)).join(", ");
-      const more = missing.length > 10 ? ` and ${missing.length - 10} more` : "";
-      throw new InvalidValueError(`These members do not exist: ${shown}${more}; create them first or remove them from the request.`);
-    }
+    if (missing.length)
+      this.log.warn("Group members that do not exist were left out; the others were applied.", {
+        group: groupId,
+        missing: missing.slice(0, 10).map((m) => clip(m, 80)),
+        count: missing.length,
+        requestId: ctx.requestId,
+        token: ctx.tokenName,
+      });
     if (found.has(groupId)) throw new InvalidValueError("A group cannot be a member of itself; remove its own id from members.");
     const seen = new Set<string>();
     const out: MemberRef[] = [];
-    for (const id of ids) if (!seen.has(id)) (seen.add(id), out.push(found.get(id)!));
+    for (const id of ids) {
+      const ref = found.get(id);
+      if (ref && !seen.has(id)) (seen.add(id), out.push(ref));
+    }
     return out;
   }
 
@@ -660,7 +670,7 @@ export class ScimService {
     const groupId = group.id;
     const list = value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
     if (op === "add") {
-      const refs = await this.resolveMembers(tx, list, groupId);
+      const refs = await this.resolveMembers(tx, ctx, list, groupId);
       const added = await tx.addMembers(groupId, refs);
       await this.emitMembers(tx, ctx, group, "group.member_added", added, new Map(refs.map((r) => [r.id, r])));
       return added.length > 0;
@@ -671,7 +681,7 @@ export class ScimService {
       const among = filter && ((m: MemberRef) => matchMember(filter, m));
       if (among && !(await tx.members(groupId)).some(among))
         throw new NoTargetError("The members filter matches no member of this group; add the member instead.");
-      return this.setMembers(tx, ctx, group, await this.resolveMembers(tx, list, groupId), among);
+      return this.setMembers(tx, ctx, group, await this.resolveMembers(tx, ctx, list, groupId), among);
     }
     let removed: string[];
     // The events name each member's type and display, as those of additions do.

@@ -342,7 +342,7 @@ describe("token events", () => {
 });
 
 describe("a failed transaction leaves neither change nor event", () => {
-  test("group PATCH adding a missing member together with a rename: 400, no rename, no member_added, seq unchanged", async () => {
+  test("group PATCH adding a malformed member together with a rename: 400, no rename, no member_added, seq unchanged", async () => {
     const t = await app();
     const a = await createUser(t, "a@example.com");
     const gid = await createGroup(t, "Stable");
@@ -352,7 +352,7 @@ describe("a failed transaction leaves neither change nor event", () => {
       `/scim/Groups/${gid}`,
       patchOp(
         { op: "replace", path: "displayName", value: "Renamed" },
-        { op: "add", path: "members", value: [{ value: a }, { value: "00000000-0000-0000-0000-000000000000" }] },
+        { op: "add", path: "members", value: [{ value: a }, { value: 42 }] },
       ),
     );
     expect(res.status).toBe(400);
@@ -362,7 +362,7 @@ describe("a failed transaction leaves neither change nor event", () => {
     expect(g.body.members ?? []).toEqual([]);
   });
 
-  test("the same with the valid member add first and the rename last: nothing kept", async () => {
+  test("the same with the valid member add first, the group as its own member next and the rename last: nothing kept", async () => {
     const t = await app();
     const a = await createUser(t, "a@example.com");
     const gid = await createGroup(t, "Stable2");
@@ -372,7 +372,7 @@ describe("a failed transaction leaves neither change nor event", () => {
       `/scim/Groups/${gid}`,
       patchOp(
         { op: "add", path: "members", value: [{ value: a }] },
-        { op: "add", path: "members", value: [{ value: "missing-id" }] },
+        { op: "add", path: "members", value: [{ value: gid }] },
         { op: "replace", path: "displayName", value: "Renamed2" },
       ),
     );
@@ -415,7 +415,7 @@ describe("a failed transaction leaves neither change nor event", () => {
       jobs.push(t.json(method, path, body).then((r) => ({ kind, status: r.status, body: r.body, requestId: r.headers.get("x-request-id") })));
     for (let i = 0; i < 10; i++) {
       send("create", "POST", "/scim/Users", user(`batch${i}@example.com`));
-      send("badGroup", "PATCH", `/scim/Groups/${gid}`, patchOp({ op: "replace", path: "displayName", value: `Broken${i}` }, { op: "add", path: "members", value: [{ value: target }, { value: `missing-${i}` }] }));
+      send("badGroup", "PATCH", `/scim/Groups/${gid}`, patchOp({ op: "replace", path: "displayName", value: `Broken${i}` }, { op: "add", path: "members", value: [{ value: target }, { value: i }] }));
       send("dup", "POST", "/scim/Users", user("TAKEN@example.com"));
       if (i < 5) send("title", "PATCH", `/scim/Users/${target}`, patchOp({ op: "replace", path: "title", value: `T${i + 1}` }));
     }

@@ -61,14 +61,15 @@ describe("create and read", () => {
     expect(await memberIds(g.id)).toEqual([a.id]);
   });
 
-  test("a member that does not exist on POST is 400 invalidValue naming it; no group is created", async () => {
+  test("a member that does not exist on POST is left out with a warning; the group is created with the others", async () => {
     const a = await newUser("real@contoso.com");
     const res = await t.json("POST", "/scim/Groups", { schemas: [GROUP_SCHEMA], displayName: "Ghosts", members: [{ value: a.id }, { value: "no-such-id" }] });
-    expect(res.status).toBe(400);
-    expect(res.body.scimType).toBe("invalidValue");
-    expect(res.body.detail).toContain("no-such-id");
-    expect((await t.json("GET", `/scim/Groups?filter=${q('displayName eq "Ghosts"')}`)).body.totalResults).toBe(0);
-    expect((await t.json("GET", `/scim/Users/${a.id}`)).body.groups).toBeUndefined();
+    expect(res.status).toBe(201);
+    expect(res.body.members.map((m: any) => m.value)).toEqual([a.id]);
+    expect(await memberIds(res.body.id)).toEqual([a.id]);
+    expect((await t.json("GET", `/scim/Users/${a.id}`)).body.groups.map((g: any) => g.value)).toEqual([res.body.id]);
+    const warned = t.logs.map((l) => JSON.parse(l)).filter((l) => l.level === "warn" && l.group === res.body.id);
+    expect(warned.map((l) => [l.missing, l.count])).toEqual([[["no-such-id"], 1]]);
   });
 
   test("displayName is unique without regard to case: 409 uniqueness", async () => {
@@ -276,48 +277,45 @@ describe("PATCH members", () => {
     expect(got.members.map((m: any) => m.value)).toEqual([users[2].id]);
   });
 
-  for (const [name, memberOp] of [
-    ["add", { op: "add", path: "members", value: [{ value: "not-a-user" }] }],
-    ["replace", { op: "replace", path: "members", value: [{ value: "not-a-user" }] }],
-    ["path-less add", { op: "add", value: { members: [{ value: "not-a-user" }] } }],
+  for (const [name, memberOp, members] of [
+    ["add", { op: "add", path: "members", value: [{ value: "not-a-user" }, { value: "also-gone" }] }, () => [users[1].id, users[3].id]],
+    ["replace", { op: "replace", path: "members", value: [{ value: "not-a-user" }, { value: "also-gone" }] }, () => []],
+    ["path-less add", { op: "add", value: { members: [{ value: "not-a-user" }, { value: "also-gone" }] } }, () => [users[1].id, users[3].id]],
   ] as const) {
-    test(`a member that does not exist (${name}) is 400 invalidValue naming it, and nothing of the request is applied`, async () => {
-      const before = await getGroup(g.id);
+    test(`a member that does not exist (${name}) is left out with a warning, and the rest of the request is applied`, async () => {
       const res = await patchGroup(
         g.id,
-        { op: "replace", path: "displayName", value: "Should Not Stick" },
+        { op: "replace", path: "displayName", value: "Sticks" },
         { op: "add", path: "members", value: [{ value: users[3].id }] },
         { op: "remove", path: `members[value eq "${users[0].id}"]` },
         memberOp,
       );
-      expect(res.status).toBe(400);
-      expect(res.body.scimType).toBe("invalidValue");
-      expect(res.body.detail).toContain("not-a-user");
-      const after = await getGroup(g.id);
-      expect(after.displayName).toBe("Team");
-      expect(after.meta.version).toBe(before.meta.version);
-      expect(await memberIds(g.id)).toEqual(sorted(users[0].id, users[1].id));
+      expect(res.status).toBe(204);
+      expect((await getGroup(g.id)).displayName).toBe("Sticks");
+      expect(await memberIds(g.id)).toEqual(sorted(...members()));
+      const warned = t.logs.map((l) => JSON.parse(l)).filter((l) => l.level === "warn" && l.group === g.id);
+      expect(warned.map((l) => [l.missing, l.count])).toEqual([[["not-a-user", "also-gone"], 2]]);
     });
   }
 
-  test("a missing member after a rename in the same PATCH: the rename is not applied either", async () => {
-    const res = await patchGroup(g.id, { op: "add", path: "members", value: [{ value: "missing-1" }, { value: users[2].id }] }, { op: "replace", value: { displayName: "Nope" } });
-    expect(res.status).toBe(400);
-    expect(res.body.detail).toContain("missing-1");
-    expect((await getGroup(g.id)).displayName).toBe("Team");
-    expect(await memberIds(g.id)).toEqual(sorted(users[0].id, users[1].id));
+  test("a member value that is no id (a number, an empty string, none) is still 400 invalidValue, and nothing is applied", async () => {
+    for (const bad of [{ value: 5 }, { value: "" }, { display: "x" }]) {
+      const res = await patchGroup(g.id, { op: "replace", value: { displayName: "Nope" } }, { op: "add", path: "members", value: [{ value: users[2].id }, bad] });
+      expect([res.status, res.body.scimType]).toEqual([400, "invalidValue"]);
+      expect((await getGroup(g.id)).displayName).toBe("Team");
+      expect(await memberIds(g.id)).toEqual(sorted(users[0].id, users[1].id));
+    }
   });
 
-  test("PUT replaces members, and a missing member in PUT changes nothing", async () => {
+  test("PUT replaces members; a member that does not exist is left out and the rest applied", async () => {
     const ok = await t.json("PUT", `/scim/Groups/${g.id}`, { schemas: [GROUP_SCHEMA], displayName: "Team", members: [{ value: users[3].id }] });
     expect(ok.status).toBe(200);
     expect(await memberIds(g.id)).toEqual([users[3].id]);
-    const bad = await t.json("PUT", `/scim/Groups/${g.id}`, { schemas: [GROUP_SCHEMA], displayName: "Renamed", members: [{ value: "gone" }] });
-    expect(bad.status).toBe(400);
-    expect(bad.body.detail).toContain("gone");
-    const got = await getGroup(g.id);
-    expect(got.displayName).toBe("Team");
-    expect(await memberIds(g.id)).toEqual([users[3].id]);
+    const partly = await t.json("PUT", `/scim/Groups/${g.id}`, { schemas: [GROUP_SCHEMA], displayName: "Renamed", members: [{ value: "gone" }, { value: users[2].id }] });
+    expect(partly.status).toBe(200);
+    expect(partly.body.members.map((m: any) => m.value)).toEqual([users[2].id]);
+    expect((await getGroup(g.id)).displayName).toBe("Renamed");
+    expect(await memberIds(g.id)).toEqual([users[2].id]);
   });
 });
 
