@@ -122,6 +122,8 @@ export interface Reader {
   events(q: EventQuery): Promise<EventRecord[]>;
   countEvents(q: Omit<EventQuery, "limit">): Promise<number>;
   failures(q: { after?: number; limit: number }): Promise<FailureRecord[]>;
+  /** A value scimd keeps for itself across restarts (`setSetting`), or null. */
+  setting(key: string): Promise<string | null>;
 }
 
 /** One state change, appended in the transaction of the change itself (README, "Events"). */
@@ -173,7 +175,11 @@ export interface EventWriter {
   appendEvent(e: NewEvent): Promise<number>;
 }
 
-export interface WriteTx extends Reader, ResourceWriter, MembershipWriter, DirectoryWriter, EventWriter {}
+export interface SettingWriter {
+  setSetting(key: string, value: string): Promise<void>;
+}
+
+export interface WriteTx extends Reader, ResourceWriter, MembershipWriter, DirectoryWriter, EventWriter, SettingWriter {}
 
 /** Where one webhook endpoint's delivery stands; it survives restarts and crashes. */
 export interface WebhookCursor {

@@ -26,6 +26,9 @@ import { uuidV7 } from "./uuid-v7.ts";
 import { ENTERPRISE_USER_SCHEMA, LIST_RESPONSE_SCHEMA, SCIMD_USER_SCHEMA } from "./schema/urns.ts";
 import { clip, quoted } from "./quote.ts";
 
+/** The `[directory]` lists last applied to the records (`reconcileReferences`). */
+const REFERENCE_LISTS_KEY = "directory.reference_lists";
+
 export interface ServiceOptions {
   readonly usernameChanges: "ignore" | "reject" | "allow";
   readonly unknownReference: "ignore" | "reject";
@@ -724,39 +727,54 @@ export class ScimService {
    * Applies the `[directory]` lists as they are now to every record's department, company and site. A value
    * skipped as unknown (unknown_reference = "ignore") is applied once an administrator lists it, and a
    * listed value takes the list's new spelling: Entra does not send an attribute again that it already sent,
-   * so without this the record would keep the old value for good. Run at start-up, in batches of `batch`
-   * users (each one write transaction, so requests run in between) until done or `stopped()`; returns how
-   * many records changed.
+   * so without this the record would keep the old value for good. Run at start-up; it reads every user only
+   * when the lists differ from those it last applied (kept in the database), in pages of `batch` users, and
+   * writes (one transaction per page, so requests run in between) only the records that change. Returns how
+   * many changed; when `stopped()` cuts it short, the next start does it again.
    */
   async reconcileReferences(batch = 200, stopped: () => boolean = () => false): Promise<number> {
+    const { departments, companies, sites } = this.opts.references;
+    const lists = JSON.stringify({ departments, companies, sites });
+    if ((await this.repo.setting(REFERENCE_LISTS_KEY)) === lists) return 0;
     const ent = ENTERPRISE_USER_SCHEMA;
     const withValues = `(${ent}:department pr or ${ent}:organization pr or ${SCIMD_USER_SCHEMA}:site pr)`;
     // Values kept from an "ignore" period are not refused now, when unknown_reference may be "reject".
     const opts = { ...this.mapOptions(), unknownReference: "ignore" as const };
+    const changesOf = (user: StoredResource, record: DirectoryRecord) => {
+      const { department, company, site } = mapUser(user.data, record, opts).fields;
+      return { fields: { department, company, site }, changes: diffFields(record, { department, company, site }) };
+    };
     let after = "";
     let changed = 0;
-    while (!stopped()) {
+    for (;;) {
+      if (stopped()) return changed;
       const filter = parseFilter(after ? `${withValues} and id gt ${JSON.stringify(after)}` : withValues, USER);
       const page = await this.repo.list("User", { filter, sortBy: "id", sortOrder: "ascending", startIndex: 1, count: batch });
-      if (page.resources.length === 0) return changed;
+      if (page.resources.length === 0) break;
       after = page.resources[page.resources.length - 1]!.id;
+      const stale: string[] = [];
+      for (const user of page.resources) {
+        const record = await this.repo.directoryByScimId(user.id);
+        if (record && Object.keys(changesOf(user, record).changes).length) stale.push(user.id);
+      }
+      if (stale.length === 0) continue;
       changed += await this.repo.write(async (tx) => {
         let n = 0;
-        for (const { id } of page.resources) {
+        for (const id of stale) {
           // Read again inside the transaction: a request may have changed the user since the page was read.
           const user = await tx.get("User", id);
           const record = user && (await tx.directoryByScimId(id));
           if (!user || !record) continue;
-          const { department, company, site } = mapUser(user.data, record, opts).fields;
-          const changes = diffFields(record, { department, company, site });
+          const { fields, changes } = changesOf(user, record);
           if (Object.keys(changes).length === 0) continue;
-          await tx.updateDirectory(record.id, { department, company, site }, this.clock().toISOString());
+          await tx.updateDirectory(record.id, fields, this.clock().toISOString());
           await this.emit(tx, { baseUrl: "", tokenName: "scimd" }, "user.updated", "User", id, record.username, { changes, reason: "directory lists" });
           n++;
         }
         return n;
       });
     }
+    await this.repo.write((tx) => tx.setSetting(REFERENCE_LISTS_KEY, lists));
     return changed;
   }
 

@@ -284,6 +284,10 @@ class SqliteReader implements Reader {
     return toDirectory(this.q(`SELECT ${DIRECTORY_SELECT} FROM directory_users WHERE scim_id = ?`).get(scimId) as DirectoryRow | null);
   }
 
+  async setting(key: string): Promise<string | null> {
+    return (this.q("SELECT value FROM settings WHERE key = ?").get(key) as { value: string } | null)?.value ?? null;
+  }
+
   async countEvents(q: Omit<EventQuery, "limit">): Promise<number> {
     const { where, params } = eventWhere(q);
     return (this.q(`SELECT count(*) AS n FROM events WHERE ${where}`).get(...params) as { n: number }).n;
@@ -520,6 +524,10 @@ class SqliteWriteTx extends SqliteReader implements WriteTx {
 
   async deleteDirectory(id: number): Promise<void> {
     this.d.delete(directoryUsers).where(eq(directoryUsers.id, id)).run();
+  }
+
+  async setSetting(key: string, value: string): Promise<void> {
+    this.q("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, value);
   }
 }
 

@@ -183,3 +183,9 @@ export const webhookDead = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.endpoint, t.seq] })],
 );
+
+/** scimd's own small state that must survive a restart, e.g. the `[directory]` lists last applied to the records. */
+export const settings = sqliteTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});

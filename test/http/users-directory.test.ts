@@ -342,6 +342,26 @@ describe("mapped fields", () => {
     expect(await t.storage.repo.events({ after: lastSeq, limit: 1000 })).toHaveLength(2);
   });
 
+  test("the users are read again only when the lists differ from those last applied; a run cut short is done again", async () => {
+    const t = await app(refs);
+    const u = await create(t, user("tao@contoso.com", { [ENTERPRISE_USER_SCHEMA]: { department: "Marketing" } }));
+    const withLists = (departments: string[]) =>
+      new ScimService({ repo: t.storage.repo, options: serviceOptions(testConfig({ directory: { ...refs.directory, departments } }, t.config.storage.path)), logger: createLogger({ write: () => {} }) });
+    // Stopped before its first page: nothing applied, nothing remembered.
+    expect(await withLists(["Marketing"]).reconcileReferences(200, () => true)).toBe(0);
+    expect((await t.storage.repo.directoryByScimId(u.id))!.department).toBeNull();
+    expect(await withLists(["Marketing"]).reconcileReferences()).toBe(1);
+    expect((await t.storage.repo.directoryByScimId(u.id))!.department).toBe("Marketing");
+    // The same lists again: the users are not read (a record changed behind scimd's back stays as it is).
+    const record = (await t.storage.repo.directoryByScimId(u.id))!;
+    await t.storage.repo.write((tx) => tx.updateDirectory(record.id, { department: null }, record.updatedAt));
+    expect(await withLists(["Marketing"]).reconcileReferences()).toBe(0);
+    expect((await t.storage.repo.directoryByScimId(u.id))!.department).toBeNull();
+    // Other lists: read again.
+    expect(await withLists(["MARKETING"]).reconcileReferences()).toBe(1);
+    expect((await t.storage.repo.directoryByScimId(u.id))!.department).toBe("MARKETING");
+  });
+
   test("an unknown company and site on POST: request succeeds, fields stay null, warnings logged", async () => {
     const t = await app(refs);
     const u = await create(t, user("mia@contoso.com", { [ENTERPRISE_USER_SCHEMA]: { organization: "Fabrikam" }, [SCIMD_USER_SCHEMA]: { site: "Mars" } }));

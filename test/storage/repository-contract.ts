@@ -504,6 +504,16 @@ export function runRepositoryContract(name: string, open: OpenRepository): void 
         }
       });
 
+      test("a setting is null until set, then the last value set; a failed transaction keeps the one before", async () => {
+        expect(await repo.setting("k")).toBeNull();
+        await repo.write((tx) => tx.setSetting("k", "one"));
+        await repo.write((tx) => tx.setSetting("k", "two"));
+        expect(await repo.setting("k")).toBe("two");
+        await expect(repo.write(async (tx) => (await tx.setSetting("k", "three"), Promise.reject(new Error("boom"))))).rejects.toThrow("boom");
+        expect(await repo.setting("k")).toBe("two");
+        expect(await repo.setting("other")).toBeNull();
+      });
+
       test("paging through 1,000 users with count 100 returns each exactly once", async () => {
         const names = Array.from({ length: 1000 }, (_, i) => `user-${String((i * 7919) % 1000).padStart(4, "0")}`);
         // The same title for all makes any order by title ambiguous; the implementation must still page stably.
