@@ -126,8 +126,46 @@ describe("schemaResources (RFC 7643 §7)", () => {
     ...(a.subAttributes ? { subAttributes: a.subAttributes.map(expectedAttribute) } : {}),
   });
 
-  test("one document per registry schema", () => {
-    expect(docs.map((d) => d.id)).toEqual(ALL_SCHEMAS.map((s) => s.id));
+  test("one document per registry schema, then the discovery documents' own schemas (RFC 7643 §8.7.2)", () => {
+    expect(docs.map((d) => d.id)).toEqual([...ALL_SCHEMAS.map((s) => s.id), SERVICE_PROVIDER_CONFIG_SCHEMA, RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA]);
+  });
+
+  // Every key of every discovery document the server returns is described by that document's schema, with
+  // the type it has; a sub-attribute of a complex one likewise (to the two levels a SCIM schema describes: the
+  // Schema document of the Schema schema nests one more, RFC 7643 §8.7.2's own representation too).
+  const undescribed = (value: Record<string, unknown>, attributes: readonly { name: string; type: string; multiValued: boolean; subAttributes?: unknown[] }[], at: string): string[] => {
+    const out: string[] = [];
+    for (const [key, v] of Object.entries(value)) {
+      if (at === "" && (key === "schemas" || key === "meta")) continue;
+      const a = attributes.find((x) => x.name === key);
+      if (!a) {
+        out.push(`${at}${key}: not in the schema`);
+        continue;
+      }
+      const values = a.multiValued ? (Array.isArray(v) ? v : [Symbol("not a list")]) : [v];
+      for (const x of values) {
+        const ok = { string: "string", boolean: "boolean", integer: "number", reference: "string", complex: "object" }[a.type] === typeof x;
+        if (!ok) out.push(`${at}${key}: ${JSON.stringify(x)} is not ${a.multiValued ? "a list of " : ""}${a.type}`);
+        else if (a.type === "complex" && at.split(".").length < 3) out.push(...undescribed(x as Record<string, unknown>, (a.subAttributes ?? []) as never, `${at}${key}.`));
+      }
+    }
+    return out;
+  };
+  const schemaOfDoc = (urn: string) => docs.find((d) => d.id === urn)!.attributes as never;
+
+  test("the ServiceProviderConfig, each ResourceType and each Schema document is described by its schema", () => {
+    const spc = serviceProviderConfig({ documentationUri: "https://example.com/docs", maxResults: 1000, maxOperations: 1000, maxPayloadSize: 1048576, sortSupported: true, etagSupported: true, changePasswordSupported: false, baseUrl: BASE });
+    expect(undescribed(spc, schemaOfDoc(SERVICE_PROVIDER_CONFIG_SCHEMA), "")).toEqual([]);
+    for (const rt of resourceTypes(BASE)) expect(undescribed(rt, schemaOfDoc(RESOURCE_TYPE_SCHEMA), "")).toEqual([]);
+    for (const d of docs) expect(undescribed(d, schemaOfDoc(SCHEMA_SCHEMA), "")).toEqual([]);
+    // The check itself finds what is missing.
+    expect(undescribed({ ...spc, shoeSize: 42 }, schemaOfDoc(SERVICE_PROVIDER_CONFIG_SCHEMA), "")).toEqual(["shoeSize: not in the schema"]);
+  });
+
+  test("the discovery schemas' attributes are all read-only", () => {
+    const walk = (attributes: { mutability: string; subAttributes?: unknown[] }[]): string[] =>
+      attributes.flatMap((a) => [a.mutability, ...walk((a.subAttributes ?? []) as never)]);
+    for (const urn of [SERVICE_PROVIDER_CONFIG_SCHEMA, RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA]) expect(new Set(walk(schemaOfDoc(urn)))).toEqual(new Set(["readOnly"]));
   });
 
   test.each(ALL_SCHEMAS.map((s, i) => [s.id, i] as const))("%s lists every attribute with its characteristics", (id, i) => {

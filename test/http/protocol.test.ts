@@ -331,6 +331,16 @@ describe("discovery endpoints (RFC 7644 §4)", () => {
     expect(paged.body.totalResults).toBe(all.body.totalResults);
   });
 
+  test("/Schemas also describes the discovery documents: ServiceProviderConfig, ResourceType and Schema (RFC 7643 §8.7.2)", async () => {
+    const all = await t.json("GET", "/scim/Schemas");
+    for (const urn of ["ServiceProviderConfig", "ResourceType", "Schema"].map((n) => `urn:ietf:params:scim:schemas:core:2.0:${n}`)) {
+      expect(all.body.Resources.map((r: { id: string }) => r.id)).toContain(urn);
+      const one = await t.json("GET", `/scim/Schemas/${urn}`);
+      expect([one.status, one.body.id, one.body.meta.location]).toEqual([200, urn, `http://localhost/scim/Schemas/${urn}`]);
+    }
+    expect(all.body.totalResults).toBe(all.body.Resources.length);
+  });
+
   test("a name that is not valid percent-encoding is a 404 naming it, not a 500", async () => {
     const schema = await expectScimError(await t.request("GET", "/scim/Schemas/urn%ZZ"), 404);
     expect(schema.detail).toContain('"urn%ZZ"');

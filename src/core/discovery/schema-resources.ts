@@ -1,4 +1,5 @@
 import { COMMON_ATTRIBUTES } from "../schema/common.ts";
+import { DISCOVERY_SCHEMAS } from "../schema/discovery-schemas.ts";
 import { ALL_SCHEMAS, RESOURCE_SCHEMAS } from "../schema/registry.ts";
 import type { AttributeDef, SchemaDef } from "../schema/types.ts";
 import { SCHEMA_SCHEMA } from "../schema/urns.ts";
@@ -8,11 +9,12 @@ import { trimSlash } from "./trim-slash.ts";
  * RFC 7643 §7: every schema in the registry with all attribute characteristics. Of the common attributes,
  * the core User and Group schemas list externalId (RFC 7643 §3.1 lets a schema list common attributes):
  * Microsoft's SCIM validator requires every attribute Entra maps, and Entra maps objectId to externalId.
- * id and meta are left out, as in the RFC 7643 §8.7.1 User schema.
+ * id and meta are left out, as in the RFC 7643 §8.7.1 User schema. The schemas of the discovery documents
+ * themselves follow (RFC 7643 §8.7.2), so that every document the server returns is described.
  */
 export function schemaResources(baseUrl: string): Record<string, unknown>[] {
   const base = trimSlash(baseUrl);
-  return ALL_SCHEMAS.map((schema) => schemaDocument(schema, base));
+  return [...ALL_SCHEMAS, ...DISCOVERY_SCHEMAS].map((schema) => schemaDocument(schema, base));
 }
 
 const EXTERNAL_ID = COMMON_ATTRIBUTES.find((a) => a.name === "externalId")!;
