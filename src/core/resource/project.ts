@@ -32,7 +32,8 @@ export function parseAttributeList(param: string | undefined): string[] | undefi
  * - Names are case-insensitive, may be URN-qualified or name a sub-attribute; naming a schema URN names
  *   each of its attributes. Names the resource type does not define are ignored (RFC 7644 §3.4.2.5).
  * - When both lists are given, `attributes` wins and `excludedAttributes` is ignored.
- * - `schemas` is left as it is even when a projection leaves an extension with no attributes.
+ * - `schemas` keeps the URNs of the schemas whose attributes remain (RFC 7643 §3: "the SCIM schemas that define
+ *   the attributes present"): an extension the projection leaves without attributes is not listed.
  * Keys that are not attributes of the resource type are not returned.
  */
 export function projectResource(resource: ScimResource, rs: ResourceSchema, opts: ProjectionOptions): ScimResource {
@@ -55,6 +56,7 @@ export function projectResource(resource: ScimResource, rs: ResourceSchema, opts
     const projected = attribute ? projectAttribute(attribute, value, picks, mode) : undefined;
     if (attribute && projected !== undefined) out[attribute.name] = projected;
   }
+  if (Array.isArray(out.schemas)) out.schemas = out.schemas.filter((urn) => typeof urn !== "string" || !findExtension(rs, urn) || findExtension(rs, urn)!.id in out);
   return out;
 }
 

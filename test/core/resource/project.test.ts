@@ -64,7 +64,9 @@ describe("projectResource: attributes", () => {
     ["id named explicitly changes nothing", ["id"], {}],
   ];
   test.each(cases)("%s", (_label, attributes, expected) => {
-    expect(project({ attributes })).toEqual({ schemas: enterpriseUser.schemas, id: enterpriseUser.id, ...expected });
+    // schemas names the extension only when some of its attributes remain (RFC 7643 §3).
+    const schemas = EXT in expected ? enterpriseUser.schemas : [USER_SCHEMA];
+    expect(project({ attributes })).toEqual({ schemas, id: enterpriseUser.id, ...expected });
   });
 
   test("attributes wins when both lists are given", () => {
@@ -75,8 +77,13 @@ describe("projectResource: attributes", () => {
     expect(project({ attributes: [] })).toEqual(project({}));
   });
 
-  test("schemas is kept as it is even when the extension is projected away", () => {
-    expect(project({ attributes: ["userName"] }).schemas).toEqual([USER_SCHEMA, EXT]);
+  test("schemas drops an extension that the projection leaves without attributes (RFC 7643 §3), and only that", () => {
+    expect(project({ attributes: ["userName"] }).schemas).toEqual([USER_SCHEMA]);
+    expect(project({ excludedAttributes: [EXT] }).schemas).toEqual([USER_SCHEMA]);
+    expect(project({ excludedAttributes: [`${EXT}:department`] }).schemas).toEqual([USER_SCHEMA, EXT]);
+    expect(project({ attributes: [`${EXT}:department`] }).schemas).toEqual([USER_SCHEMA, EXT]);
+    // A URN the server does not know is not its to judge: kept.
+    expect(projectResource({ ...enterpriseUser, schemas: [USER_SCHEMA, "urn:example:other"] }, USER, { attributes: ["userName"] }).schemas).toEqual([USER_SCHEMA, "urn:example:other"]);
   });
 });
 
