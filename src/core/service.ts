@@ -514,6 +514,7 @@ export class ScimService {
     }
     const mapped = mapUser(next.data, record, this.mapOptions());
     if (!(await tx.update("User", next, current))) throw this.notFound("User", current.id);
+    if (renamed) await this.touchGroupsOf(tx, current.id);
     if (record) {
       const change: Parameters<WriteTx["updateDirectory"]>[1] = { ...mapped.fields };
       if (renamed && this.opts.usernameChanges === "allow") change.username = newName;
@@ -560,6 +561,7 @@ export class ScimService {
       if (taken && taken !== current.id) throw this.duplicate("Group", next.data);
     }
     if (!(await tx.update("Group", next))) throw this.notFound("Group", current.id);
+    if (next.data.displayName !== current.data.displayName) await this.touchGroupsOf(tx, current.id);
     const changes: Record<string, { before: unknown; after: unknown }> = {};
     for (const key of ["displayName", "externalId"])
       if (current.data[key] !== next.data[key]) changes[key] = { before: current.data[key] ?? null, after: next.data[key] ?? null };
@@ -579,6 +581,18 @@ export class ScimService {
     const added = await tx.addMembers(group.id, refs);
     await this.emitMembers(tx, ctx, group, "group.member_added", added, new Map(refs.map((r) => [r.id, r])));
     return removed.length + added.length > 0;
+  }
+
+  /**
+   * A member's display is its userName or displayName, shown in each group that lists it: when that changes,
+   * each of those groups has a new representation and so a new version (RFC 7232 §2.1), or a client's
+   * If-None-Match would keep the old display. No event: the membership itself did not change.
+   */
+  private async touchGroupsOf(tx: WriteTx, memberId: string): Promise<void> {
+    for (const g of await tx.groupsOf(memberId)) {
+      const group = await tx.get("Group", g.id);
+      if (group) await tx.update("Group", this.nextVersion(group, group.data));
+    }
   }
 
   /** Members are kept in their own table, not in the group's JSON. */

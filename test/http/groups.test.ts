@@ -392,3 +392,32 @@ describe("users' groups", () => {
     expect(none.body.Resources.map((r: any) => r.id)).toEqual([b.id]);
   });
 });
+
+describe("a member's new name is a new version of the groups that list it (RFC 7232 §2.1)", () => {
+  test("renaming a user: each group it is in gets a new ETag and shows the new display; other groups keep theirs", async () => {
+    const u = await newUser("old.name@contoso.com");
+    const other = await newUser("other@contoso.com");
+    const a = await newGroup("With", [u.id, other.id]);
+    const b = await newGroup("Without", [other.id]);
+    const renamed = await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "replace", path: "userName", value: "new.name@contoso.com" }));
+    expect(renamed.status).toBe(200);
+    const stale = await t.request("GET", `/scim/Groups/${a.id}`, undefined, { headers: { "if-none-match": a.meta.version } });
+    expect(stale.status).toBe(200);
+    const got = await getGroup(a.id);
+    expect(got.meta.version).not.toBe(a.meta.version);
+    expect(got.members.find((m: any) => m.value === u.id).display).toBe("new.name@contoso.com");
+    expect((await getGroup(b.id)).meta.version).toBe(b.meta.version);
+    // A change that leaves the name alone leaves the groups' versions alone.
+    await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "replace", path: "title", value: "New title" }));
+    expect((await getGroup(a.id)).meta.version).toBe(got.meta.version);
+  });
+
+  test("renaming a group: each group it is a member of gets a new ETag", async () => {
+    const inner = await newGroup("Inner");
+    const outer = await newGroup("Outer", [inner.id]);
+    expect((await patchGroup(inner.id, { op: "replace", path: "displayName", value: "Inner Renamed" })).status).toBe(204);
+    const got = await getGroup(outer.id);
+    expect(got.meta.version).not.toBe(outer.meta.version);
+    expect(got.members[0].display).toBe("Inner Renamed");
+  });
+});
