@@ -479,10 +479,16 @@ export function compileSort(sortBy: string, order: "ascending" | "descending", r
     if (name) expr = fold(`${target.alias}.${name}`, useFolded || (name === column.folded));
   }
   if (!expr) {
-    // Not through a side table (user_emails): it keeps no order or primary flag, and RFC 7644 §3.4.2.3 sorts a
-    // multi-valued attribute by its primary value, else its first; the JSON keeps both.
+    // RFC 7644 §3.4.2.3 sorts a multi-valued attribute by its primary value, else its first. The JSON keeps
+    // both, so an attribute it holds is sorted from it, not from a side table (user_emails keeps neither); one
+    // only in a side table (a group's members, a user's groups) has no primary or order: its least value.
     const key = canonicalKey(r, undefined);
-    if (target.notInJson.includes(key)) {
+    const side = r.attribute.multiValued && target.notInJson.includes(key) ? target.sideTables[key] : undefined;
+    const sideCol = side?.subAttributes[sub?.name ?? "value"];
+    if (side && sideCol) {
+      const name = !leaf.caseExact && sideCol.folded ? sideCol.folded : sideCol.exact ?? sideCol.folded;
+      expr = `(SELECT min(${fold(`s.${name}`, name === sideCol.folded)}) FROM ${side.table} AS s WHERE s.${side.ownerColumn} = ${target.alias}.${target.idColumn})`;
+    } else if (target.notInJson.includes(key)) {
       return fail();
     } else {
       const json = `${target.alias}.${target.jsonColumn}`;

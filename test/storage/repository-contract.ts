@@ -504,6 +504,26 @@ export function runRepositoryContract(name: string, open: OpenRepository): void 
         }
       });
 
+      test("sorting by an attribute kept only as memberships (a group's members, a user's groups) orders by its least value", async () => {
+        const [a, b, c] = [userResource("m-a", {}, "id-a"), userResource("m-b", {}, "id-b"), userResource("m-c", {}, "id-c")];
+        for (const u of [a, b, c]) await insert("User", u);
+        const [g1, g2, g3] = [groupResource("G1", {}, "gid-1"), groupResource("G2", {}, "gid-2"), groupResource("G3", {}, "gid-3")];
+        for (const g of [g1, g2, g3]) await insert("Group", g);
+        const add = (g: StoredResource, ...us: StoredResource[]) => repo.write((tx) => tx.addMembers(g.id, us.map((u) => ({ id: u.id, type: "User" as const }))));
+        await add(g1, c);
+        await add(g2, a, c);
+        await add(g3, b);
+        const groupsBy = async (sortBy: string, sortOrder?: "descending") =>
+          (await repo.list("Group", { startIndex: 1, count: 10, sortBy, sortOrder })).resources.map((r) => r.data.displayName);
+        for (const attr of ["members", "members.value"]) {
+          expect(await groupsBy(attr)).toEqual(["G2", "G3", "G1"]);
+          expect(await groupsBy(attr, "descending")).toEqual(["G1", "G3", "G2"]);
+        }
+        const usersBy = (await repo.list("User", { startIndex: 1, count: 10, sortBy: "groups" })).resources.map((r) => r.data.userName);
+        // a and c are in gid-1/gid-2 (least gid-1 for c, gid-2 for a), b in gid-3.
+        expect(usersBy).toEqual(["m-c", "m-a", "m-b"]);
+      });
+
       test("a setting is null until set, then the last value set; a failed transaction keeps the one before", async () => {
         expect(await repo.setting("k")).toBeNull();
         await repo.write((tx) => tx.setSetting("k", "one"));
