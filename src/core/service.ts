@@ -23,11 +23,14 @@ import { JsonText, spliceResource } from "./resource/json-text.ts";
 import type { ScimResource } from "./resource/types.ts";
 import { GROUP, USER, type ResourceSchema } from "./schema/registry.ts";
 import { uuidV7 } from "./uuid-v7.ts";
-import { ENTERPRISE_USER_SCHEMA, LIST_RESPONSE_SCHEMA, SCIMD_USER_SCHEMA } from "./schema/urns.ts";
+import { LIST_RESPONSE_SCHEMA } from "./schema/urns.ts";
 import { clip, quoted } from "./quote.ts";
 
 /** The `[directory]` lists last applied to the records (`reconcileReferences`). */
 const REFERENCE_LISTS_KEY = "directory.reference_lists";
+
+/** The actor of what scimd does by itself (the default group, the `[directory]` lists applied at start). */
+const SYSTEM: RequestContext = { baseUrl: "", tokenName: "scimd" };
 
 export interface ServiceOptions {
   readonly usernameChanges: "ignore" | "reject" | "allow";
@@ -742,52 +745,53 @@ export class ScimService {
    * skipped as unknown (unknown_reference = "ignore") is applied once an administrator lists it, and a
    * listed value takes the list's new spelling: Entra does not send an attribute again that it already sent,
    * so without this the record would keep the old value for good. Run at start-up; it reads every user only
-   * when the lists differ from those it last applied (kept in the database), in pages of `batch` users, and
-   * writes (one transaction per page, so requests run in between) only the records that change. Returns how
-   * many changed; when `stopped()` cuts it short, the next start does it again.
+   * when the lists differ from those it last applied (kept in the database; none before the first run), in
+   * pages of `batch` users with a turn of the event loop between them, and writes (one transaction per page)
+   * only the records that change. Returns how many changed; when `stopped()` cuts it short, the next start
+   * does it again.
    */
   async reconcileReferences(batch = 200, stopped: () => boolean = () => false): Promise<number> {
     const { departments, companies, sites } = this.opts.references;
-    const lists = JSON.stringify({ departments, companies, sites });
+    // The order of a list changes nothing; the spelling does (a listed value is stored as the list spells it).
+    const lists = JSON.stringify({ departments: [...departments].sort(), companies: [...companies].sort(), sites: [...sites].sort() });
     if ((await this.repo.setting(REFERENCE_LISTS_KEY)) === lists) return 0;
-    const ent = ENTERPRISE_USER_SCHEMA;
-    const withValues = `(${ent}:department pr or ${ent}:organization pr or ${SCIMD_USER_SCHEMA}:site pr)`;
     // Values kept from an "ignore" period are not refused now, when unknown_reference may be "reject".
     const opts = { ...this.mapOptions(), unknownReference: "ignore" as const };
     const changesOf = (user: StoredResource, record: DirectoryRecord) => {
       const { department, company, site } = mapUser(user.data, record, opts).fields;
       return { fields: { department, company, site }, changes: diffFields(record, { department, company, site }) };
     };
-    let after = "";
-    let changed = 0;
-    for (;;) {
-      if (stopped()) return changed;
-      const filter = parseFilter(after ? `${withValues} and id gt ${JSON.stringify(after)}` : withValues, USER);
-      const page = await this.repo.list("User", { filter, sortBy: "id", sortOrder: "ascending", startIndex: 1, count: batch });
-      if (page.resources.length === 0) break;
-      after = page.resources[page.resources.length - 1]!.id;
-      const stale: string[] = [];
-      for (const user of page.resources) {
-        const record = await this.repo.directoryByScimId(user.id);
-        if (record && Object.keys(changesOf(user, record).changes).length) stale.push(user.id);
-      }
-      if (stale.length === 0) continue;
-      changed += await this.repo.write(async (tx) => {
+    const apply = (ids: readonly string[]) =>
+      this.repo.write(async (tx) => {
         let n = 0;
-        for (const id of stale) {
-          // Read again inside the transaction: a request may have changed the user since the page was read.
+        for (const id of ids) {
+          // Read again inside the transaction: a request may have changed the user since it was read.
           const user = await tx.get("User", id);
           const record = user && (await tx.directoryByScimId(id));
           if (!user || !record) continue;
           const { fields, changes } = changesOf(user, record);
           if (Object.keys(changes).length === 0) continue;
           await tx.updateDirectory(record.id, fields, this.clock().toISOString());
-          await this.emit(tx, { baseUrl: "", tokenName: "scimd" }, "user.updated", "User", id, record.username, { changes, reason: "directory lists" });
+          await this.emit(tx, SYSTEM, "user.updated", "User", id, record.username, { changes, reason: "directory lists" });
           n++;
         }
         return n;
       });
+    let changed = 0;
+    let read = 0;
+    let stale: string[] = [];
+    for await (const record of this.repo.listDirectory()) {
+      if (stopped()) return changed;
+      if (record.scimId === null) continue;
+      const user = await this.repo.get("User", record.scimId);
+      if (user && Object.keys(changesOf(user, record).changes).length) stale.push(user.id);
+      if (++read % batch !== 0) continue;
+      if (stale.length) changed += await apply(stale);
+      stale = [];
+      // A turn of the event loop between pages: requests are served meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 0));
     }
+    if (stale.length) changed += await apply(stale);
     await this.repo.write((tx) => tx.setSetting(REFERENCE_LISTS_KEY, lists));
     return changed;
   }
@@ -800,7 +804,7 @@ export class ScimService {
     const now = this.clock().toISOString();
     const group: StoredResource = { id: this.newId(), data: { schemas: [GROUP.core.id], displayName: name }, version: 1, created: now, lastModified: now };
     await tx.insert("Group", group);
-    await this.emit(tx, { baseUrl: "", tokenName: "scimd" }, "group.created", "Group", group.id, name, { defaultGroup: true });
+    await this.emit(tx, SYSTEM, "group.created", "Group", group.id, name, { defaultGroup: true });
     return group;
   }
 }

@@ -342,6 +342,21 @@ describe("mapped fields", () => {
     expect(await t.storage.repo.events({ after: lastSeq, limit: 1000 })).toHaveLength(2);
   });
 
+  test('with unknown_reference = "reject" now, a value kept from an "ignore" period neither stops the run nor is applied until listed', async () => {
+    const t = await app(refs);
+    const u = await create(t, user("uma@contoso.com", { [ENTERPRISE_USER_SCHEMA]: { department: "Marketing" } }));
+    const rejecting = (departments: string[]) =>
+      new ScimService({
+        repo: t.storage.repo,
+        options: serviceOptions(testConfig({ directory: { ...refs.directory, departments }, provisioning: { unknown_reference: "reject" } }, t.config.storage.path)),
+        logger: createLogger({ write: () => {} }),
+      });
+    expect(await rejecting(["Sales"]).reconcileReferences()).toBe(0);
+    expect((await t.storage.repo.directoryByScimId(u.id))!.department).toBeNull();
+    expect(await rejecting(["Sales", "Marketing"]).reconcileReferences()).toBe(1);
+    expect((await t.storage.repo.directoryByScimId(u.id))!.department).toBe("Marketing");
+  });
+
   test("the users are read again only when the lists differ from those last applied; a run cut short is done again", async () => {
     const t = await app(refs);
     const u = await create(t, user("tao@contoso.com", { [ENTERPRISE_USER_SCHEMA]: { department: "Marketing" } }));
