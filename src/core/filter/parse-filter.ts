@@ -1,6 +1,7 @@
 import { InvalidFilterError } from "../errors.ts";
 import { resolveAttribute, type ResolvedAttribute, type ResourceSchema } from "../schema/registry.ts";
 import { resolvePath, type AttrPath, type CompareOp, type FilterNode, type FilterValue } from "./ast.ts";
+import { comparedLeaf } from "./match-filter.ts";
 import { quoted } from "../quote.ts";
 
 export interface ParseFilterOptions {
@@ -294,12 +295,14 @@ export class FilterReader {
       this.fail(this.pos, `expected a space after "${op}"`);
     const valueStart = this.pos;
     let value = this.value(op);
+    // What is compared: the attribute, or for a complex one its value (`emails eq "x"` reads emails.value).
+    const compared = resolved && comparedLeaf(resolved);
+    if (resolved && !compared)
+      this.fail(start, `${quote(text)} has sub-attributes but no value to compare; name one, such as ${quote(`${text}.${resolved.attribute.subAttributes?.[0]?.name ?? "value"}`)}`);
+    const leaf = compared?.leaf;
+    const substring = compareOp === "co" || compareOp === "sw" || compareOp === "ew";
     // A dateTime is compared chronologically (RFC 7644 §3.4.2.2): a value that is no date would match
     // nothing, silently, so `meta.lastModified gt "yesterday"` is an error, not an empty page.
-    const leaf = resolved && (resolved.subAttribute ?? resolved.attribute);
-    const substring = compareOp === "co" || compareOp === "sw" || compareOp === "ew";
-    if (leaf?.type === "complex" && !leaf.subAttributes?.some((a) => a.name === "value"))
-      this.fail(start, `${quote(text)} has sub-attributes but no value to compare; name one, such as ${quote(`${text}.${leaf.subAttributes?.[0]?.name ?? "value"}`)}`);
     if (leaf?.type === "dateTime" && substring)
       this.fail(opStart, `"${op}" compares text, and ${quote(text)} is a dateTime; use gt, ge, lt or le with a date`);
     if (leaf?.type === "dateTime" && value !== null && !isDateLike(value))
@@ -319,14 +322,17 @@ export class FilterReader {
     if (this.atEnd())
       this.fail(start, `expected a value (a quoted string, number, true, false or null) after "${op}" but the filter ended`);
     if (this.peek() === 0x22) return this.jsonString();
+    if (this.peek() === 0x27) {
+      // 'x' is not in the grammar; read as a bare value it would be the text with its quotes, and match nothing.
+      const close = s.indexOf("'", start + 1);
+      this.fail(start, `strings are written in double quotes: write ${JSON.stringify(s.slice(start + 1, close < 0 ? undefined : close))}`);
+    }
     let p = start;
     while (p < s.length && !endsBareValue(s.charCodeAt(p))) p++;
     if (p === start)
       this.fail(start, `expected a value (a quoted string, number, true, false or null) after "${op}"`);
     this.pos = p;
     const token = s.slice(start, p);
-    if (token.length > 1 && token.startsWith("'") && token.endsWith("'"))
-      this.fail(start, `strings are written in double quotes: write "${token.slice(1, -1)}"`);
     // Literal names in any case: Entra ID sends `active eq True`.
     const lower = token.toLowerCase();
     if (lower === "true") return true;

@@ -166,6 +166,11 @@ describe("parseFilter errors", () => {
     [`userName eq 'kim@example.com'`, 13, 'strings are written in double quotes: write "kim@example.com"'],
     [`userName gt true`, 13, '"userName" holds text, so it cannot be compared with true'],
     [`emails[value eq false]`, 17, "cannot be compared with false"],
+    // The attribute compared is the value of a complex one: emails eq compares emails.value.
+    [`emails eq true`, 11, '"emails" holds text, so it cannot be compared with true'],
+    [`userName eq 'john smith'`, 13, 'strings are written in double quotes: write "john smith"'],
+    [`userName eq 'say "hi"'`, 13, 'write "say \\"hi\\""'],
+    [`userName eq 'unclosed`, 13, 'write "unclosed"'],
   ];
   for (const [filter, position, reason] of cases) {
     test(`${JSON.stringify(filter)}: position ${position}, ${reason}`, () => {
@@ -183,8 +188,10 @@ describe("parseFilter errors", () => {
     );
   });
   test("a bare number compared with a text attribute is the text it spells (Entra's unquoted values)", () => {
-    expect(parseFilter(`externalId eq 12345`, USER)).toEqual(eq("externalId", "12345"));
-    expect(parseFilter(`userName eq 007`, USER)).toEqual(eq("userName", "007"));
+    // Spellings whose number reads back otherwise: as written, not as the number's canonical text.
+    expect(parseFilter(`externalId eq 1e3`, USER)).toEqual(eq("externalId", "1e3"));
+    expect(parseFilter(`userName eq 1.0`, USER)).toEqual(eq("userName", "1.0"));
+    expect(parseFilter(`emails eq -0`, USER)).toEqual(eq("emails", "-0"));
     // Numbers stay numbers elsewhere, and a quoted value is unchanged.
     expect(parseFilter(`externalId eq "1e3"`, USER)).toEqual(eq("externalId", "1e3"));
     expect(parseFilter(`shoeSize eq 42`)).toEqual(eq("shoeSize", 42));
