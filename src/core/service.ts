@@ -269,8 +269,10 @@ export class ScimService {
     // startIndex past any possible result (1e20) is read as the largest exact one: an empty page, not an error.
     const startIndex = Math.min(Math.max(1, intParam(p.startIndex) ?? 1), Number.MAX_SAFE_INTEGER);
     const count = Math.min(Math.max(0, intParam(p.count) ?? 100), this.opts.maxPageSize);
-    const order = p.sortOrder?.toLowerCase() || "ascending";
-    // RFC 7644 §3.4.2.3 names two values; another one was read as "ascending", in silence.
+    // RFC 7644 §3.4.2.3 names two values ("asc" and "desc" are taken too); another one was read as "ascending",
+    // in silence. Without sortBy the order means nothing and is not checked.
+    const given = p.sortBy ? p.sortOrder?.toLowerCase() || "ascending" : "ascending";
+    const order = given === "asc" ? "ascending" : given === "desc" ? "descending" : given;
     if (order !== "ascending" && order !== "descending")
       throw new InvalidValueError(`The sortOrder ${quoted(String(p.sortOrder))} is not one of "ascending" and "descending"; send one of them, or leave sortOrder out.`);
     const sortOrder = order;

@@ -44,6 +44,19 @@ describe("query parameter names are read without regard to case", () => {
     expect(page.itemsPerPage).toBe(1);
   });
 
+  test("sortOrder: asc and desc are taken; without sortBy any value is ignored (it orders nothing)", async () => {
+    const names = [newUser(), newUser()].map((u) => u.userName).sort();
+    for (const n of names) expect((await t.request("POST", "/scim/Users", JSON.stringify({ userName: n }))).status).toBe(201);
+    const order = async (q: string) => {
+      const res = await t.json("GET", `/scim/Users?filter=${encodeURIComponent(names.map((n) => `userName eq "${n}"`).join(" or "))}&${q}`);
+      expect(res.status).toBe(200);
+      return res.body.Resources.map((r: { userName: string }) => r.userName);
+    };
+    expect(await order("sortBy=userName&sortOrder=DESC")).toEqual([...names].reverse());
+    expect(await order("sortBy=userName&sortOrder=asc")).toEqual(names);
+    expect((await order("sortOrder=sideways")).length).toBe(2);
+  });
+
   test(".search members written as null (SDKs write every member) are left out, not a 400", async () => {
     const u = newUser();
     expect((await t.request("POST", "/scim/Users", JSON.stringify(u))).status).toBe(201);
@@ -240,7 +253,7 @@ describe("every error is a SCIM error", () => {
     { name: "a filter that is not a string in a search (not a list of everyone)", method: "POST", path: "/scim/Users/.search", body: JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], filter: 123 }), status: 400, scimType: "invalidFilter" },
     { name: "a filter given as a list in a search", method: "POST", path: "/scim/Groups/.search", body: JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], filter: ['displayName eq "x"'] }), status: 400, scimType: "invalidFilter" },
     { name: "a sortOrder that is neither ascending nor descending", method: "GET", path: "/scim/Users?sortBy=userName&sortOrder=sideways", status: 400, scimType: "invalidValue", detail: /"ascending" and "descending"/ },
-    { name: "a sortOrder that is neither ascending nor descending in a search", method: "POST", path: "/scim/Groups/.search", body: JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], sortOrder: "up" }), status: 400, scimType: "invalidValue" },
+    { name: "a sortOrder that is neither ascending nor descending in a search", method: "POST", path: "/scim/Groups/.search", body: JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], sortBy: "displayName", sortOrder: "up" }), status: 400, scimType: "invalidValue" },
     { name: "a sortBy that is not a string in a search", method: "POST", path: "/scim/Users/.search", body: JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], sortBy: { a: 1 } }), status: 400, scimType: "invalidValue" },
     { name: "attributes that are not names in a search", method: "POST", path: "/scim/Users/.search", body: JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], attributes: [1, 2] }), status: 400, scimType: "invalidValue" },
     { name: "an empty filter on Groups names a Group attribute", method: "GET", path: "/scim/Groups?filter=", status: 400, scimType: "invalidFilter", detail: /displayName eq/ },
