@@ -242,7 +242,7 @@ export class ScimService {
    * GET's preconditions (RFC 7232 §6: If-Match first): a 412 when If-Match names another version; the ETag
    * when If-None-Match names the current one (a 304); null otherwise, and for an unknown id (the GET's 404).
    */
-  async notModified(kind: ResourceKind, id: string, pre: Preconditions): Promise<string | null> {
+  async readPreconditions(kind: ResourceKind, id: string, pre: Preconditions): Promise<string | null> {
     if (!given(pre.ifMatch) && !given(pre.ifNoneMatch)) return null;
     const s = await this.repo.get(kind, id);
     if (!s) return null;

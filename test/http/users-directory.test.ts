@@ -586,8 +586,14 @@ describe("ETags", () => {
     }
     const got = await t.json("GET", `/scim/Users/${u.id}`);
     expect([got.body.title, got.body.meta.version]).toEqual(["Keep", u.meta.version]);
-    const old = await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "replace", path: "title", value: "New" }), { headers: { "if-none-match": 'W/"999"' } });
-    expect([old.status, old.body.title]).toEqual([200, "New"]);
+    // A tag of an earlier version passes: the write goes ahead.
+    const first = await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "replace", path: "title", value: "New" }), { headers: { "if-none-match": 'W/"999"' } });
+    expect([first.status, first.body.title]).toEqual([200, "New"]);
+    const old = await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "replace", path: "title", value: "Newer" }), { headers: { "if-none-match": u.meta.version } });
+    expect([old.status, old.body.title]).toEqual([200, "Newer"]);
+    // On GET a list that names the current version among others is a 304.
+    const listed = await t.request("GET", `/scim/Users/${u.id}`, undefined, { headers: { "if-none-match": `${u.meta.version}, ${old.body.meta.version}` } });
+    expect(listed.status).toBe(304);
   });
 
   test("If-Match on GET (RFC 7232 §3.1): another version is 412, the current one or * is 200; If-Match is checked before If-None-Match", async () => {

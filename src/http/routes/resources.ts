@@ -74,7 +74,7 @@ function endpointRoutes(app: Elysia, endpoint: string, kind: ResourceKind, servi
     })
     .get(`${endpoint}/:id`, async ({ request, params, query, set }) => {
       // RFC 7232 §3.2: an unchanged resource is 304 without a body.
-      const unchanged = await service.notModified(kind, idOf(params, request), preconditionsOf(request));
+      const unchanged = await service.readPreconditions(kind, idOf(params, request), preconditionsOf(request));
       if (unchanged) return new Response(null, { status: 304, headers: headers(unchanged) });
       const { resource, etag } = await service.get(kind, idOf(params, request), contextOf(request), projectionOf(listParamsOf(query as Record<string, unknown>)));
       return scimBody(set, resource, 200, headers(etag));
