@@ -80,7 +80,6 @@ async function exportUsers(storage: ReturnType<typeof withStorage>, database: st
   }
 }
 
-/** The integration contract's JSON keys (README, "The directory user"). */
 /**
  * The directory record named `name`, else the record of the SCIM user named so: after a rename ignored by the
  * directory (username_changes = "ignore") that is the name `groups show` and the identity provider use, while
@@ -93,6 +92,7 @@ export async function findDirectoryUser(repo: Reader, name: string): Promise<Dir
   return scimId ? repo.directoryByScimId(scimId) : null;
 }
 
+/** The integration contract's JSON keys (README, "The directory user"). */
 export function directoryJson(r: DirectoryRecord, groups?: string[]): Record<string, unknown> {
   return {
     id: r.id,

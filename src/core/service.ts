@@ -306,9 +306,9 @@ export class ScimService {
       if (await tx.findIdByName(kind, this.nameOf(kind, data))) throw this.duplicate(kind, data);
       if (kind === "User") return this.createUser(tx, stored, ctx);
       await tx.insert("Group", stored);
-      const refs = await this.resolveMembers(tx, ctx, members, stored.id);
-      const added = await tx.addMembers(stored.id, refs);
       await this.emit(tx, ctx, "group.created", "Group", stored.id, String(data.displayName), { externalId: data.externalId ?? null });
+      const refs = await this.resolveMembers(tx, ctx, members, stored);
+      const added = await tx.addMembers(stored.id, refs);
       await this.emitMembers(tx, ctx, stored, "group.member_added", added, new Map(refs.map((r) => [r.id, r])));
       return refs;
     });
@@ -372,7 +372,7 @@ export class ScimService {
         const wanted = this.takeMembers(next);
         const unchanged = deepEqual(next.data, current.data);
         if (!unchanged) await this.saveGroup(tx, current, next, ctx);
-        const refs = await this.resolveMembers(tx, ctx, wanted, id);
+        const refs = await this.resolveMembers(tx, ctx, wanted, next);
         const membersChanged = await this.setMembers(tx, ctx, next, refs);
         // Like a user's, a group's PUT that changes nothing keeps its version; one that changes only the
         // members gets a new one.
@@ -610,10 +610,11 @@ export class ScimService {
 
   /**
    * The members that exist, each once. An id that does not (a user deleted since the identity provider cached
-   * its id) is left out with a warning, and the rest is applied: a 400 failed the whole membership push at
-   * every cycle (Okta does not retry it; Entra counts it towards quarantine), losing the valid members' changes.
+   * its id) is left out, with a warning and a `group.members_skipped` event, and the rest is applied: a 400
+   * failed the whole membership change, again at every cycle, and the valid members' changes with it.
    */
-  private async resolveMembers(tx: WriteTx, ctx: RequestContext, members: readonly { value?: unknown; type?: unknown }[], groupId: string): Promise<MemberRef[]> {
+  private async resolveMembers(tx: WriteTx, ctx: RequestContext, members: readonly { value?: unknown; type?: unknown }[], group: StoredResource): Promise<MemberRef[]> {
+    const groupId = group.id;
     const ids: string[] = [];
     for (const m of members) {
       if (typeof m?.value !== "string" || m.value === "")
@@ -623,14 +624,16 @@ export class ScimService {
     if (ids.length === 0) return [];
     const found = await tx.existing(ids);
     const missing = [...new Set(ids)].filter((i) => !found.has(i));
-    if (missing.length)
-      this.log.warn("Group members that do not exist were left out; the others were applied.", {
+    if (missing.length) {
+      this.log.warn("Group members that do not exist were left out; the rest of the request was applied.", {
         group: groupId,
         missing: missing.slice(0, 10).map((m) => clip(m, 80)),
         count: missing.length,
         requestId: ctx.requestId,
         token: ctx.tokenName,
       });
+      await this.emit(tx, ctx, "group.members_skipped", "Group", groupId, String(group.data.displayName), { missing: missing.slice(0, 100).map((m) => clip(m, 200)), count: missing.length });
+    }
     if (found.has(groupId)) throw new InvalidValueError("A group cannot be a member of itself; remove its own id from members.");
     const seen = new Set<string>();
     const out: MemberRef[] = [];
@@ -692,7 +695,7 @@ export class ScimService {
     const groupId = group.id;
     const list = value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
     if (op === "add") {
-      const refs = await this.resolveMembers(tx, ctx, list, groupId);
+      const refs = await this.resolveMembers(tx, ctx, list, group);
       const added = await tx.addMembers(groupId, refs);
       await this.emitMembers(tx, ctx, group, "group.member_added", added, new Map(refs.map((r) => [r.id, r])));
       return added.length > 0;
@@ -703,7 +706,7 @@ export class ScimService {
       const among = filter && ((m: MemberRef) => matchMember(filter, m));
       if (among && !(await tx.members(groupId)).some(among))
         throw new NoTargetError("The members filter matches no member of this group; add the member instead.");
-      return this.setMembers(tx, ctx, group, await this.resolveMembers(tx, ctx, list, groupId), among);
+      return this.setMembers(tx, ctx, group, await this.resolveMembers(tx, ctx, list, group), among);
     }
     let removed: string[];
     // The events name each member's type and display, as those of additions do.

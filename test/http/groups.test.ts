@@ -70,6 +70,10 @@ describe("create and read", () => {
     expect((await t.json("GET", `/scim/Users/${a.id}`)).body.groups.map((g: any) => g.value)).toEqual([res.body.id]);
     const warned = t.logs.map((l) => JSON.parse(l)).filter((l) => l.level === "warn" && l.group === res.body.id);
     expect(warned.map((l) => [l.missing, l.count])).toEqual([[["no-such-id"], 1]]);
+    // In the audit trail too, after the group's creation and before its members.
+    const events = (await t.storage.repo.events({ limit: 100 })).filter((e) => e.resourceId === res.body.id);
+    expect(events.map((e) => e.type)).toEqual(["group.created", "group.members_skipped", "group.member_added"]);
+    expect(events[1]).toMatchObject({ name: "Ghosts", token: "test", data: { missing: ["no-such-id"], count: 1 } });
   });
 
   test("displayName is unique without regard to case: 409 uniqueness", async () => {
@@ -295,6 +299,9 @@ describe("PATCH members", () => {
       expect(await memberIds(g.id)).toEqual(sorted(...members()));
       const warned = t.logs.map((l) => JSON.parse(l)).filter((l) => l.level === "warn" && l.group === g.id);
       expect(warned.map((l) => [l.missing, l.count])).toEqual([[["not-a-user", "also-gone"], 2]]);
+      // Named as the request's other membership events name the group: as it was when they were applied.
+      const skipped = (await t.storage.repo.events({ limit: 100, types: ["group.members_skipped"] })).filter((e) => e.resourceId === g.id);
+      expect(skipped.map((e) => [e.name, e.data])).toEqual([["Team", { missing: ["not-a-user", "also-gone"], count: 2 }]]);
     });
   }
 
