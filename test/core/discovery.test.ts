@@ -202,6 +202,12 @@ describe("schemaResources (RFC 7643 §7)", () => {
     expect(attribute).toMatchObject(expected);
   });
 
+  test("a photo's value is a reference to an external URL (RFC 7643 §8.7.1)", () => {
+    const user = docs.find((d) => d.id === USER_SCHEMA);
+    const photos = (user?.attributes as { name: string; subAttributes?: { name: string }[] }[]).find((a) => a.name === "photos");
+    expect(photos?.subAttributes?.find((s) => s.name === "value")).toMatchObject({ type: "reference", referenceTypes: ["external"], caseExact: true });
+  });
+
   test("sub-attributes are listed with their characteristics", () => {
     const group = docs.find((d) => d.id === GROUP_SCHEMA);
     const members = (group?.attributes as { name: string; subAttributes?: { name: string }[] }[]).find((a) => a.name === "members");

@@ -19,6 +19,8 @@ export function coerceBoolean(value: unknown): boolean | undefined {
   return undefined;
 }
 
+const BASE64 = /^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$/;
+
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /**
@@ -30,9 +32,14 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\
 export function coerceSingle(def: AttributeDef, value: unknown, label: string): unknown {
   if (value === null) return null;
   switch (def.type) {
+    case "binary":
+      // RFC 7643 §2.3.6: base64 (RFC 4648; the URL-safe alphabet and PEM's line breaks are taken too).
+      if (typeof value === "string" && !BASE64.test(value.replace(/\s+/g, "")))
+        throw new InvalidValueError(`The attribute "${label}" is binary and must be base64-encoded (RFC 4648); send the bytes in base64.`);
+      if (typeof value === "string") return value;
+      throw new InvalidValueError(`The attribute "${label}" must be a string; send it as a JSON string.`);
     case "string":
     case "reference":
-    case "binary":
       if (typeof value === "string") return value;
       // Identity providers send numbers for string attributes such as employeeNumber. Not one beyond 2^53: JSON
       // parsing has already changed its digits (12345678901234567 arrives as ...568), so it is refused.

@@ -1,13 +1,13 @@
 import { attr, type AttributeDef, type SchemaDef } from "./types.ts";
 import { USER_SCHEMA } from "./urns.ts";
 
-const typed = (name: string, description: string, types: string[], extra: AttributeDef[] = []) =>
+const typed = (name: string, description: string, types: string[], extra: AttributeDef[] = [], value: Partial<AttributeDef> = {}) =>
   attr(name, {
     type: "complex",
     multiValued: true,
     description,
     subAttributes: [
-      attr("value", { description: `The ${name} value.` }),
+      attr("value", { description: `The ${name} value.`, ...value }),
       attr("display", { description: "A human-readable name, primarily used for display purposes." }),
       attr("type", { description: "A label indicating the attribute's function.", canonicalValues: types }),
       attr("primary", { type: "boolean", description: "Whether this is the preferred value." }),
@@ -56,7 +56,8 @@ export const userSchema: SchemaDef = {
     typed("emails", "Email addresses for the user.", ["work", "home", "other"]),
     typed("phoneNumbers", "Phone numbers for the User.", ["work", "home", "mobile", "fax", "pager", "other"]),
     typed("ims", "Instant messaging addresses for the User.", ["aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"]),
-    typed("photos", "URLs of photos of the User.", ["photo", "thumbnail"]),
+    // RFC 7643 §4.1.2 and §8.7.1: a photo's value is the URL of the image.
+    typed("photos", "URLs of photos of the User.", ["photo", "thumbnail"], [], { type: "reference", referenceTypes: ["external"], caseExact: true }),
     attr("addresses", {
       type: "complex",
       multiValued: true,

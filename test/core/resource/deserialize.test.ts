@@ -176,7 +176,15 @@ describe("readResourceInput: errors", () => {
     ["extension attribute", { [ENTERPRISE_USER_SCHEMA]: { department: { a: 1 } } }, `"${ENTERPRISE_USER_SCHEMA}:department"`],
     ["extension not an object", { [ENTERPRISE_USER_SCHEMA]: "Sales" }, `"${ENTERPRISE_USER_SCHEMA}"`],
     ["flattened sub-attribute", { [`${ENTERPRISE_USER_SCHEMA}:manager.value`]: { a: 1 } }, `"${ENTERPRISE_USER_SCHEMA}:manager.value"`],
+    // RFC 7643 §2.3.6: a binary attribute is base64.
+    ["binary that is not base64", { x509Certificates: [{ value: "%%% not base64 %%%" }] }, '"x509Certificates.value" is binary and must be base64-encoded'],
+    ["binary with a misplaced padding", { x509Certificates: [{ value: "ab=c" }] }, '"x509Certificates.value"'],
+    ["binary of the wrong length", { x509Certificates: [{ value: "abcde" }] }, '"x509Certificates.value"'],
   ];
+  test("binary in base64: padded, unpadded, URL-safe, or with PEM's line breaks", () => {
+    for (const value of ["MIIDQTCC", "TWE=", "TWE", "TQ==", "TQ", "-_-_", "MIID\r\nQTCC", ""])
+      expect(user({ x509Certificates: [{ value }] }).x509Certificates).toEqual([{ value }]);
+  });
   test.each(wrongTypes)("wrong type (%s) names the attribute", (_label, extra, name) => {
     expect(() => user(extra)).toThrow(InvalidValueError);
     expect(() => user(extra)).toThrow(name);
