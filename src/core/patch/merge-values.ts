@@ -79,7 +79,8 @@ export function appendElements(def: AttributeDef, list: unknown[], incoming: rea
     const at = out.findIndex((e) => sameElement(def, e, item));
     if (at >= 0 && isPlainObject(item)) out[at] = mergeComplex(def, asObject(out[at]), item, label);
     else if (at < 0) out.push(item);
-    if (isPrimary(item)) primary = at >= 0 ? out[at] : item;
+    // Several marked primary in one value: the first keeps it, as in a POST body (deserialize.ts).
+    if (isPrimary(item) && primary === undefined) primary = at >= 0 ? out[at] : item;
   }
   return keepOnePrimary(out, primary);
 }
@@ -101,7 +102,7 @@ export function isPrimary(v: unknown): boolean {
   return isPlainObject(v) && v.primary === true;
 }
 
-/** RFC 7643 §2.4: `primary: true` appears at most once; the element last set primary keeps it. */
+/** RFC 7643 §2.4: `primary: true` appears at most once; `chosen`, else the element last set primary, keeps it. */
 export function keepOnePrimary(list: unknown[], chosen: unknown): unknown[] {
   const keep = chosen ?? [...list].reverse().find(isPrimary);
   if (keep === undefined) return list;

@@ -41,6 +41,13 @@ describe("add (RFC 7644 §3.5.2.1)", () => {
     ["sets a sub-attribute", [{ op: "add", path: "name.honorificPrefix", value: "Ms." }], (r) => expect((r.name as Record<string, unknown>).honorificPrefix).toBe("Ms.")],
     ["creates the complex parent of a sub-attribute", [{ op: "remove", path: "name" }, { op: "add", path: "name.givenName", value: "B" }], (r) => expect(r.name).toEqual({ givenName: "B" })],
     ["sets a sub-attribute on every element without a filter", [{ op: "add", path: "emails.display", value: "d" }], (r) => expect(emails(r).every((e) => e.display === "d")).toBe(true)],
+    ["several marked primary in one added value: the first keeps it, as in a POST", [{ op: "add", path: "emails", value: [{ value: "p1@x", primary: true }, { value: "p2@x", primary: true }] }], (r) => {
+      expect(emails(r).filter((e) => e.primary === true)).toEqual([{ value: "p1@x", primary: true }]);
+      expect(emails(r).find((e) => e.value === "p2@x")?.primary).toBe(false);
+    }],
+    ["a later operation's primary wins over an earlier one's", [{ op: "add", path: "emails", value: [{ value: "p1@x", primary: true }] }, { op: "add", path: "emails", value: [{ value: "p2@x", primary: true }] }], (r) => {
+      expect(emails(r).filter((e) => e.primary === true)).toEqual([{ value: "p2@x", primary: true }]);
+    }],
     ["primary: true on an added value clears it elsewhere (RFC 7643 §2.4)", [{ op: "add", path: "emails", value: [{ value: "n@x", type: "other", primary: true }] }], (r) => {
       expect(emails(r).filter((e) => e.primary === true)).toEqual([{ value: "n@x", type: "other", primary: true }]);
       expect(emails(r)[0]?.primary).toBe(false);
