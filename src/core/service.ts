@@ -635,6 +635,13 @@ export class ScimService {
       await this.emit(tx, ctx, "group.members_skipped", "Group", groupId, String(group.data.displayName), { missing: missing.slice(0, 100).map((m) => clip(m, 200)), count: missing.length });
     }
     if (found.has(groupId)) throw new InvalidValueError("A group cannot be a member of itself; remove its own id from members.");
+    // A group that already holds this one (directly or nested) cannot become its member: the two would contain
+    // each other, and an application walking nested groups would go round for ever.
+    for (const ref of found.values())
+      if (ref.type === "Group" && (await tx.groupContains(ref.id, groupId)))
+        throw new InvalidValueError(
+          `The group ${quoted(ref.display ?? ref.id, 256)} already contains this group, so it cannot also be its member; remove it from members.`,
+        );
     const seen = new Set<string>();
     const out: MemberRef[] = [];
     for (const id of ids) {

@@ -266,6 +266,19 @@ class SqliteReader implements Reader {
     return (this.q("SELECT count(*) AS n FROM group_members WHERE group_id = ?").get(groupId) as { n: number }).n;
   }
 
+  async groupContains(groupId: string, memberId: string): Promise<boolean> {
+    // UNION (not UNION ALL) visits each group once, so an existing cycle cannot make this loop.
+    const found = this.q(
+      `WITH RECURSIVE nested(id) AS (
+         SELECT ?
+         UNION
+         SELECT m.member_id FROM group_members m JOIN nested n ON m.group_id = n.id WHERE m.member_type = 'Group'
+       )
+       SELECT 1 AS hit FROM group_members m JOIN nested n ON m.group_id = n.id WHERE m.member_id = ? LIMIT 1`,
+    ).get(groupId, memberId);
+    return found !== null;
+  }
+
   async groupsOf(memberId: string): Promise<MemberRef[]> {
     const rows = this
       .q(

@@ -305,6 +305,23 @@ describe("PATCH members", () => {
     });
   }
 
+  test("a group that contains this one, directly or nested, cannot become its member: 400, nothing applied", async () => {
+    const inner = await newGroup("Inner", [users[0].id]);
+    const middle = await newGroup("Middle", [inner.id]);
+    const outer = await newGroup("Outer", [middle.id]);
+    for (const [target, member] of [[inner, middle], [inner, outer], [middle, outer]] as const) {
+      const res = await patchGroup(target.id, { op: "replace", path: "displayName", value: "Nope" }, { op: "add", path: "members", value: [{ value: users[1].id }, { value: member.id }] });
+      expect([res.status, res.body.scimType]).toEqual([400, "invalidValue"]);
+      expect(res.body.detail).toContain(`"${member.displayName}" already contains this group`);
+      expect((await getGroup(target.id)).displayName).toBe(target.displayName);
+    }
+    const put = await t.json("PUT", `/scim/Groups/${inner.id}`, { schemas: [GROUP_SCHEMA], displayName: "Inner", members: [{ value: outer.id }] });
+    expect(put.status).toBe(400);
+    expect(await memberIds(inner.id)).toEqual([users[0].id]);
+    // The other way round is no cycle.
+    expect((await patchGroup(outer.id, { op: "add", path: "members", value: [{ value: inner.id }] })).status).toBe(204);
+  });
+
   test("a member value that is no id (a number, an empty string, none) is still 400 invalidValue, and nothing is applied", async () => {
     for (const bad of [{ value: 5 }, { value: "" }, { display: "x" }]) {
       const res = await patchGroup(g.id, { op: "replace", value: { displayName: "Nope" } }, { op: "add", path: "members", value: [{ value: users[2].id }, bad] });

@@ -524,6 +524,27 @@ export function runRepositoryContract(name: string, open: OpenRepository): void 
         expect(usersBy).toEqual(["m-c", "m-a", "m-b"]);
       });
 
+      test("groupContains follows nested groups, and ends on a cycle already stored", async () => {
+        const u = userResource("deep", {}, "u-deep");
+        await insert("User", u);
+        const [a, b, c, d] = ["A", "B", "C", "D"].map((n) => groupResource(n, {}, `g-${n}`));
+        for (const g of [a!, b!, c!, d!]) await insert("Group", g);
+        const add = (g: StoredResource, id: string, type: "User" | "Group") => repo.write((tx) => tx.addMembers(g.id, [{ id, type }]));
+        await add(a!, b!.id, "Group");
+        await add(b!, c!.id, "Group");
+        await add(c!, u.id, "User");
+        expect(await repo.groupContains(a!.id, b!.id)).toBe(true);
+        expect(await repo.groupContains(a!.id, c!.id)).toBe(true);
+        expect(await repo.groupContains(a!.id, u.id)).toBe(true);
+        expect(await repo.groupContains(c!.id, a!.id)).toBe(false);
+        expect(await repo.groupContains(d!.id, u.id)).toBe(false);
+        expect(await repo.groupContains(a!.id, a!.id)).toBe(false);
+        // A cycle written before it was refused: the walk still ends.
+        await add(c!, a!.id, "Group");
+        expect(await repo.groupContains(a!.id, a!.id)).toBe(true);
+        expect(await repo.groupContains(b!.id, d!.id)).toBe(false);
+      });
+
       test("a setting is null until set, then the last value set; a failed transaction keeps the one before", async () => {
         expect(await repo.setting("k")).toBeNull();
         await repo.write((tx) => tx.setSetting("k", "one"));
