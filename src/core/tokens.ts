@@ -16,7 +16,8 @@ export function hashSecret(secret: string): string {
 
 export type AuthFailure = "missing" | "malformed" | "unknown" | "expired";
 
-export type AuthResult = { ok: true; token: TokenRecord } | { ok: false; reason: AuthFailure };
+/** A failure names the token when it was known but expired, so that the failure can be told apart from a stranger's. */
+export type AuthResult = { ok: true; token: TokenRecord } | { ok: false; reason: AuthFailure; expiredToken?: string };
 
 /**
  * RFC 6750 §2.1: `Authorization: Bearer <token>`; the scheme is matched without regard to case
@@ -37,7 +38,7 @@ export async function authenticate(store: TokenStore, authorization: string | nu
   // The lookup is by hash, so its timing reveals nothing about the secret; the comparison is constant-time
   // all the same, so no code path compares secret material byte by byte.
   if (!found || !timingSafeEqual(Buffer.from(found.hash, "hex"), Buffer.from(hash, "hex"))) return { ok: false, reason: "unknown" };
-  if (found.expiresAt !== null && Date.parse(found.expiresAt) <= now.getTime()) return { ok: false, reason: "expired" };
+  if (found.expiresAt !== null && Date.parse(found.expiresAt) <= now.getTime()) return { ok: false, reason: "expired", expiredToken: found.name };
   const { hash: _omit, ...token } = found;
   return { ok: true, token };
 }

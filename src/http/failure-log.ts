@@ -1,7 +1,7 @@
 import type { ScimError } from "../core/errors.ts";
 import type { Repository } from "../core/repository.ts";
 import type { Logger } from "../log/logger.ts";
-import { requestToken } from "./plugins/auth.ts";
+import { requestExpiredToken, requestToken } from "./plugins/auth.ts";
 import { TokenRateLimit } from "./rate-limit.ts";
 import { requestIdOf } from "./plugins/request-id.ts";
 import { pathOf } from "./request-url.ts";
@@ -59,7 +59,8 @@ export function failureRecorder(repo: Repository, logger: Logger, clock: () => D
     }
     const failure = {
       time: at.toISOString(),
-      token: token?.name ?? null,
+      // An expired token's name says whose configuration to renew; it is still limited as a stranger's failure.
+      token: token?.name ?? requestExpiredToken(request) ?? null,
       requestId: requestIdOf(request) ?? null,
       method: request.method,
       // Anyone can choose the path of a request without a token: less of it is kept.

@@ -94,4 +94,19 @@ describe("over HTTP (in-process, the clock stopped)", () => {
       t.close();
     }
   });
+
+  test("a refusal of an expired token is recorded under that token's name, so that one can tell which to renew", async () => {
+    const at = new Date("2026-11-29T10:00:00Z");
+    const t = await createTestApp({}, { clock: () => at });
+    try {
+      const old = generateSecret();
+      await t.storage.tokens.create("entra-2025", hashSecret(old), "scim", "2025-01-01T00:00:00Z", "2026-01-01T00:00:00Z");
+      const res = await t.json("GET", "/scim/Users", undefined, { auth: old });
+      expect([res.status, res.body.detail]).toEqual([401, 'The bearer token has expired; create a new one with "scimd token create".']);
+      for (let i = 0; i < 100 && (await t.storage.repo.failures({ limit: 10 })).length < 1; i++) await settle();
+      expect((await t.storage.repo.failures({ limit: 10 })).map((f) => [f.token, f.status])).toEqual([["entra-2025", 401]]);
+    } finally {
+      t.close();
+    }
+  });
 });

@@ -34,6 +34,9 @@ const MESSAGES: Record<AuthFailure, string> = {
 /** The token that authenticated each request, for logs and the audit trail. */
 const tokenOf = new WeakMap<Request, TokenRecord>();
 export const requestToken = (request: Request): TokenRecord | undefined => tokenOf.get(request);
+/** The name of the expired token a refused request carried, for the failure record only (it grants nothing). */
+const expiredOf = new WeakMap<Request, string>();
+export const requestExpiredToken = (request: Request): string | undefined => expiredOf.get(request);
 
 const TOUCH_EVERY_MS = 60_000;
 
@@ -70,6 +73,7 @@ export const auth = (opts: AuthOptions) => {
       return errorResponse(error, headers);
     };
     if (!result.ok) {
+      if (result.expiredToken !== undefined) expiredOf.set(request, result.expiredToken);
       // A body sent without a valid token is not read, and the connection is closed after the answer: kept
       // open, Bun would read (and drop) all of it, 1.5 GB if that is what a client sends.
       const closing: Record<string, string> = request.body ? { connection: "close" } : {};
