@@ -73,7 +73,7 @@ export function setFiltered(resource: ScimResource, target: FilteredTarget, valu
     if (!isPlainObject(e) || !target.matches(e)) return e;
     matched = true;
     const updated = updateElement(target, e, incoming);
-    if (isPrimary(updated)) chosen = updated;
+    if (isPrimary(updated) && chosen === undefined) chosen = updated;
     return updated;
   });
   if (!matched) {

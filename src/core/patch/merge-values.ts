@@ -74,15 +74,16 @@ function isReference(def: AttributeDef): boolean {
  */
 export function appendElements(def: AttributeDef, list: unknown[], incoming: readonly unknown[], label: string): unknown[] {
   const out = [...list];
-  let primary: unknown;
+  // By position: a later item of the same value may merge into the element and replace its object.
+  let primaryAt: number | undefined;
   for (const item of incoming) {
     const at = out.findIndex((e) => sameElement(def, e, item));
     if (at >= 0 && isPlainObject(item)) out[at] = mergeComplex(def, asObject(out[at]), item, label);
     else if (at < 0) out.push(item);
     // Several marked primary in one value: the first keeps it, as in a POST body (deserialize.ts).
-    if (isPrimary(item) && primary === undefined) primary = at >= 0 ? out[at] : item;
+    if (isPrimary(item) && primaryAt === undefined) primaryAt = at >= 0 ? at : out.length - 1;
   }
-  return keepOnePrimary(out, primary);
+  return keepOnePrimary(out, primaryAt === undefined ? undefined : out[primaryAt]);
 }
 
 function sameElement(def: AttributeDef, existing: unknown, item: unknown): boolean {
@@ -102,9 +103,12 @@ export function isPrimary(v: unknown): boolean {
   return isPlainObject(v) && v.primary === true;
 }
 
-/** RFC 7643 §2.4: `primary: true` appears at most once; `chosen`, else the element last set primary, keeps it. */
+/**
+ * RFC 7643 §2.4: `primary: true` appears at most once. `chosen` keeps it (the element an operation set
+ * primary), else the first marked one, as in a POST body (deserialize.ts).
+ */
 export function keepOnePrimary(list: unknown[], chosen: unknown): unknown[] {
-  const keep = chosen ?? [...list].reverse().find(isPrimary);
+  const keep = chosen !== undefined && isPrimary(chosen) ? chosen : list.find(isPrimary);
   if (keep === undefined) return list;
   return list.map((e) => (e !== keep && isPrimary(e) && isPlainObject(e) ? { ...e, primary: false } : e));
 }

@@ -45,6 +45,15 @@ describe("add (RFC 7644 §3.5.2.1)", () => {
       expect(emails(r).filter((e) => e.primary === true)).toEqual([{ value: "p1@x", primary: true }]);
       expect(emails(r).find((e) => e.value === "p2@x")?.primary).toBe(false);
     }],
+    ["the same value twice, both primary: it keeps primary, and the old primary loses it", [{ op: "add", path: "emails", value: [{ value: "n@x", type: "home", primary: true }, { value: "n@x", type: "home", primary: true }] }], (r) => {
+      expect(emails(r).filter((e) => e.primary === true)).toEqual([{ value: "n@x", type: "home", primary: true }]);
+    }],
+    ["the primary value added again with a display: it stays primary", [{ op: "add", path: "emails", value: [{ value: "bjensen@example.com", type: "work", primary: true }, { value: "bjensen@example.com", type: "work", display: "d" }] }], (r) => {
+      expect(emails(r).filter((e) => e.primary === true)).toEqual([{ value: "bjensen@example.com", type: "work", primary: true, display: "d" }]);
+    }],
+    ["a replace of the whole list with several primary: the first keeps it, as in a POST", [{ op: "replace", path: "emails", value: [{ value: "a@x", primary: true }, { value: "b@x", primary: true }] }], (r) => {
+      expect(emails(r)).toEqual([{ value: "a@x", primary: true }, { value: "b@x", primary: false }]);
+    }],
     ["a later operation's primary wins over an earlier one's", [{ op: "add", path: "emails", value: [{ value: "p1@x", primary: true }] }, { op: "add", path: "emails", value: [{ value: "p2@x", primary: true }] }], (r) => {
       expect(emails(r).filter((e) => e.primary === true)).toEqual([{ value: "p2@x", primary: true }]);
     }],
