@@ -308,10 +308,9 @@ export class FilterReader {
     if (leaf?.type === "dateTime" && value !== null && !isDateLike(value))
       this.fail(valueStart, `${quote(String(value))} is not a dateTime; compare ${quote(text)} with a value such as "2024-01-31T12:00:00Z"`);
     const textual = leaf?.type === "string" || leaf?.type === "reference";
-    // A bare number compared with a text attribute is the text it spells (Entra's unquoted `externalId eq 12345`).
-    if (textual && typeof value === "number") value = this.input.slice(valueStart, this.pos);
-    if (textual && typeof value === "boolean")
-      this.fail(valueStart, `${quote(text)} holds text, so it cannot be compared with ${value}; quote the value if it is text`);
+    // A bare number or true/false compared with a text attribute is the text it spells, as written: Entra sends
+    // unquoted values (`externalId eq jyoung`, so `externalId eq 12345` and a matching value that is "true").
+    if (textual && (typeof value === "number" || typeof value === "boolean")) value = this.input.slice(valueStart, this.pos);
     return { kind: "compare", path, op: compareOp, value };
   }
 

@@ -164,10 +164,6 @@ describe("parseFilter errors", () => {
     [`meta.created co "2026"`, 14, '"co" compares text, and "meta.created" is a dateTime'],
     [`meta.lastModified ew "Z"`, 19, "use gt, ge, lt or le"],
     [`userName eq 'kim@example.com'`, 13, 'strings are written in double quotes: write "kim@example.com"'],
-    [`userName gt true`, 13, '"userName" holds text, so it cannot be compared with true'],
-    [`emails[value eq false]`, 17, "cannot be compared with false"],
-    // The attribute compared is the value of a complex one: emails eq compares emails.value.
-    [`emails eq true`, 11, '"emails" holds text, so it cannot be compared with true'],
     [`userName eq 'john smith'`, 13, 'strings are written in double quotes: write "john smith"'],
     [`userName eq 'say "hi"'`, 13, 'write "say \\"hi\\""'],
     [`userName eq 'unclosed`, 13, 'write "unclosed"'],
@@ -186,6 +182,15 @@ describe("parseFilter errors", () => {
     expect(errorOf(`userName xx "x"`).message).toBe(
       `The filter is invalid at position 10: expected a comparison operator (eq, ne, co, sw, ew, gt, ge, lt, le, pr) after "userName"; see RFC 7644 section 3.4.2.2.`,
     );
+  });
+  test("a bare true or false compared with a text attribute is the text as written (Entra's unquoted values)", () => {
+    expect(parseFilter(`userName eq true`, USER)).toEqual(eq("userName", "true"));
+    expect(parseFilter(`externalId eq False`, USER)).toEqual(eq("externalId", "False"));
+    // The attribute compared is the value of a complex one: emails eq compares emails.value, a text.
+    expect(parseFilter(`emails eq TRUE`, USER)).toEqual(eq("emails", "TRUE"));
+    expect(parseFilter(`emails[value eq false]`, USER)).toEqual({ kind: "valuePath", path: { attribute: "emails" }, filter: eq("value", "false") });
+    // A boolean attribute still takes the boolean.
+    expect(parseFilter(`active eq True`, USER)).toEqual(eq("active", true));
   });
   test("a bare number compared with a text attribute is the text it spells (Entra's unquoted values)", () => {
     // Spellings whose number reads back otherwise: as written, not as the number's canonical text.
