@@ -23,7 +23,9 @@ function formatEvent(e: EventRecord): string {
     ? Object.entries(changes).map(([k, v]) => `${k}: ${JSON.stringify(v.before)} -> ${JSON.stringify(v.after)}`).join(", ")
     : e.data?.member
       ? `member ${JSON.stringify((e.data.member as { display?: string; id: string }).display ?? (e.data.member as { id: string }).id)}`
-      : "";
+      : Array.isArray(e.data?.missing)
+        ? `${e.data.count} missing: ${(e.data.missing as string[]).slice(0, 5).map((m) => JSON.stringify(m)).join(", ")}${(e.data.count as number) > 5 ? ", ..." : ""}`
+        : "";
   return [String(e.seq).padStart(6), e.time, e.type.padEnd(20), e.name ?? "", e.token ? `by ${e.token}` : "", detail].filter(Boolean).join("  ");
 }
 

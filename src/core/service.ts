@@ -624,8 +624,17 @@ export class ScimService {
     if (ids.length === 0) return [];
     const found = await tx.existing(ids);
     const missing = [...new Set(ids)].filter((i) => !found.has(i));
+    if (found.has(groupId)) throw new InvalidValueError("A group cannot be a member of itself; remove its own id from members.");
+    // A group that already holds this one (directly or nested) cannot become its member: the two would contain
+    // each other, and an application walking nested groups would go round for ever. One that is a member
+    // already is not checked: a cycle stored by an earlier version must not block requests that add nothing.
+    for (const ref of found.values())
+      if (ref.type === "Group" && (await tx.groupContains(ref.id, groupId)) && !(await tx.groupsOf(ref.id)).some((g) => g.id === groupId))
+        throw new InvalidValueError(
+          `The group ${quoted(ref.display ?? ref.id, 256)} already contains this group, so it cannot also be its member; remove it from members.`,
+        );
     if (missing.length) {
-      this.log.warn("Group members that do not exist were left out; the rest of the request was applied.", {
+      this.log.warn("Group members that do not exist were left out of the request.", {
         group: groupId,
         missing: missing.slice(0, 10).map((m) => clip(m, 80)),
         count: missing.length,
@@ -634,14 +643,6 @@ export class ScimService {
       });
       await this.emit(tx, ctx, "group.members_skipped", "Group", groupId, String(group.data.displayName), { missing: missing.slice(0, 100).map((m) => clip(m, 200)), count: missing.length });
     }
-    if (found.has(groupId)) throw new InvalidValueError("A group cannot be a member of itself; remove its own id from members.");
-    // A group that already holds this one (directly or nested) cannot become its member: the two would contain
-    // each other, and an application walking nested groups would go round for ever.
-    for (const ref of found.values())
-      if (ref.type === "Group" && (await tx.groupContains(ref.id, groupId)))
-        throw new InvalidValueError(
-          `The group ${quoted(ref.display ?? ref.id, 256)} already contains this group, so it cannot also be its member; remove it from members.`,
-        );
     const seen = new Set<string>();
     const out: MemberRef[] = [];
     for (const id of ids) {

@@ -267,15 +267,17 @@ class SqliteReader implements Reader {
   }
 
   async groupContains(groupId: string, memberId: string): Promise<boolean> {
-    // UNION (not UNION ALL) visits each group once, so an existing cycle cannot make this loop.
+    // Upward from the member through its groups (the member_id index; a group has few ancestors, while walking
+    // down would read every member row of each nested group). UNION visits each group once, so an existing
+    // cycle cannot make this loop.
     const found = this.q(
-      `WITH RECURSIVE nested(id) AS (
-         SELECT ?
+      `WITH RECURSIVE up(id) AS (
+         SELECT group_id FROM group_members WHERE member_id = ?
          UNION
-         SELECT m.member_id FROM group_members m JOIN nested n ON m.group_id = n.id WHERE m.member_type = 'Group'
+         SELECT m.group_id FROM group_members m JOIN up ON m.member_id = up.id
        )
-       SELECT 1 AS hit FROM group_members m JOIN nested n ON m.group_id = n.id WHERE m.member_id = ? LIMIT 1`,
-    ).get(groupId, memberId);
+       SELECT 1 AS hit FROM up WHERE id = ? LIMIT 1`,
+    ).get(memberId, groupId);
     return found !== null;
   }
 

@@ -101,6 +101,16 @@ describe("scimd events", () => {
     expect(r.out.some((l) => l.includes("user.deactivated") && l.includes("bob@example.com"))).toBe(true);
   });
 
+  test("the human format of group.members_skipped names how many ids were left out, and the first of them", async () => {
+    const e = await env();
+    const gid = (await e.t.json("POST", "/scim/Groups", group("Skips"))).body.id;
+    const ids = Array.from({ length: 7 }, (_, i) => ({ value: `gone-${i}` }));
+    expect((await e.t.json("PATCH", `/scim/Groups/${gid}`, patchOp({ op: "add", path: "members", value: ids }))).status).toBe(204);
+    const line = (await e.run(["events", "--type", "group.members_skipped"])).out;
+    expect(line).toHaveLength(1);
+    expect(line[0]).toContain('7 missing: "gone-0", "gone-1", "gone-2", "gone-3", "gone-4", ...');
+  });
+
   test("--since SEQ prints only later events", async () => {
     const e = await env();
     await workload(e.t);

@@ -322,6 +322,17 @@ describe("PATCH members", () => {
     expect((await patchGroup(outer.id, { op: "add", path: "members", value: [{ value: inner.id }] })).status).toBe(204);
   });
 
+  test("a cycle stored before the check existed does not block requests that add nothing new", async () => {
+    const a = await newGroup("Cycle A");
+    const b = await newGroup("Cycle B", [a.id]);
+    // Written straight to storage, as an earlier version would have let a client do.
+    await t.storage.repo.write((tx) => tx.addMembers(a.id, [{ id: b.id, type: "Group" }]));
+    expect((await patchGroup(a.id, { op: "add", path: "members", value: [{ value: b.id }] })).status).toBe(204);
+    const put = await t.json("PUT", `/scim/Groups/${a.id}`, { schemas: [GROUP_SCHEMA], displayName: "Cycle A renamed", members: [{ value: b.id }, { value: users[0].id }] });
+    expect(put.status).toBe(200);
+    expect(await memberIds(a.id)).toEqual(sorted(b.id, users[0].id));
+  });
+
   test("a member value that is no id (a number, an empty string, none) is still 400 invalidValue, and nothing is applied", async () => {
     for (const bad of [{ value: 5 }, { value: "" }, { display: "x" }]) {
       const res = await patchGroup(g.id, { op: "replace", value: { displayName: "Nope" } }, { op: "add", path: "members", value: [{ value: users[2].id }, bad] });
