@@ -205,7 +205,7 @@ describe("schemaResources (RFC 7643 §7)", () => {
   test("a photo's value is a reference to an external URL (RFC 7643 §8.7.1)", () => {
     const user = docs.find((d) => d.id === USER_SCHEMA);
     const photos = (user?.attributes as { name: string; subAttributes?: { name: string }[] }[]).find((a) => a.name === "photos");
-    expect(photos?.subAttributes?.find((s) => s.name === "value")).toMatchObject({ type: "reference", referenceTypes: ["external"], caseExact: true });
+    expect(photos?.subAttributes?.find((s) => s.name === "value")).toMatchObject({ type: "reference", referenceTypes: ["external"], caseExact: false });
   });
 
   test("sub-attributes are listed with their characteristics", () => {

@@ -19,7 +19,10 @@ export function coerceBoolean(value: unknown): boolean | undefined {
   return undefined;
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$/;
+/** RFC 4648 base64 in one alphabet, standard (+/) or URL-safe (-_), padded or not. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
+const BASE64URL = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2}(?:==)?|[A-Za-z0-9_-]{3}=?)?$/;
+const isBase64 = (s: string) => BASE64.test(s) || BASE64URL.test(s);
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
@@ -33,9 +36,10 @@ export function coerceSingle(def: AttributeDef, value: unknown, label: string): 
   if (value === null) return null;
   switch (def.type) {
     case "binary":
-      // RFC 7643 §2.3.6: base64 (RFC 4648; the URL-safe alphabet and PEM's line breaks are taken too).
-      if (typeof value === "string" && !BASE64.test(value.replace(/\s+/g, "")))
-        throw new InvalidValueError(`The attribute "${label}" is binary and must be base64-encoded (RFC 4648); send the bytes in base64.`);
+      // RFC 7643 §2.3.6: base64 (RFC 4648; the URL-safe alphabet and line breaks are taken too). A PEM file's
+      // "-----BEGIN ...-----" lines are not base64, though their characters are in the URL-safe alphabet.
+      if (typeof value === "string" && (value.includes("-----") || !isBase64(value.replace(/\s+/g, ""))))
+        throw new InvalidValueError(`The attribute "${label}" is binary and must be base64-encoded (RFC 4648), without PEM's BEGIN and END lines; send the bytes in base64.`);
       if (typeof value === "string") return value;
       throw new InvalidValueError(`The attribute "${label}" must be a string; send it as a JSON string.`);
     case "string":

@@ -51,7 +51,7 @@ export const resourceTypeSchema: SchemaDef = {
   name: "ResourceType",
   description: "A type of resource the service provider offers.",
   attributes: [
-    ro("id", { caseExact: true, description: "The resource type's identifier." }),
+    ro("id", { description: "The resource type's identifier." }),
     ro("name", { required: true, description: "The resource type's name, as in meta.resourceType." }),
     ro("description", { description: "What the resource type is." }),
     uri("endpoint", "The resource type's endpoint, relative to the base URL.", true),

@@ -56,8 +56,9 @@ export const userSchema: SchemaDef = {
     typed("emails", "Email addresses for the user.", ["work", "home", "other"]),
     typed("phoneNumbers", "Phone numbers for the User.", ["work", "home", "mobile", "fax", "pager", "other"]),
     typed("ims", "Instant messaging addresses for the User.", ["aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"]),
-    // RFC 7643 §4.1.2 and §8.7.1: a photo's value is the URL of the image.
-    typed("photos", "URLs of photos of the User.", ["photo", "thumbnail"], [], { type: "reference", referenceTypes: ["external"], caseExact: true }),
+    // RFC 7643 §4.1.2 and §8.7.1: a photo's value is a reference to the image's URL (case-insensitive there, as
+    // profileUrl is).
+    typed("photos", "URLs of photos of the User.", ["photo", "thumbnail"], [], { type: "reference", referenceTypes: ["external"] }),
     attr("addresses", {
       type: "complex",
       multiValued: true,

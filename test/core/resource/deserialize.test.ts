@@ -180,6 +180,8 @@ describe("readResourceInput: errors", () => {
     ["binary that is not base64", { x509Certificates: [{ value: "%%% not base64 %%%" }] }, '"x509Certificates.value" is binary and must be base64-encoded'],
     ["binary with a misplaced padding", { x509Certificates: [{ value: "ab=c" }] }, '"x509Certificates.value"'],
     ["binary of the wrong length", { x509Certificates: [{ value: "abcde" }] }, '"x509Certificates.value"'],
+    ["binary in two alphabets", { x509Certificates: [{ value: "A-B_C+D/" }] }, '"x509Certificates.value"'],
+    ["binary as a PEM file", { x509Certificates: [{ value: "-----BEGIN CERTIFICATE-----\nMIIDQTCC\n-----END CERTIFICATE-----" }] }, "without PEM's BEGIN and END lines"],
   ];
   test("binary in base64: padded, unpadded, URL-safe, or with PEM's line breaks", () => {
     for (const value of ["MIIDQTCC", "TWE=", "TWE", "TQ==", "TQ", "-_-_", "MIID\r\nQTCC", ""])
