@@ -95,6 +95,17 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
     const [set, empty] = tls.cert ? ["server.tls.cert", "server.tls.key"] : ["server.tls.key", "server.tls.cert"];
     errors.push(`${origin(set)}Configuration key "${set}" is set but "${empty}" is empty; [server.tls] needs both cert and key (PEM file paths), or neither for plain HTTP.`);
   }
+  // A value is matched to its list entry without regard to case and stored with the entry's spelling: two
+  // entries that differ only in case would make the stored spelling depend on their order.
+  for (const list of ["departments", "companies", "sites"] as const) {
+    const byFold = new Map<string, string>();
+    for (const v of config.directory[list]) {
+      const other = byFold.get(v.toLowerCase());
+      if (other !== undefined)
+        errors.push(`${origin(`directory.${list}`)}Configuration key "directory.${list}" lists ${JSON.stringify(other)} and ${JSON.stringify(v)}, which differ only in case; keep one spelling.`);
+      byFold.set(v.toLowerCase(), v);
+    }
+  }
   const names = new Set<string>();
   for (const [i, w] of config.webhooks.entries()) {
     const name = w.name || w.url;

@@ -795,9 +795,9 @@ export class ScimService {
     let stale: string[] = [];
     for await (const record of this.repo.listDirectory()) {
       if (stopped()) return changed;
-      if (record.scimId === null) continue;
-      const user = await this.repo.get("User", record.scimId);
+      const user = record.scimId === null ? null : await this.repo.get("User", record.scimId);
       if (user && Object.keys(changesOf(user, record).changes).length) stale.push(user.id);
+      // Every record counts towards the page, those without a SCIM user too: the loop yields as often.
       if (++read % batch !== 0) continue;
       if (stale.length) changed += await apply(stale);
       stale = [];

@@ -211,6 +211,8 @@ describe("bad configuration is reported with its key path and line", () => {
     { name: "[webhooks] written for [[webhooks]]", toml: `[webhooks]\nurl = "https://app.example.com/h"\n`, key: "webhooks", line: 1, mention: "[[webhooks]]" },
     { name: "[webhooks.app] written for [[webhooks]]", toml: `[webhooks.app]\nurl = "https://app.example.com/h"\n`, key: "webhooks", mention: "[[webhooks]]" },
     { name: "a directory list written as a table", toml: `[directory.departments]\nSales = 1\n`, key: "directory.departments", mention: "list" },
+    // Values are matched without regard to case and stored as the list spells them: which spelling would win?
+    { name: "a directory list with two spellings of one value", toml: `[directory]\ncompanies = ["Contoso"]\ndepartments = ["Sales", "Legal", "sales"]\n`, key: "directory.departments", line: 3, mention: '"Sales" and "sales", which differ only in case' },
   ];
   for (const c of cases) {
     test(c.name, () => {
