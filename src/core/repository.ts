@@ -219,6 +219,11 @@ export interface Repository extends Reader, OutboxStore {
    * If `fn` throws, nothing it wrote is kept.
    */
   write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;
+  /**
+   * Every directory record in id order, read in pages (no transaction or cursor held across them): reads and
+   * writes may run while a walk is under way, a record inserted later (with a higher id) is visited, and one
+   * deleted before its page is read is not.
+   */
   listDirectory(opts?: { includeDeleted?: boolean }): AsyncIterable<DirectoryRecord>;
   /** Records a failed request (outside any resource transaction: the failure itself changed nothing). */
   recordFailure(f: NewFailure): Promise<void>;

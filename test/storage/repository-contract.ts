@@ -509,15 +509,18 @@ export function runRepositoryContract(name: string, open: OpenRepository): void 
         for (const u of [a, b, c]) await insert("User", u);
         const [g1, g2, g3] = [groupResource("G1", {}, "gid-1"), groupResource("G2", {}, "gid-2"), groupResource("G3", {}, "gid-3")];
         for (const g of [g1, g2, g3]) await insert("Group", g);
+        // No members: last ascending, first descending (RFC 7644 §3.4.2.3), as for any missing value.
+        await insert("Group", groupResource("G0", {}, "gid-0"));
         const add = (g: StoredResource, ...us: StoredResource[]) => repo.write((tx) => tx.addMembers(g.id, us.map((u) => ({ id: u.id, type: "User" as const }))));
         await add(g1, c);
         await add(g2, a, c);
         await add(g3, b);
         const groupsBy = async (sortBy: string, sortOrder?: "descending") =>
           (await repo.list("Group", { startIndex: 1, count: 10, sortBy, sortOrder })).resources.map((r) => r.data.displayName);
+        // Ids compare by their bytes (SQLite's BINARY; COLLATE "C" in PostgreSQL).
         for (const attr of ["members", "members.value"]) {
-          expect(await groupsBy(attr)).toEqual(["G2", "G3", "G1"]);
-          expect(await groupsBy(attr, "descending")).toEqual(["G1", "G3", "G2"]);
+          expect(await groupsBy(attr)).toEqual(["G2", "G3", "G1", "G0"]);
+          expect(await groupsBy(attr, "descending")).toEqual(["G0", "G1", "G3", "G2"]);
         }
         const usersBy = (await repo.list("User", { startIndex: 1, count: 10, sortBy: "groups" })).resources.map((r) => r.data.userName);
         // a and c are in gid-1/gid-2 (least gid-1 for c, gid-2 for a), b in gid-3.
@@ -548,7 +551,8 @@ export function runRepositoryContract(name: string, open: OpenRepository): void 
       test("a setting is null until set, then the last value set; a failed transaction keeps the one before", async () => {
         expect(await repo.setting("k")).toBeNull();
         await repo.write((tx) => tx.setSetting("k", "one"));
-        await repo.write((tx) => tx.setSetting("k", "two"));
+        // A transaction reads its own write.
+        expect(await repo.write(async (tx) => (await tx.setSetting("k", "two"), tx.setting("k")))).toBe("two");
         expect(await repo.setting("k")).toBe("two");
         await expect(repo.write(async (tx) => (await tx.setSetting("k", "three"), Promise.reject(new Error("boom"))))).rejects.toThrow("boom");
         expect(await repo.setting("k")).toBe("two");
@@ -860,6 +864,36 @@ export function runRepositoryContract(name: string, open: OpenRepository): void 
         const all = await collect(repo.listDirectory({ includeDeleted: true }));
         expect(all.length).toBe(1234);
         expect(new Set(all.map((r) => r.id)).size).toBe(1234);
+      });
+
+      test("listDirectory lets reads and writes run during a walk: later records are visited, records removed ahead are not", async () => {
+        const names = Array.from({ length: 1200 }, (_, i) => `walk-${i}`);
+        const ids = await repo.write(async (tx: WriteTx) => {
+          const out: number[] = [];
+          for (const n of names) {
+            const u = userResource(n);
+            await tx.insert("User", u);
+            out.push((await tx.insertDirectory(n, u.id, emptyFields, AT)).id);
+          }
+          return out;
+        });
+        const seen: string[] = [];
+        for await (const r of repo.listDirectory()) {
+          seen.push(r.username);
+          if (r.username === "walk-0") {
+            // Mid-walk: a read, a new record, and the removal of one far ahead.
+            expect((await repo.directoryByUsername("walk-5"))?.username).toBe("walk-5");
+            const u = userResource("walk-late");
+            await repo.write(async (tx: WriteTx) => {
+              await tx.insert("User", u);
+              await tx.insertDirectory("walk-late", u.id, emptyFields, AT);
+              await tx.deleteDirectory(ids[1100]!);
+            });
+          }
+        }
+        expect(seen).toContain("walk-late");
+        expect(seen).not.toContain("walk-1100");
+        expect(seen.length).toBe(1200);
       });
     });
   });
