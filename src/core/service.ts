@@ -419,12 +419,7 @@ export class ScimService {
       checkPreconditions(pre, current.version);
       // The groups it belonged to lose a member: each records it and gets a new version (its ETag changes).
       const ref: MemberRef = { id, type: kind, display: this.nameOf(kind, current.data) };
-      for (const g of await tx.groupsOf(id)) {
-        const group = await tx.get("Group", g.id);
-        if (!group) continue;
-        await this.emitMembers(tx, ctx, group, "group.member_removed", [id], new Map([[id, ref]]));
-        await tx.update("Group", this.nextVersion(group, group.data));
-      }
+      await this.touchGroupsOf(tx, id, (group) => this.emitMembers(tx, ctx, group, "group.member_removed", [id], new Map([[id, ref]])));
       if (kind === "User") {
         const record = await tx.directoryByScimId(id);
         if (record) {
@@ -591,12 +586,15 @@ export class ScimService {
   /**
    * A member's display is its userName or displayName, shown in each group that lists it: when that changes,
    * each of those groups has a new representation and so a new version (RFC 7232 §2.1), or a client's
-   * If-None-Match would keep the old display. No event: the membership itself did not change.
+   * If-None-Match would keep the old display. No event: the membership itself did not change. When the member
+   * leaves (it is deleted), `before` records that for each group.
    */
-  private async touchGroupsOf(tx: WriteTx, memberId: string): Promise<void> {
+  private async touchGroupsOf(tx: WriteTx, memberId: string, before?: (group: StoredResource) => Promise<void>): Promise<void> {
     for (const g of await tx.groupsOf(memberId)) {
       const group = await tx.get("Group", g.id);
-      if (group) await tx.update("Group", this.nextVersion(group, group.data));
+      if (!group) continue;
+      await before?.(group);
+      await tx.update("Group", this.nextVersion(group, group.data));
     }
   }
 

@@ -1,13 +1,12 @@
 import { assertNever, type AttrPath, type CompareOp, type FilterNode } from "../core/filter/ast.ts";
 import {
-  comparedLeaf,
   operandFor,
   resolveFilterPath,
   resolveInnerPath,
   type Operand,
 } from "../core/filter/match-filter.ts";
 import { InvalidFilterError, InvalidValueError } from "../core/errors.ts";
-import { resolvePathName, type ResolvedAttribute, type ResourceSchema } from "../core/schema/registry.ts";
+import { comparedLeaf, resolvePathName, type ResolvedAttribute, type ResourceSchema } from "../core/schema/registry.ts";
 import type { AttributeDef } from "../core/schema/types.ts";
 import { quoted } from "../core/quote.ts";
 

@@ -1,6 +1,6 @@
 import { InvalidFilterError } from "../errors.ts";
 import { coerceBoolean } from "../resource/coerce-value.ts";
-import { findAttribute, type ResolvedAttribute, type ResourceSchema } from "../schema/registry.ts";
+import { comparedLeaf, findAttribute, type ResolvedAttribute, type ResourceSchema } from "../schema/registry.ts";
 import type { AttributeDef } from "../schema/types.ts";
 import { assertNever, pathToString, resolvePath, type AttrPath, type CompareOp, type FilterNode } from "./ast.ts";
 import { quoted } from "../quote.ts";
@@ -65,18 +65,6 @@ export function operandFor(leaf: AttributeDef, op: Exclude<CompareOp, "ne">, val
     default:
       return assertNever(leaf.type);
   }
-}
-
-/**
- * The attribute a comparison reads: the sub-attribute when named, else for a complex attribute its
- * `value` sub-attribute (RFC 7644 §3.4.2.2: `emails eq "x"` compares each email's value), else the attribute.
- * Null when a complex attribute has no `value` to compare.
- */
-export function comparedLeaf(r: ResolvedAttribute): { readonly sub: AttributeDef | undefined; readonly leaf: AttributeDef } | null {
-  if (r.subAttribute) return { sub: r.subAttribute, leaf: r.subAttribute };
-  if (r.attribute.type !== "complex") return { sub: undefined, leaf: r.attribute };
-  const value = r.attribute.subAttributes ? findAttribute(r.attribute.subAttributes, "value") : undefined;
-  return value ? { sub: value, leaf: value } : null;
 }
 
 /** Resolves a filter path, or throws InvalidFilterError naming it. */

@@ -1,7 +1,6 @@
 import { InvalidFilterError } from "../errors.ts";
-import { resolveAttribute, type ResolvedAttribute, type ResourceSchema } from "../schema/registry.ts";
+import { comparedLeaf, resolveAttribute, type ResolvedAttribute, type ResourceSchema } from "../schema/registry.ts";
 import { resolvePath, type AttrPath, type CompareOp, type FilterNode, type FilterValue } from "./ast.ts";
-import { comparedLeaf } from "./match-filter.ts";
 import { quoted } from "../quote.ts";
 
 export interface ParseFilterOptions {

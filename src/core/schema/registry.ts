@@ -173,3 +173,15 @@ export function topLevelAttributes(rs: ResourceSchema): { schema: SchemaDef; ext
   for (const s of rs.extensions) for (const a of s.attributes) out.push({ schema: s, extension: true, attribute: a });
   return out;
 }
+
+/**
+ * The attribute a comparison reads: the sub-attribute when named, else for a complex attribute its
+ * `value` sub-attribute (RFC 7644 §3.4.2.2: `emails eq "x"` compares each email's value), else the attribute.
+ * Null when a complex attribute has no `value` to compare.
+ */
+export function comparedLeaf(r: ResolvedAttribute): { readonly sub: AttributeDef | undefined; readonly leaf: AttributeDef } | null {
+  if (r.subAttribute) return { sub: r.subAttribute, leaf: r.subAttribute };
+  if (r.attribute.type !== "complex") return { sub: undefined, leaf: r.attribute };
+  const value = r.attribute.subAttributes ? findAttribute(r.attribute.subAttributes, "value") : undefined;
+  return value ? { sub: value, leaf: value } : null;
+}
