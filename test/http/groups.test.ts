@@ -447,6 +447,19 @@ describe("a member's new name is a new version of the groups that list it (RFC 7
     expect((await getGroup(a.id)).meta.version).toBe(got.meta.version);
   });
 
+  test("a rename by PUT, and one of case only, give the group a new version too", async () => {
+    const u = await newUser("case.only@contoso.com");
+    const g = await newGroup("Cases", [u.id]);
+    const upper = await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "replace", path: "userName", value: "CASE.ONLY@contoso.com" }));
+    expect(upper.status).toBe(200);
+    const afterCase = await getGroup(g.id);
+    expect([afterCase.meta.version !== g.meta.version, afterCase.members[0].display]).toEqual([true, "CASE.ONLY@contoso.com"]);
+    const put = await t.json("PUT", `/scim/Users/${u.id}`, { schemas: [USER_SCHEMA], userName: "Case.Only@contoso.com" });
+    expect(put.status).toBe(200);
+    const afterPut = await getGroup(g.id);
+    expect([afterPut.meta.version !== afterCase.meta.version, afterPut.members[0].display]).toEqual([true, "Case.Only@contoso.com"]);
+  });
+
   test("renaming a group: each group it is a member of gets a new ETag", async () => {
     const inner = await newGroup("Inner");
     const outer = await newGroup("Outer", [inner.id]);

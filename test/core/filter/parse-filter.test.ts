@@ -192,6 +192,11 @@ describe("parseFilter errors", () => {
     // A boolean attribute still takes the boolean.
     expect(parseFilter(`active eq True`, USER)).toEqual(eq("active", true));
   });
+  test("an apostrophe inside a bare or a double-quoted value is part of it; only a value that starts with one is refused", () => {
+    expect(parseFilter(`userName eq O'Brien`, USER)).toEqual(eq("userName", "O'Brien"));
+    expect(parseFilter(`displayName eq "Men's Team"`, USER)).toEqual(eq("displayName", "Men's Team"));
+    expect(() => parseFilter(`userName eq 'Brien`, USER)).toThrow("double quotes");
+  });
   test("a bare number compared with a text attribute is the text it spells (Entra's unquoted values)", () => {
     // Spellings whose number reads back otherwise: as written, not as the number's canonical text.
     expect(parseFilter(`externalId eq 1e3`, USER)).toEqual(eq("externalId", "1e3"));
