@@ -65,6 +65,8 @@ export interface SqlTarget {
    * filtering on one of their parts that has no column or side-table column is an invalidFilter.
    */
   readonly notInJson: readonly string[];
+  /** Attributes with one value for every resource of the table (`meta.resourceType`), by canonical path. */
+  readonly constants?: Readonly<Record<string, string>>;
 }
 
 export interface CompiledSql {
@@ -219,6 +221,8 @@ class FilterCompiler {
       }
       return { kind: "scalar", expr: `json_extract(${scope.element}, ${jsonPath([name])})`, folded: false, json: true };
     }
+    const constant = this.t.constants?.[canonicalKey(r, sub)];
+    if (constant !== undefined) return { kind: "scalar", expr: this.bind(constant), folded: false, json: false };
     const column = this.t.columns[canonicalKey(r, sub)];
     const fromColumn = column ? this.columnSource(column, leaf, this.t.alias) : undefined;
     if (fromColumn) return fromColumn;

@@ -21,6 +21,7 @@ export const USER_TARGET: SqlTarget = {
     groups: { table: "group_members", ownerColumn: "member_id", subAttributes: { value: { exact: "group_id" } }, rowPerElement: true },
   },
   notInJson: ["id", "meta", "groups"],
+  constants: { "meta.resourceType": "User" },
 };
 
 export const GROUP_TARGET: SqlTarget = {
@@ -39,4 +40,5 @@ export const GROUP_TARGET: SqlTarget = {
     members: { table: "group_members", ownerColumn: "group_id", subAttributes: { value: { exact: "member_id" }, type: { exact: "member_type" } }, rowPerElement: true },
   },
   notInJson: ["id", "meta", "members"],
+  constants: { "meta.resourceType": "Group" },
 };

@@ -189,6 +189,12 @@ const users: [string, string[]][] = [
   [`meta.lastModified gt "2024-05-05T05:05:05Z"`, ["u3", "u6", "u8", "u9", "u10"]],
   [`meta.created eq "2025-06-01T12:00:00+02:00"`, ["u9"]],
   [`meta.lastModified lt "2024-03-01T10:00:00Z" and meta.created ge "2024-02-01T08:30:00Z"`, ["u2"]],
+  // meta.resourceType: the same for every resource of an endpoint (RFC 7644 §3.4.2.2 filters on it), case-exact.
+  [`meta.resourceType eq "User"`, ALL],
+  [`meta.resourceType eq "Group"`, []],
+  [`meta.resourceType eq "user"`, []],
+  [`meta.resourceType pr and userName eq "dave"`, ["u4"]],
+  [`not (meta.resourceType ne "User") and title eq "Director"`, ["u3"]],
   // Precedence: not > and > or (RFC 7644 §3.4.2.2, Table 3), and grouping.
   [`title eq "Director" or title eq "Intern" and active eq false`, ["u3"]],
   [`(title eq "Director" or title eq "Intern") and active eq true`, ["u3", "u9"]],
@@ -239,6 +245,8 @@ const users: [string, string[]][] = [
 ];
 
 const groups: [string, string[]][] = [
+  [`meta.resourceType eq "Group" and displayName eq "engineering"`, ["g1"]],
+  [`meta.resourceType eq "User"`, []],
   [`displayName eq "engineering"`, ["g1"]],
   [`displayName co "s"`, ["g2", "g3"]],
   [`members.value eq "u1"`, ["g1"]],
