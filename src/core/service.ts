@@ -351,6 +351,9 @@ export class ScimService {
       const group = await this.defaultGroupIn(tx, this.opts.defaultGroup);
       if ((await tx.addMembers(group.id, [{ id: stored.id, type: "User" }])).length) {
         await this.emitMembers(tx, ctx, group, "group.member_added", [stored.id], new Map([[stored.id, { id: stored.id, type: "User", display: String(stored.data.userName) }]]));
+        // Its members changed: a new version, as for any other membership change (an If-None-Match kept a
+        // member list 130,000 users short).
+        await tx.update("Group", this.nextVersion(group, group.data));
         groups.push({ id: group.id, type: "Group", display: String(group.data.displayName) });
       }
     }

@@ -447,6 +447,12 @@ describe("default group", () => {
     expect(u.groups).toEqual([expect.objectContaining({ value: gid, display: "All Staff" })]);
     const g = await t.json("GET", `/scim/Groups/${gid}`);
     expect(g.body.members.map((m: any) => m.value)).toEqual([u.id]);
+    // Each joining user is a new version of the group (RFC 7232 §2.1): an If-None-Match of the old one is not a 304.
+    const before = groups.body.Resources[0].meta.version;
+    expect(g.body.meta.version).not.toBe(before);
+    expect((await t.request("GET", `/scim/Groups/${gid}`, undefined, { headers: { "if-none-match": before } })).status).toBe(200);
+    await create(t, user("quinn@contoso.com"));
+    expect((await t.json("GET", `/scim/Groups/${gid}`)).body.meta.version).not.toBe(g.body.meta.version);
   });
 
   test("a default group deleted by a client is created again for the next new user", async () => {
