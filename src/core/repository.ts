@@ -117,8 +117,8 @@ export interface Reader {
   membersJson(groupId: string, baseUrl: string): Promise<string>;
   memberCount(groupId: string): Promise<number>;
   groupsOf(memberId: string): Promise<MemberRef[]>;
-  /** Whether `memberId` is a member of group `groupId`, directly or through groups nested in it. */
-  groupContains(groupId: string, memberId: string): Promise<boolean>;
+  /** The ids of the groups that hold `memberId`, directly or through groups nested in them (each once). */
+  ancestorsOf(memberId: string): Promise<Set<string>>;
   directoryByUsername(username: string): Promise<DirectoryRecord | null>;
   directoryByScimId(scimId: string): Promise<DirectoryRecord | null>;
   events(q: EventQuery): Promise<EventRecord[]>;

@@ -629,8 +629,10 @@ export class ScimService {
     // A group that already holds this one (directly or nested) cannot become its member: the two would contain
     // each other, and an application walking nested groups would go round for ever. One that is a member
     // already is not checked: a cycle stored by an earlier version must not block requests that add nothing.
+    // The group's ancestors are read once per request, however many groups the request names.
+    let ancestors: Set<string> | undefined;
     for (const ref of found.values())
-      if (ref.type === "Group" && (await tx.groupContains(ref.id, groupId)) && !(await tx.groupsOf(ref.id)).some((g) => g.id === groupId))
+      if (ref.type === "Group" && (ancestors ??= await tx.ancestorsOf(groupId)).has(ref.id) && !(await tx.groupsOf(ref.id)).some((g) => g.id === groupId))
         throw new InvalidValueError(
           `The group ${quoted(ref.display ?? ref.id, 256)} already contains this group, so it cannot also be its member; remove it from members.`,
         );

@@ -266,19 +266,19 @@ class SqliteReader implements Reader {
     return (this.q("SELECT count(*) AS n FROM group_members WHERE group_id = ?").get(groupId) as { n: number }).n;
   }
 
-  async groupContains(groupId: string, memberId: string): Promise<boolean> {
+  async ancestorsOf(memberId: string): Promise<Set<string>> {
     // Upward from the member through its groups (the member_id index; a group has few ancestors, while walking
     // down would read every member row of each nested group). UNION visits each group once, so an existing
     // cycle cannot make this loop.
-    const found = this.q(
+    const rows = this.q(
       `WITH RECURSIVE up(id) AS (
          SELECT group_id FROM group_members WHERE member_id = ?
          UNION
          SELECT m.group_id FROM group_members m JOIN up ON m.member_id = up.id
        )
-       SELECT 1 AS hit FROM up WHERE id = ? LIMIT 1`,
-    ).get(memberId, groupId);
-    return found !== null;
+       SELECT id FROM up`,
+    ).all(memberId) as { id: string }[];
+    return new Set(rows.map((r) => r.id));
   }
 
   async groupsOf(memberId: string): Promise<MemberRef[]> {

@@ -527,7 +527,7 @@ export function runRepositoryContract(name: string, open: OpenRepository): void 
         expect(usersBy).toEqual(["m-c", "m-a", "m-b"]);
       });
 
-      test("groupContains follows nested groups, and ends on a cycle already stored", async () => {
+      test("ancestorsOf follows nested groups upward, and ends on a cycle already stored", async () => {
         const u = userResource("deep", {}, "u-deep");
         await insert("User", u);
         const [a, b, c, d] = ["A", "B", "C", "D"].map((n) => groupResource(n, {}, `g-${n}`));
@@ -536,16 +536,14 @@ export function runRepositoryContract(name: string, open: OpenRepository): void 
         await add(a!, b!.id, "Group");
         await add(b!, c!.id, "Group");
         await add(c!, u.id, "User");
-        expect(await repo.groupContains(a!.id, b!.id)).toBe(true);
-        expect(await repo.groupContains(a!.id, c!.id)).toBe(true);
-        expect(await repo.groupContains(a!.id, u.id)).toBe(true);
-        expect(await repo.groupContains(c!.id, a!.id)).toBe(false);
-        expect(await repo.groupContains(d!.id, u.id)).toBe(false);
-        expect(await repo.groupContains(a!.id, a!.id)).toBe(false);
-        // A cycle written before it was refused: the walk still ends.
+        await add(d!, u.id, "User");
+        expect(await repo.ancestorsOf(u.id)).toEqual(new Set([a!.id, b!.id, c!.id, d!.id]));
+        expect(await repo.ancestorsOf(c!.id)).toEqual(new Set([a!.id, b!.id]));
+        expect(await repo.ancestorsOf(a!.id)).toEqual(new Set());
+        expect(await repo.write((tx) => tx.ancestorsOf(b!.id))).toEqual(new Set([a!.id]));
+        // A cycle written before it was refused: the walk still ends, and a group in it is its own ancestor.
         await add(c!, a!.id, "Group");
-        expect(await repo.groupContains(a!.id, a!.id)).toBe(true);
-        expect(await repo.groupContains(b!.id, d!.id)).toBe(false);
+        expect(await repo.ancestorsOf(a!.id)).toEqual(new Set([a!.id, b!.id, c!.id]));
       });
 
       test("a setting is null until set, then the last value set; a failed transaction keeps the one before", async () => {
