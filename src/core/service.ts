@@ -29,6 +29,21 @@ import { clip, quoted } from "./quote.ts";
 /** The `[directory]` lists last applied to the records (`reconcileReferences`). */
 const REFERENCE_LISTS_KEY = "directory.reference_lists";
 
+const MEMBER_VALUE = 'Each member needs a "value" with the id of a User or Group; send members as [{"value": "<id>"}].';
+
+/**
+ * A POST or PUT body's members, checked as PATCH checks them: each an object with a non-empty string value.
+ * The body's coercion would turn a value of 5 into "5" (then skipped as unknown) and drop {"display": "x"}.
+ */
+function checkMemberValues(body: unknown): void {
+  if (!isPlainObject(body)) return;
+  const key = Object.keys(body).find((k) => k.toLowerCase() === "members");
+  const members = key === undefined ? undefined : body[key];
+  if (members === undefined || members === null) return;
+  for (const m of Array.isArray(members) ? members : [members])
+    if (!isPlainObject(m) || typeof m.value !== "string" || m.value === "") throw new InvalidValueError(MEMBER_VALUE);
+}
+
 /** The actor of what scimd does by itself (the default group, the `[directory]` lists applied at start). */
 const SYSTEM: RequestContext = { baseUrl: "", tokenName: "scimd" };
 
@@ -295,6 +310,7 @@ export class ScimService {
 
   async create(kind: ResourceKind, body: unknown, ctx: RequestContext, projection: ProjectionOptions = {}): Promise<{ resource: ScimResource; etag: string; location: string }> {
     const rs = schemaOf(kind);
+    if (kind === "Group") checkMemberValues(body);
     const data = readResourceInput(body, rs);
     // A new user without `active` is active (its directory record says so): the resource says it too, as
     // clients such as Okta's tests read `active` from every listed user.
@@ -363,6 +379,7 @@ export class ScimService {
 
   async replace(kind: ResourceKind, id: string, body: unknown, ctx: RequestContext, pre: Preconditions = {}, projection: ProjectionOptions = {}): Promise<{ resource: ScimResource; etag: string }> {
     const rs = schemaOf(kind);
+    if (kind === "Group") checkMemberValues(body);
     const data = readResourceInput(body, rs);
     const { stored, related } = await this.write(kind, async (tx) => {
       const current = await tx.get(kind, id);
@@ -619,7 +636,7 @@ export class ScimService {
     const ids: string[] = [];
     for (const m of members) {
       if (typeof m?.value !== "string" || m.value === "")
-        throw new InvalidValueError('Each member needs a "value" with the id of a User or Group; send members as [{"value": "<id>"}].');
+        throw new InvalidValueError(MEMBER_VALUE);
       ids.push(m.value);
     }
     if (ids.length === 0) return [];

@@ -333,6 +333,18 @@ describe("PATCH members", () => {
     expect(await memberIds(a.id)).toEqual(sorted(b.id, users[0].id));
   });
 
+  test("POST and PUT check members as PATCH does: a value that is no id is a 400, nothing created or changed", async () => {
+    for (const bad of [{ value: 5 }, { value: "" }, { display: "x" }, "just-an-id"]) {
+      const post = await t.json("POST", "/scim/Groups", { schemas: [GROUP_SCHEMA], displayName: "Malformed", members: [{ value: users[2].id }, bad] });
+      expect([post.status, post.body.scimType]).toEqual([400, "invalidValue"]);
+      const put = await t.json("PUT", `/scim/Groups/${g.id}`, { schemas: [GROUP_SCHEMA], displayName: "Nope", members: [bad] });
+      expect([put.status, put.body.scimType]).toEqual([400, "invalidValue"]);
+    }
+    expect((await t.json("GET", `/scim/Groups?filter=${q('displayName eq "Malformed"')}`)).body.totalResults).toBe(0);
+    expect((await getGroup(g.id)).displayName).toBe("Team");
+    expect(await memberIds(g.id)).toEqual(sorted(users[0].id, users[1].id));
+  });
+
   test("a member value that is no id (a number, an empty string, none) is still 400 invalidValue, and nothing is applied", async () => {
     for (const bad of [{ value: 5 }, { value: "" }, { display: "x" }]) {
       const res = await patchGroup(g.id, { op: "replace", value: { displayName: "Nope" } }, { op: "add", path: "members", value: [{ value: users[2].id }, bad] });
