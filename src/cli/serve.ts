@@ -136,7 +136,10 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
   const stopRetention = startRetention(storage.repo, () => worker.subscriptions(), config.audit.retain_days, logger);
   // After a change to [directory]: existing records take the lists as they now are (in batches, between requests).
   const reconciled = service.reconcileReferences(200, () => draining).then(
-    (n) => n > 0 && logger.info("Applied the [directory] lists as they now are to existing directory records.", { records: n }),
+    ({ changed, finished }) =>
+      finished
+        ? changed > 0 && logger.info("Applied the [directory] lists as they now are to existing directory records.", { records: changed })
+        : logger.info("Stopped applying the [directory] lists to existing directory records; the next start goes on.", { records: changed }),
     (e) => logger.warn("Applying the [directory] lists to existing directory records stopped.", { error: e instanceof Error ? e.message : String(e) }),
   );
   logger.info("scimd started", { version: VERSION, url: `${server.scheme}://${config.server.host}:${server.port}/scim`, config: source, database: config.storage.path, ...(server.certificate ? { certificate: server.certificate.fingerprint, certificateValidTo: server.certificate.validTo } : {}), ...(metrics ? { metrics: metrics.where } : {}) });

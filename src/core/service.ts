@@ -780,14 +780,14 @@ export class ScimService {
    * so without this the record would keep the old value for good. Run at start-up; it reads every user only
    * when the lists differ from those it last applied (kept in the database; none before the first run), in
    * pages of `batch` users with a turn of the event loop between them, and writes (one transaction per page)
-   * only the records that change. Returns how many changed; when `stopped()` cuts it short, the next start
-   * does it again.
+   * only the records that change. Returns how many changed, and whether it finished: when `stopped()` cuts it
+   * short, the next start does it again.
    */
-  async reconcileReferences(batch = 200, stopped: () => boolean = () => false): Promise<number> {
+  async reconcileReferences(batch = 200, stopped: () => boolean = () => false): Promise<{ changed: number; finished: boolean }> {
     const { departments, companies, sites } = this.opts.references;
     // The order of a list changes nothing; the spelling does (a listed value is stored as the list spells it).
     const lists = JSON.stringify({ departments: [...departments].sort(), companies: [...companies].sort(), sites: [...sites].sort() });
-    if ((await this.repo.setting(REFERENCE_LISTS_KEY)) === lists) return 0;
+    if ((await this.repo.setting(REFERENCE_LISTS_KEY)) === lists) return { changed: 0, finished: true };
     // Values kept from an "ignore" period are not refused now, when unknown_reference may be "reject".
     const opts = { ...this.mapOptions(), unknownReference: "ignore" as const };
     const changesOf = (user: StoredResource, record: DirectoryRecord) => {
@@ -814,7 +814,7 @@ export class ScimService {
     let read = 0;
     let stale: string[] = [];
     for await (const record of this.repo.listDirectory()) {
-      if (stopped()) return changed;
+      if (stopped()) return { changed, finished: false };
       const user = record.scimId === null ? null : await this.repo.get("User", record.scimId);
       if (user && Object.keys(changesOf(user, record).changes).length) stale.push(user.id);
       // Every record counts towards the page, those without a SCIM user too: the loop yields as often.
@@ -826,7 +826,7 @@ export class ScimService {
     }
     if (stale.length) changed += await apply(stale);
     await this.repo.write((tx) => tx.setSetting(REFERENCE_LISTS_KEY, lists));
-    return changed;
+    return { changed, finished: true };
   }
 
   /** The `[provisioning] default_group`, created (with its group.created event) when it does not exist. */

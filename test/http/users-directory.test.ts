@@ -326,7 +326,7 @@ describe("mapped fields", () => {
     const lists = { departments: ["Marketing", "SALES"], companies: ["Fabrikam"], sites: ["PARIS"] };
     const restarted = new ScimService({ repo: t.storage.repo, options: serviceOptions(testConfig({ directory: lists }, t.config.storage.path)), logger: createLogger({ write: () => {} }) });
     // A batch of one user: every page boundary is crossed.
-    expect(await restarted.reconcileReferences(1)).toBe(2);
+    expect(await restarted.reconcileReferences(1)).toEqual({ changed: 2, finished: true });
     expect(await t.storage.repo.directoryByScimId(skipped.id)).toMatchObject({ department: "Marketing", company: "Fabrikam" });
     expect(await t.storage.repo.directoryByScimId(listed.id)).toMatchObject({ department: "SALES", site: "PARIS" });
     // A value no longer listed is kept, as an unknown one is on an update; other records are not touched.
@@ -338,7 +338,7 @@ describe("mapped fields", () => {
       ["user.updated", "quin@contoso.com", { changes: { department: { before: "Sales", after: "SALES" }, site: { before: "Paris", after: "PARIS" } }, reason: "directory lists" }],
     ]);
     // Nothing left to do: a second start changes nothing and records nothing.
-    expect(await restarted.reconcileReferences()).toBe(0);
+    expect(await restarted.reconcileReferences()).toEqual({ changed: 0, finished: true });
     expect(await t.storage.repo.events({ after: lastSeq, limit: 1000 })).toHaveLength(2);
   });
 
@@ -351,9 +351,9 @@ describe("mapped fields", () => {
         options: serviceOptions(testConfig({ directory: { ...refs.directory, departments }, provisioning: { unknown_reference: "reject" } }, t.config.storage.path)),
         logger: createLogger({ write: () => {} }),
       });
-    expect(await rejecting(["Sales"]).reconcileReferences()).toBe(0);
+    expect(await rejecting(["Sales"]).reconcileReferences()).toEqual({ changed: 0, finished: true });
     expect((await t.storage.repo.directoryByScimId(u.id))!.department).toBeNull();
-    expect(await rejecting(["Sales", "Marketing"]).reconcileReferences()).toBe(1);
+    expect(await rejecting(["Sales", "Marketing"]).reconcileReferences()).toEqual({ changed: 1, finished: true });
     expect((await t.storage.repo.directoryByScimId(u.id))!.department).toBe("Marketing");
   });
 
@@ -363,17 +363,17 @@ describe("mapped fields", () => {
     const withLists = (departments: string[]) =>
       new ScimService({ repo: t.storage.repo, options: serviceOptions(testConfig({ directory: { ...refs.directory, departments } }, t.config.storage.path)), logger: createLogger({ write: () => {} }) });
     // Stopped before its first page: nothing applied, nothing remembered.
-    expect(await withLists(["Marketing"]).reconcileReferences(200, () => true)).toBe(0);
+    expect(await withLists(["Marketing"]).reconcileReferences(200, () => true)).toEqual({ changed: 0, finished: false });
     expect((await t.storage.repo.directoryByScimId(u.id))!.department).toBeNull();
-    expect(await withLists(["Marketing"]).reconcileReferences()).toBe(1);
+    expect(await withLists(["Marketing"]).reconcileReferences()).toEqual({ changed: 1, finished: true });
     expect((await t.storage.repo.directoryByScimId(u.id))!.department).toBe("Marketing");
     // The same lists again: the users are not read (a record changed behind scimd's back stays as it is).
     const record = (await t.storage.repo.directoryByScimId(u.id))!;
     await t.storage.repo.write((tx) => tx.updateDirectory(record.id, { department: null }, record.updatedAt));
-    expect(await withLists(["Marketing"]).reconcileReferences()).toBe(0);
+    expect(await withLists(["Marketing"]).reconcileReferences()).toEqual({ changed: 0, finished: true });
     expect((await t.storage.repo.directoryByScimId(u.id))!.department).toBeNull();
     // Other lists: read again.
-    expect(await withLists(["MARKETING"]).reconcileReferences()).toBe(1);
+    expect(await withLists(["MARKETING"]).reconcileReferences()).toEqual({ changed: 1, finished: true });
     expect((await t.storage.repo.directoryByScimId(u.id))!.department).toBe("MARKETING");
   });
 
