@@ -306,6 +306,11 @@ export class FilterReader {
       this.fail(opStart, `"${op}" compares text, and ${quote(text)} is a dateTime; use gt, ge, lt or le with a date`);
     if (leaf?.type === "dateTime" && value !== null && !isDateLike(value))
       this.fail(valueStart, `${quote(String(value))} is not a dateTime; compare ${quote(text)} with a value such as "2024-01-31T12:00:00Z"`);
+    // A boolean matches only true or false ("True" and "false" in quotes too, as Entra writes them elsewhere).
+    if (leaf?.type === "boolean" && substring)
+      this.fail(opStart, `"${op}" compares text, and ${quote(text)} is a boolean; use eq or ne with true or false`);
+    if (leaf?.type === "boolean" && value !== null && typeof value !== "boolean" && !/^(true|false)$/i.test(String(value)))
+      this.fail(valueStart, `${quote(text)} is a boolean, so it can only be compared with true or false`);
     const textual = leaf?.type === "string" || leaf?.type === "reference";
     // A bare number or true/false compared with a text attribute is the text it spells, as written: Entra sends
     // unquoted values (`externalId eq jyoung`, so `externalId eq 12345` and a matching value that is "true").

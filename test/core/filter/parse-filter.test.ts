@@ -167,6 +167,11 @@ describe("parseFilter errors", () => {
     [`userName eq 'john smith'`, 13, 'strings are written in double quotes: write "john smith"'],
     [`userName eq 'say "hi"'`, 13, 'write "say \\"hi\\""'],
     [`userName eq 'unclosed`, 13, 'write "unclosed"'],
+    [`active co "t"`, 8, '"co" compares text, and "active" is a boolean'],
+    [`active sw true`, 8, "use eq or ne with true or false"],
+    [`active eq "yes"`, 11, '"active" is a boolean, so it can only be compared with true or false'],
+    [`active eq 1`, 11, "only be compared with true or false"],
+    [`userName eq "a" and active eq tru`, 31, "only be compared with true or false"],
   ];
   for (const [filter, position, reason] of cases) {
     test(`${JSON.stringify(filter)}: position ${position}, ${reason}`, () => {
