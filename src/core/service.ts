@@ -29,6 +29,19 @@ import { clip, quoted } from "./quote.ts";
 /** The `[directory]` lists last applied to the records (`reconcileReferences`). */
 const REFERENCE_LISTS_KEY = "directory.reference_lists";
 
+/**
+ * A user's userName and a group's displayName are the names applications key on (the directory record's
+ * username, a group's unique name): a control character in one (a NUL, a line feed) breaks C strings, logs and
+ * CSV exports downstream, and no identity provider sends one.
+ */
+function checkName(kind: ResourceKind, data: ScimResource): void {
+  const attribute = kind === "User" ? "userName" : "displayName";
+  const name = data[attribute];
+  const control = typeof name === "string" ? /[\u0000-\u001f\u007f]/.exec(name) : null;
+  if (control)
+    throw new InvalidValueError(`The ${attribute} contains a control character (${quoted(control[0])}); send it without control characters.`);
+}
+
 const MEMBER_VALUE = 'Each member needs a "value" with the id of a User or Group; send members as [{"value": "<id>"}].';
 
 /**
@@ -312,6 +325,7 @@ export class ScimService {
     const rs = schemaOf(kind);
     if (kind === "Group") checkMemberValues(body);
     const data = readResourceInput(body, rs);
+    checkName(kind, data);
     // A new user without `active` is active (its directory record says so): the resource says it too, as
     // clients such as Okta's tests read `active` from every listed user.
     if (kind === "User" && data.active === undefined) data.active = true;
@@ -381,6 +395,7 @@ export class ScimService {
     const rs = schemaOf(kind);
     if (kind === "Group") checkMemberValues(body);
     const data = readResourceInput(body, rs);
+    checkName(kind, data);
     const { stored, related } = await this.write(kind, async (tx) => {
       const current = await tx.get(kind, id);
       if (!current) throw this.notFound(kind, id);
@@ -423,6 +438,7 @@ export class ScimService {
       keepActive(data, current.data);
       if (typeof data.userName !== "string" || data.userName.trim() === "")
         throw new InvalidValueError('The attribute "userName" is required; a PATCH cannot remove it or make it blank.');
+      checkName("User", data);
       // Entra ID re-sends the same values on every cycle: a PATCH that changes nothing keeps the version
       // (and ETag) and records no event.
       const next = deepEqual(data, current.data) ? current : this.nextVersion(current, data);
@@ -709,6 +725,7 @@ export class ScimService {
       const { id: _id, meta: _meta, members: _members, ...d } = patched;
       if (typeof d.displayName !== "string" || d.displayName.trim() === "")
         throw new InvalidValueError('The attribute "displayName" is required; a PATCH cannot remove it or make it blank.');
+      checkName("Group", d);
       data = d;
     }
     // As for users: a PATCH that changes neither the members nor an attribute keeps the version.

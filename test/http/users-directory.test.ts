@@ -50,11 +50,28 @@ describe("username", () => {
 
   test("the 409 names the userName escaped, on one line, even with line separators in it", async () => {
     const t = await app();
-    const name = "line\u2028two\nthree";
+    const name = "line\u2028two\u0085three";
     await create(t, user(name));
     const res = await t.json("POST", "/scim/Users", user(name));
     expect(res.status).toBe(409);
-    expect(res.body.detail).toBe('A user with the userName "line\\u2028two\\nthree" already exists; choose another userName or update that user.');
+    expect(res.body.detail).toBe('A user with the userName "line\\u2028two\\u0085three" already exists; choose another userName or update that user.');
+  });
+
+  test("a control character in a userName or a group's displayName is a 400 naming it, by POST, PUT and PATCH", async () => {
+    const t = await app();
+    const u = await create(t, user("clean@contoso.com"));
+    const g = (await t.json("POST", "/scim/Groups", { displayName: "Clean" })).body;
+    for (const name of ["a\u0000b", "line\nbreak", "tab\there", "del\u007f"]) {
+      const post = await t.json("POST", "/scim/Users", user(name));
+      expect([post.status, post.body.scimType]).toEqual([400, "invalidValue"]);
+      expect(post.body.detail).toStartWith("The userName contains a control character (");
+      expect((await t.json("PUT", `/scim/Users/${u.id}`, user(name))).status).toBe(400);
+      expect((await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "replace", path: "userName", value: name }))).status).toBe(400);
+      expect((await t.json("POST", "/scim/Groups", { displayName: name })).status).toBe(400);
+      expect((await t.json("PATCH", `/scim/Groups/${g.id}`, patchOp({ op: "replace", path: "displayName", value: name }))).status).toBe(400);
+    }
+    expect((await t.json("GET", `/scim/Users/${u.id}`)).body.userName).toBe("clean@contoso.com");
+    expect((await t.json("GET", "/scim/Users")).body.totalResults).toBe(1);
   });
 
   const rename = async (t: TestApp, how: "PUT" | "PATCH") => {
