@@ -16,7 +16,7 @@ import { deepEqual, isPlainObject } from "./patch/navigate.ts";
 import { parsePatchRequest, type PatchOperation } from "./patch/parse-patch.ts";
 import type { DirectoryRecord, MemberRef, Repository, ResourceKind, StoredResource, WriteTx } from "./repository.ts";
 import { UniqueViolation } from "./repository.ts";
-import { readResourceInput } from "./resource/deserialize.ts";
+import { memberValueOf, MEMBER_VALUE_MESSAGE, readResourceInput } from "./resource/deserialize.ts";
 import { parseAttributeList, projectResource, type ProjectionOptions } from "./resource/project.ts";
 import { etagMatches, etagOf, metaOf, withMeta, type MetaInput } from "./resource/serialize.ts";
 import { JsonText, spliceResource } from "./resource/json-text.ts";
@@ -40,21 +40,6 @@ function checkName(kind: ResourceKind, data: ScimResource): void {
   const control = typeof name === "string" ? /[\u0000-\u001f\u007f]/.exec(name) : null;
   if (control)
     throw new InvalidValueError(`The ${attribute} contains a control character (${quoted(control[0])}); send it without control characters.`);
-}
-
-const MEMBER_VALUE = 'Each member needs a "value" with the id of a User or Group; send members as [{"value": "<id>"}].';
-
-/**
- * A POST or PUT body's members, checked as PATCH checks them: each an object with a non-empty string value.
- * The body's coercion would turn a value of 5 into "5" (then skipped as unknown) and drop {"display": "x"}.
- */
-function checkMemberValues(body: unknown): void {
-  if (!isPlainObject(body)) return;
-  const key = Object.keys(body).find((k) => k.toLowerCase() === "members");
-  const members = key === undefined ? undefined : body[key];
-  if (members === undefined || members === null) return;
-  for (const m of Array.isArray(members) ? members : [members])
-    if (!isPlainObject(m) || typeof m.value !== "string" || m.value === "") throw new InvalidValueError(MEMBER_VALUE);
 }
 
 /** The actor of what scimd does by itself (the default group, the `[directory]` lists applied at start). */
@@ -323,7 +308,6 @@ export class ScimService {
 
   async create(kind: ResourceKind, body: unknown, ctx: RequestContext, projection: ProjectionOptions = {}): Promise<{ resource: ScimResource; etag: string; location: string }> {
     const rs = schemaOf(kind);
-    if (kind === "Group") checkMemberValues(body);
     const data = readResourceInput(body, rs);
     checkName(kind, data);
     // A new user without `active` is active (its directory record says so): the resource says it too, as
@@ -393,7 +377,6 @@ export class ScimService {
 
   async replace(kind: ResourceKind, id: string, body: unknown, ctx: RequestContext, pre: Preconditions = {}, projection: ProjectionOptions = {}): Promise<{ resource: ScimResource; etag: string }> {
     const rs = schemaOf(kind);
-    if (kind === "Group") checkMemberValues(body);
     const data = readResourceInput(body, rs);
     checkName(kind, data);
     const { stored, related } = await this.write(kind, async (tx) => {
@@ -651,9 +634,9 @@ export class ScimService {
     const groupId = group.id;
     const ids: string[] = [];
     for (const m of members) {
-      if (typeof m?.value !== "string" || m.value === "")
-        throw new InvalidValueError(MEMBER_VALUE);
-      ids.push(m.value);
+      const value = memberValueOf(m);
+      if (value === undefined) throw new InvalidValueError(MEMBER_VALUE_MESSAGE);
+      ids.push(value);
     }
     if (ids.length === 0) return [];
     const found = await tx.existing(ids);

@@ -340,9 +340,22 @@ describe("PATCH members", () => {
       const put = await t.json("PUT", `/scim/Groups/${g.id}`, { schemas: [GROUP_SCHEMA], displayName: "Nope", members: [bad] });
       expect([put.status, put.body.scimType]).toEqual([400, "invalidValue"]);
     }
+    // The same under the schema-qualified key.
+    const qualified = await t.json("POST", "/scim/Groups", { displayName: "Malformed", [`${GROUP_SCHEMA}:members`]: [{ value: users[2].id }, { value: 5 }] });
+    expect([qualified.status, qualified.body.scimType]).toEqual([400, "invalidValue"]);
     expect((await t.json("GET", `/scim/Groups?filter=${q('displayName eq "Malformed"')}`)).body.totalResults).toBe(0);
     expect((await getGroup(g.id)).displayName).toBe("Team");
     expect(await memberIds(g.id)).toEqual(sorted(users[0].id, users[1].id));
+  });
+
+  test("a member's value is read without regard to case (RFC 7643 §2.1), by POST, PUT and PATCH", async () => {
+    const created = await t.json("POST", "/scim/Groups", { displayName: "Cased", members: [{ Value: users[2].id }] });
+    expect(created.status).toBe(201);
+    expect(await memberIds(created.body.id)).toEqual([users[2].id]);
+    expect((await patchGroup(created.body.id, { op: "add", path: "members", value: [{ VALUE: users[3].id }] })).status).toBe(204);
+    expect(await memberIds(created.body.id)).toEqual(sorted(users[2].id, users[3].id));
+    expect((await t.json("PUT", `/scim/Groups/${created.body.id}`, { displayName: "Cased", members: [{ value: users[0].id }] })).status).toBe(200);
+    expect(await memberIds(created.body.id)).toEqual([users[0].id]);
   });
 
   test("a member value that is no id (a number, an empty string, none) is still 400 invalidValue, and nothing is applied", async () => {

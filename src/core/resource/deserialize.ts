@@ -4,6 +4,7 @@ import { findSchema, resolveAttribute, type ResolvedAttribute, type ResourceSche
 import type { AttributeDef, SchemaDef } from "../schema/types.ts";
 import { coerceAttributeValue, coerceSingle, isPlainObject } from "./coerce-value.ts";
 import type { ScimResource } from "./types.ts";
+import { GROUP_SCHEMA } from "../schema/urns.ts";
 
 /** Attribute values collected per schema, keyed by the attribute's schema spelling. */
 type Collected = Map<SchemaDef, Record<string, unknown>>;
@@ -73,6 +74,7 @@ function readSchemaObject(rs: ResourceSchema, collected: Collected, schema: Sche
 function store(collected: Collected, target: ResolvedAttribute, value: unknown): void {
   const { schema, attribute, subAttribute } = target;
   if (ignoredOnInput(attribute)) return;
+  if (schema.id === GROUP_SCHEMA && attribute.name === "members" && !subAttribute) checkMembers(value);
   const values = valuesOf(collected, schema);
   const label = target.extension ? `${schema.id}:${attribute.name}` : attribute.name;
   if (!subAttribute) return setOrUnset(values, attribute.name, coerceAttributeValue(attribute, value, label));
@@ -81,6 +83,25 @@ function store(collected: Collected, target: ResolvedAttribute, value: unknown):
   const parent: Record<string, unknown> = isPlainObject(current) ? current : {};
   setOrUnset(parent, subAttribute.name, coerceSingle(subAttribute, value, `${label}.${subAttribute.name}`));
   setOrUnset(values, attribute.name, parent);
+}
+
+export const MEMBER_VALUE_MESSAGE = 'Each member needs a "value" with the id of a User or Group; send members as [{"value": "<id>"}].';
+
+/** A member's id: its `value` (the name read without regard to case, RFC 7643 §2.1) when a non-empty string. */
+export function memberValueOf(member: unknown): string | undefined {
+  if (!isPlainObject(member)) return undefined;
+  const key = Object.keys(member).find((k) => k.toLowerCase() === "value");
+  const value = key === undefined ? undefined : member[key];
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/**
+ * A group's members are ids, checked as PATCH checks them, before coercion would turn a value of 5 into "5"
+ * (then skipped as an unknown id) or drop {"display": "x"} (a read-only sub-attribute) in silence.
+ */
+function checkMembers(value: unknown): void {
+  if (value === null || value === undefined) return;
+  for (const m of Array.isArray(value) ? value : [value]) if (memberValueOf(m) === undefined) throw new InvalidValueError(MEMBER_VALUE_MESSAGE);
 }
 
 function valuesOf(collected: Collected, schema: SchemaDef): Record<string, unknown> {
