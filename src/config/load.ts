@@ -101,7 +101,8 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
     const byFold = new Map<string, string>();
     for (const v of config.directory[list]) {
       const other = byFold.get(v.toLowerCase());
-      if (other !== undefined)
+      // The same spelling twice is harmless (a list pasted from an export): only two spellings are an error.
+      if (other !== undefined && other !== v)
         errors.push(`${origin(`directory.${list}`)}Configuration key "directory.${list}" lists ${JSON.stringify(other)} and ${JSON.stringify(v)}, which differ only in case; keep one spelling.`);
       byFold.set(v.toLowerCase(), v);
     }

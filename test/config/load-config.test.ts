@@ -228,6 +228,12 @@ describe("bad configuration is reported with its key path and line", () => {
     });
   }
 
+  test("a directory list that repeats one spelling is valid (only two spellings of a value are an error)", () => {
+    const dir = folder({ "ok.toml": `[directory]\ndepartments = ["Sales", "Legal", "Sales"]\n` });
+    const r = loadConfig({ file: "ok.toml", env: {}, cwd: dir });
+    expect(r.ok).toBe(true);
+  });
+
   test("every bad key in a file is reported, not only the first", () => {
     const dir = folder({ "bad.toml": `[server]\nport = "abc"\nbogus = 1\n\n[logging]\nlevel = "loud"\n` });
     const r = loadConfig({ file: "bad.toml", env: {}, cwd: dir });
