@@ -220,7 +220,7 @@ export interface Repository extends Reader, OutboxStore {
    */
   write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;
   /**
-   * Every directory record in id order, read in pages (no transaction or cursor held across them): reads and
+   * Every directory record in id order, read in pages of at most 500 (no transaction or cursor held across them): reads and
    * writes may run while a walk is under way, a record inserted later (with a higher id) is visited, and one
    * deleted before its page is read is not.
    */

@@ -367,7 +367,7 @@ export class ScimService {
         await this.emitMembers(tx, ctx, group, "group.member_added", [stored.id], new Map([[stored.id, { id: stored.id, type: "User", display: String(stored.data.userName) }]]));
         // Its members changed: a new version, as for any other membership change (an If-None-Match kept a
         // member list 130,000 users short).
-        await tx.update("Group", this.nextVersion(group, group.data));
+        await tx.update("Group", this.nextVersion(group, group.data), group);
         groups.push({ id: group.id, type: "Group", display: String(group.data.displayName) });
       }
     }
@@ -613,7 +613,7 @@ export class ScimService {
       const group = await tx.get("Group", g.id);
       if (!group) continue;
       await before?.(group);
-      await tx.update("Group", this.nextVersion(group, group.data));
+      await tx.update("Group", this.nextVersion(group, group.data), group);
     }
   }
 

@@ -457,9 +457,14 @@ class SqliteWriteTx extends SqliteReader implements WriteTx {
         return true;
       }
       const displayName = String(r.data.displayName);
-      const res = this
-        .q("UPDATE scim_groups SET display_name = ?, display_name_folded = ?, external_id = ?, data = ?, version = ?, last_modified = ? WHERE id = ?")
-        .run(displayName, fold(displayName), str(r.data.externalId), JSON.stringify(r.data), r.version, r.lastModified, r.id);
+      // As for users: the indexed columns only when they change (a membership's version bump on the default
+      // group, at every user creation, changes neither).
+      const named = !previous || String(previous.data.displayName) !== displayName || str(previous.data.externalId) !== str(r.data.externalId);
+      const res = named
+        ? this
+            .q("UPDATE scim_groups SET display_name = ?, display_name_folded = ?, external_id = ?, data = ?, version = ?, last_modified = ? WHERE id = ?")
+            .run(displayName, fold(displayName), str(r.data.externalId), JSON.stringify(r.data), r.version, r.lastModified, r.id)
+        : this.q("UPDATE scim_groups SET data = ?, version = ?, last_modified = ? WHERE id = ?").run(JSON.stringify(r.data), r.version, r.lastModified, r.id);
       return res.changes > 0;
     } catch (e) {
       if (isUniqueError(e)) throw new UniqueViolation(kind === "User" ? "userName" : "displayName");

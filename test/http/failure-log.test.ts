@@ -105,6 +105,13 @@ describe("over HTTP (in-process, the clock stopped)", () => {
       expect([res.status, res.body.detail]).toEqual([401, 'The bearer token has expired; create a new one with "scimd token create".']);
       for (let i = 0; i < 100 && (await t.storage.repo.failures({ limit: 10 })).length < 1; i++) await settle();
       expect((await t.storage.repo.failures({ limit: 10 })).map((f) => [f.token, f.status])).toEqual([["entra-2025", 401]]);
+      // It grants nothing, so it stays within the bounds of a stranger's failures: a flood, its path cut short.
+      for (let i = 0; i < 40; i++) await t.request("GET", `/scim/Users/${"x".repeat(300)}`, undefined, { auth: old });
+      await settle();
+      for (let i = 0; i < 20 && (await t.storage.repo.failures({ limit: 100 })).length < UNAUTHENTICATED_FAILURES_PER_SECOND; i++) await settle();
+      const rows = await t.storage.repo.failures({ limit: 100 });
+      expect(rows.length).toBe(UNAUTHENTICATED_FAILURES_PER_SECOND);
+      expect(rows.at(-1)!.path.length).toBe(128);
     } finally {
       t.close();
     }

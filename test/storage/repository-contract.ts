@@ -128,6 +128,20 @@ export function runRepositoryContract(name: string, open: OpenRepository): void 
         }
       });
 
+      test("update of a group with its previous state: a rename reaches the name lookup, a bump alone keeps it", async () => {
+        const g = groupResource("Ops", { externalId: "e1" });
+        await insert("Group", g);
+        const bumped = { ...g, version: 2, lastModified: LATER };
+        expect(await repo.write((tx) => tx.update("Group", bumped, g))).toBe(true);
+        expect(await repo.get("Group", g.id)).toEqual(bumped);
+        expect(await repo.findIdByName("Group", "ops")).toBe(g.id);
+        const renamed = { ...bumped, data: { ...bumped.data, displayName: "Ops EMEA", externalId: "e2" }, version: 3 };
+        expect(await repo.write((tx) => tx.update("Group", renamed, bumped))).toBe(true);
+        expect(await repo.findIdByName("Group", "ops emea")).toBe(g.id);
+        expect(await repo.findIdByName("Group", "ops")).toBeNull();
+        expect((await repo.list("Group", { filter: parseFilter('externalId eq "e2"', GROUP), startIndex: 1, count: 10 })).resources.map((r) => r.id)).toEqual([g.id]);
+      });
+
       test("update of a group replaces its data", async () => {
         const g = groupResource("Sales");
         await insert("Group", g);

@@ -2,6 +2,7 @@ import { InvalidFilterError } from "../errors.ts";
 import { comparedLeaf, resolveAttribute, type ResolvedAttribute, type ResourceSchema } from "../schema/registry.ts";
 import { resolvePath, type AttrPath, type CompareOp, type FilterNode, type FilterValue } from "./ast.ts";
 import { quoted } from "../quote.ts";
+import { coerceBoolean } from "../resource/coerce-value.ts";
 
 export interface ParseFilterOptions {
   /** Deepest nesting of `(`, `not (` and `[` accepted; bounds the parser's recursion. */
@@ -309,7 +310,7 @@ export class FilterReader {
     // A boolean matches only true or false ("True" and "false" in quotes too, as Entra writes them elsewhere).
     if (leaf?.type === "boolean" && substring)
       this.fail(opStart, `"${op}" compares text, and ${quote(text)} is a boolean; use eq or ne with true or false`);
-    if (leaf?.type === "boolean" && value !== null && typeof value !== "boolean" && !/^(true|false)$/i.test(String(value)))
+    if (leaf?.type === "boolean" && value !== null && coerceBoolean(value) === undefined)
       this.fail(valueStart, `${quote(text)} is a boolean, so it can only be compared with true or false`);
     const textual = leaf?.type === "string" || leaf?.type === "reference";
     // A bare number or true/false compared with a text attribute is the text it spells, as written: Entra sends

@@ -38,7 +38,7 @@ export function coerceSingle(def: AttributeDef, value: unknown, label: string): 
     case "binary":
       // RFC 7643 §2.3.6: base64 (RFC 4648; the URL-safe alphabet and line breaks are taken too). A PEM file's
       // "-----BEGIN ...-----" lines are not base64, though their characters are in the URL-safe alphabet.
-      if (typeof value === "string" && (value.includes("-----") || !isBase64(value.replace(/\s+/g, ""))))
+      if (typeof value === "string" && (/-----(BEGIN|END) /.test(value) || !isBase64(value.replace(/\s+/g, ""))))
         throw new InvalidValueError(`The attribute "${label}" is binary and must be base64-encoded (RFC 4648), without PEM's BEGIN and END lines; send the bytes in base64.`);
       if (typeof value === "string") return value;
       throw new InvalidValueError(`The attribute "${label}" must be a string; send it as a JSON string.`);

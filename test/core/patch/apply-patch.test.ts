@@ -54,6 +54,10 @@ describe("add (RFC 7644 §3.5.2.1)", () => {
     ["a replace of the whole list with several primary: the first keeps it, as in a POST", [{ op: "replace", path: "emails", value: [{ value: "a@x", primary: true }, { value: "b@x", primary: true }] }], (r) => {
       expect(emails(r)).toEqual([{ value: "a@x", primary: true }, { value: "b@x", primary: false }]);
     }],
+    ["a filter that marks several primary: the first of them keeps it", [{ op: "add", path: "emails", value: [{ value: "w2@x", type: "work" }] }, { op: "replace", path: 'emails[type eq "work"].primary', value: true }], (r) => {
+      expect(emails(r).filter((e) => e.primary === true).map((e) => e.value)).toEqual(["bjensen@example.com"]);
+      expect(emails(r).find((e) => e.value === "w2@x")?.primary).toBe(false);
+    }],
     ["a later operation's primary wins over an earlier one's", [{ op: "add", path: "emails", value: [{ value: "p1@x", primary: true }] }, { op: "add", path: "emails", value: [{ value: "p2@x", primary: true }] }], (r) => {
       expect(emails(r).filter((e) => e.primary === true)).toEqual([{ value: "p2@x", primary: true }]);
     }],

@@ -184,7 +184,7 @@ describe("readResourceInput: errors", () => {
     ["binary as a PEM file", { x509Certificates: [{ value: "-----BEGIN CERTIFICATE-----\nMIIDQTCC\n-----END CERTIFICATE-----" }] }, "without PEM's BEGIN and END lines"],
   ];
   test("binary in base64: padded, unpadded, URL-safe, or with PEM's line breaks", () => {
-    for (const value of ["MIIDQTCC", "TWE=", "TWE", "TQ==", "TQ", "-_-_", "MIID\r\nQTCC", ""])
+    for (const value of ["MIIDQTCC", "TWE=", "TWE", "TQ==", "TQ", "-_-_", "--------", "MIID\r\nQTCC", ""])
       expect(user({ x509Certificates: [{ value }] }).x509Certificates).toEqual([{ value }]);
   });
   test.each(wrongTypes)("wrong type (%s) names the attribute", (_label, extra, name) => {
