@@ -17,16 +17,25 @@ export interface EventsArgs {
   signal?: AbortSignal;
 }
 
+/** What an event changed, in one line: the fields' before and after, the member, or the member ids left out. */
+function detailOf(data: EventRecord["data"]): string {
+  if (data?.changes)
+    return Object.entries(data.changes as Record<string, { before: unknown; after: unknown }>)
+      .map(([k, v]) => `${k}: ${JSON.stringify(v.before)} -> ${JSON.stringify(v.after)}`)
+      .join(", ");
+  if (data?.member) {
+    const member = data.member as { display?: string; id: string };
+    return `member ${JSON.stringify(member.display ?? member.id)}`;
+  }
+  if (Array.isArray(data?.missing)) {
+    const shown = (data.missing as string[]).slice(0, 5).map((m) => JSON.stringify(m)).join(", ");
+    return `${data.count} missing: ${shown}${(data.count as number) > 5 ? ", ..." : ""}`;
+  }
+  return "";
+}
+
 function formatEvent(e: EventRecord): string {
-  const changes = (e.data?.changes ?? null) as Record<string, { before: unknown; after: unknown }> | null;
-  const detail = changes
-    ? Object.entries(changes).map(([k, v]) => `${k}: ${JSON.stringify(v.before)} -> ${JSON.stringify(v.after)}`).join(", ")
-    : e.data?.member
-      ? `member ${JSON.stringify((e.data.member as { display?: string; id: string }).display ?? (e.data.member as { id: string }).id)}`
-      : Array.isArray(e.data?.missing)
-        ? `${e.data.count} missing: ${(e.data.missing as string[]).slice(0, 5).map((m) => JSON.stringify(m)).join(", ")}${(e.data.count as number) > 5 ? ", ..." : ""}`
-        : "";
-  return [String(e.seq).padStart(6), e.time, e.type.padEnd(20), e.name ?? "", e.token ? `by ${e.token}` : "", detail].filter(Boolean).join("  ");
+  return [String(e.seq).padStart(6), e.time, e.type.padEnd(20), e.name ?? "", e.token ? `by ${e.token}` : "", detailOf(e.data)].filter(Boolean).join("  ");
 }
 
 function formatFailure(f: FailureRecord): string {

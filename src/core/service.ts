@@ -284,11 +284,10 @@ export class ScimService {
     const count = Math.min(Math.max(0, intParam(p.count) ?? 100), this.opts.maxPageSize);
     // RFC 7644 §3.4.2.3 names two values ("asc" and "desc" are taken too); another one was read as "ascending",
     // in silence. Without sortBy the order means nothing and is not checked.
-    const given = p.sortBy ? p.sortOrder?.toLowerCase() || "ascending" : "ascending";
-    const order = given === "asc" ? "ascending" : given === "desc" ? "descending" : given;
-    if (order !== "ascending" && order !== "descending")
+    const requested = p.sortBy ? p.sortOrder?.toLowerCase() || "ascending" : "ascending";
+    const sortOrder = requested === "asc" ? "ascending" : requested === "desc" ? "descending" : requested;
+    if (sortOrder !== "ascending" && sortOrder !== "descending")
       throw new InvalidValueError(`The sortOrder ${quoted(String(p.sortOrder))} is not one of "ascending" and "descending"; send one of them, or leave sortOrder out.`);
-    const sortOrder = order;
     const result = await this.repo.list(kind, { filter, sortBy: p.sortBy || undefined, sortOrder, startIndex, count });
     const projection = projectionOf(p);
     const Resources: (ScimResource | JsonText)[] = [];

@@ -20,9 +20,9 @@ export function coerceBoolean(value: unknown): boolean | undefined {
 }
 
 /** RFC 4648 base64 in one alphabet, standard (+/) or URL-safe (-_), padded or not. */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
-const BASE64URL = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2}(?:==)?|[A-Za-z0-9_-]{3}=?)?$/;
-const isBase64 = (s: string) => BASE64.test(s) || BASE64URL.test(s);
+const base64In = (c: string) => new RegExp(`^(?:[${c}]{4})*(?:[${c}]{2}(?:==)?|[${c}]{3}=?)?$`);
+const BASE64 = [base64In("A-Za-z0-9+/"), base64In("A-Za-z0-9_\\-")];
+const isBase64 = (s: string) => BASE64.some((r) => r.test(s));
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 

@@ -56,7 +56,11 @@ export function projectResource(resource: ScimResource, rs: ResourceSchema, opts
     const projected = attribute ? projectAttribute(attribute, value, picks, mode) : undefined;
     if (attribute && projected !== undefined) out[attribute.name] = projected;
   }
-  if (Array.isArray(out.schemas)) out.schemas = out.schemas.filter((urn) => typeof urn !== "string" || !findExtension(rs, urn) || findExtension(rs, urn)!.id in out);
+  if (Array.isArray(out.schemas))
+    out.schemas = out.schemas.filter((urn) => {
+      const extension = typeof urn === "string" ? findExtension(rs, urn) : undefined;
+      return !extension || extension.id in out;
+    });
   return out;
 }
 
