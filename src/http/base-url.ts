@@ -1,4 +1,4 @@
-import { schemeAndHostOf } from "./request-url.ts";
+import { isHostValue, schemeAndHostOf } from "./request-url.ts";
 
 export interface BaseUrlOptions {
   /** `[server] public_url`, e.g. https://scim.example.com/scim; empty to follow the request. */
@@ -13,10 +13,14 @@ const first = (v: string | null) => v?.split(",")[0]!.trim() || undefined;
 export function requestOrigin(request: Request, opts: BaseUrlOptions): string {
   const url = schemeAndHostOf(request.url);
   let proto = url.scheme;
-  let host = request.headers.get("host") ?? url.host;
+  // An empty Host (allowed by RFC 9112 §3.2) names no host: the URL's is the listener's own address then.
+  let host = request.headers.get("host") || url.host;
   if (opts.trustProxy) {
-    proto = first(request.headers.get("x-forwarded-proto")) ?? proto;
-    host = first(request.headers.get("x-forwarded-host")) ?? host;
+    // A forwarded value that is no scheme or host a URL can hold ("javascript", "bad host/x") is ignored.
+    const forwardedProto = first(request.headers.get("x-forwarded-proto"))?.toLowerCase();
+    if (forwardedProto === "http" || forwardedProto === "https") proto = forwardedProto;
+    const forwardedHost = first(request.headers.get("x-forwarded-host"));
+    if (forwardedHost !== undefined && isHostValue(forwardedHost)) host = forwardedHost;
   }
   return `${proto}://${host}`;
 }

@@ -1,4 +1,4 @@
-import { InvalidSyntaxError } from "../core/errors.ts";
+import { InvalidSyntaxError, ScimError } from "../core/errors.ts";
 
 // The parts of a request's URL that scimd reads, taken from the string without building a URL object (each
 // `new URL` cost about a microsecond, and a request needed four). Request URLs here are absolute and already
@@ -76,6 +76,18 @@ export function withAbsoluteUrl(request: Request, origin: () => string): Request
   if (hasOrigin(request.url)) return request;
   return request.url.charCodeAt(0) === 0x2f ? new Request(origin() + request.url, request) : null;
 }
+
+/**
+ * RFC 9112 §3.2 / RFC 3986 §3.2.2: a Host value is a host (a name, an IPv4 address or a bracketed IP literal) and
+ * an optional port. Bun joins two Host lines into "a, b", which fails this, as do "user@host" and "host/path":
+ * such a value would otherwise be written into every Location and meta.location of the answer.
+ */
+const HOST = /^(?:\[[0-9A-Za-z:.%]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::[0-9]{0,5})?$/;
+export const isHostValue = (value: string): boolean => HOST.test(value);
+
+/** The answer to a Host header that is not a host and port (RFC 9112 §3.2: 400). */
+export const badHostError = () =>
+  new ScimError(400, "The Host header is not a host name with an optional port; send one Host header such as scim.example.com:8080.");
 
 /** The answer to a request target that is no path on this server (CONNECT's "host:port", "*"). */
 export const noOriginError = () =>

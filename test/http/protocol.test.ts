@@ -262,6 +262,12 @@ describe("every error is a SCIM error", () => {
     { name: "POST on Schemas", method: "POST", path: "/scim/v2/Schemas", body: "{}", status: 405 },
     { name: "DELETE on a resource type", method: "DELETE", path: "/scim/ResourceTypes/User", status: 405 },
     { name: "PATCH on a schema", method: "PATCH", path: `/scim/Schemas/${USER_SCHEMA}`, body: "{}", status: 405 },
+    { name: "POST at the root (not a 404 naming the root as where the API is)", method: "POST", path: "/scim", body: "{}", status: 405 },
+    { name: "PUT at the v2 root", method: "PUT", path: "/scim/v2", body: "{}", status: 405 },
+    { name: "a gzip-compressed body (RFC 9110 §15.5.16)", method: "POST", path: "/scim/Users", body: "{}", headers: { "content-encoding": "gzip" }, status: 415, detail: /Content-Encoding "gzip".*uncompressed/ },
+    { name: "two Host lines, joined by Bun (RFC 9112 §3.2)", method: "GET", path: "/scim/Users", headers: { host: "a.example, b.example" }, status: 400, detail: /Host header/ },
+    { name: "a Host with user information", method: "GET", path: "/scim/Users", headers: { host: "user@evil.example" }, status: 400 },
+    { name: "a Host with a path", method: "POST", path: "/scim/Users", body: JSON.stringify({ schemas: [USER_SCHEMA], userName: "host-with-path" }), headers: { host: "evil.example/foo?" }, status: 400, detail: /Host header/ },
   ];
   for (const c of cases) {
     test(`${c.name}: ${c.method} ${c.path} -> ${c.status}`, async () => {
@@ -278,11 +284,38 @@ describe("every error is a SCIM error", () => {
     expect(body.detail).toMatch(/^The filter is 4110 characters long, more than the 4096 allowed/);
   });
 
-  test("a 405 names the allowed methods in Allow", async () => {
-    const res = await t.request("DELETE", "/scim/Users");
-    expect(res.status).toBe(405);
-    expect(res.headers.get("allow")).toContain("GET");
-    expect(res.headers.get("allow")).toContain("POST");
+  test("a 405 names the allowed methods in Allow, HEAD with GET (it is served)", async () => {
+    for (const [path, allow] of [["/scim/Users", "GET, HEAD, POST"], ["/scim/Users/x", "GET, HEAD, PUT, PATCH, DELETE"], ["/scim/Schemas", "GET, HEAD"], ["/scim", "GET, HEAD"]]) {
+      const res = await t.request("OPTIONS", path!);
+      expect([path, res.status, res.headers.get("allow")]).toEqual([path, 405, allow]);
+    }
+    const created = await t.json("POST", "/scim/Users", newUser());
+    expect((await t.request("HEAD", `/scim/Users/${created.body.id}`)).status).toBe(200);
+  });
+
+  test("a body on DELETE is ignored (RFC 9110 §9.3.5), whatever it holds", async () => {
+    for (const [type, body] of [["text/plain", "x"], ["application/json", "{bad"]]) {
+      const created = await t.json("POST", "/scim/Users", newUser());
+      const res = await t.request("DELETE", `/scim/Users/${created.body.id}`, body, { headers: { "content-type": type! } });
+      expect([type, res.status]).toEqual([type, 204]);
+      expect((await t.request("GET", `/scim/Users/${created.body.id}`)).status).toBe(404);
+    }
+  });
+
+  test("a body marked identity-coded is read as it is", async () => {
+    const res = await t.request("POST", "/scim/Users", newUser(), { headers: { "content-encoding": "identity" } });
+    expect(res.status).toBe(201);
+  });
+
+  test("valid Host values are served, and written into Location as sent; an empty Host is the server's own", async () => {
+    for (const host of ["scim.example.com", "scim.example.com:8443", "10.0.0.5:8080", "[::1]:8080", "scim_svc", "api"]) {
+      const res = await t.request("POST", "/scim/Users", newUser(), { headers: { host } });
+      expect([host, res.status]).toEqual([host, 201]);
+      expect(res.headers.get("location")).toStartWith(`http://${host}/scim/Users/`);
+    }
+    const res = await t.request("POST", "/scim/Users", newUser(), { headers: { host: "" } });
+    expect(res.status).toBe(201);
+    expect(res.headers.get("location")).toStartWith("http://localhost/scim/Users/");
   });
 
   test("an oversized body sent without Content-Length (chunked) is 413", async () => {

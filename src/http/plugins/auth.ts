@@ -6,7 +6,7 @@ import type { TokenRecord, TokenScope, TokenStore } from "../../core/repository.
 import { authenticate, type AuthFailure } from "../../core/tokens.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { RecordFailure } from "../failure-log.ts";
-import { hasOrigin, noOriginError, pathOf } from "../request-url.ts";
+import { badHostError, hasOrigin, isHostValue, noOriginError, pathOf } from "../request-url.ts";
 import { errorResponse } from "../scim-response.ts";
 
 export interface AuthOptions {
@@ -63,6 +63,8 @@ export const auth = (opts: AuthOptions) => {
     // Authentication and Elysia's router must read one path: a URL without scheme and host (serve makes such
     // URLs absolute first) is refused rather than taken as a path outside the protected areas.
     if (!hasOrigin(request.url)) return errorResponse(noOriginError());
+    const host = request.headers.get("host");
+    if (host && !isHostValue(host)) return errorResponse(badHostError());
     const path = pathOf(request.url);
     const area = opts.areas.find(([prefix]) => path === prefix || path.startsWith(prefix + "/"));
     if (!area) return;

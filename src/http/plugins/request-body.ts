@@ -98,7 +98,15 @@ async function readLimited(request: Request, max: number): Promise<string> {
  */
 export const requestBody = (limits: BodyLimits) =>
   new Elysia({ name: "scimd/request-body", seed: limits }).onParse({ as: "global" }, async ({ request }) => {
+    // RFC 9110 §9.3.5: content in a DELETE has no meaning; it is not read (a stray body failed the delete).
+    // null, not undefined: Elysia would run its own parser on it.
+    if (request.method === "DELETE") return null;
     const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+    // RFC 9110 §15.5.16: a content coding the server does not decode is a 415 (a gzip body read as text
+    // was reported as "not valid UTF-8", which sent the client after the wrong problem).
+    const coding = request.headers.get("content-encoding")?.trim().toLowerCase();
+    if (coding && coding !== "identity")
+      throw new UnsupportedMediaTypeError(`The request body is sent with Content-Encoding ${quoted(coding)}, which scimd does not decode; send it uncompressed.`);
     const text = await readLimited(request, limits.maxBodyBytes);
     if (text.trim() === "") return undefined;
     if (type !== "" && type !== "application/scim+json" && type !== "application/json" && !type.endsWith("+json"))

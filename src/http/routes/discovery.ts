@@ -53,11 +53,11 @@ export function discoveryRoutes(config: Omit<ServiceProviderConfigOptions, "base
       .get(schemas, doc(schemas, (baseUrl) => list(schemaResources(baseUrl))))
       .get(`${schemas}/:urn`, doc(schemas, (baseUrl, urn) => byId(schemaResources(baseUrl), urn, "schema")))
       // RFC 7644 §4: the discovery endpoints are read-only.
-      .all(spc, notAllowed("GET"))
-      .all(types, notAllowed("GET"))
-      .all(`${types}/:name`, notAllowed("GET"))
-      .all(schemas, notAllowed("GET"))
-      .all(`${schemas}/:urn`, notAllowed("GET"));
+      .all(spc, notAllowed("GET, HEAD"))
+      .all(types, notAllowed("GET, HEAD"))
+      .all(`${types}/:name`, notAllowed("GET, HEAD"))
+      .all(schemas, notAllowed("GET, HEAD"))
+      .all(`${schemas}/:urn`, notAllowed("GET, HEAD"));
   // RFC 7644 §3.7 and §3.11 are optional; ServiceProviderConfig says bulk is unsupported, and /Me has no
   // meaning for a provisioning token. Both answer 501 rather than a bare 404.
   app.all("/Bulk", () => {
@@ -68,6 +68,8 @@ export function discoveryRoutes(config: Omit<ServiceProviderConfigOptions, "base
   app.get("/", () => {
     throw new NotImplementedError("scimd does not query across resource types at the root; query /Users or /Groups instead.");
   });
+  // Any other method at the root: 405 (it was a 404 whose detail named the very path it refused).
+  app.all("/", notAllowed("GET, HEAD"));
   app.post("/.search", () => {
     throw new NotImplementedError("scimd does not search across resource types at the root; send the search to /Users/.search or /Groups/.search.");
   });

@@ -99,7 +99,7 @@ function endpointRoutes(app: Elysia, endpoint: string, kind: ResourceKind, servi
       await service.delete(kind, idOf(params, request), contextOf(request), preconditionsOf(request));
       return new Response(null, { status: 204 });
     })
-    .all(endpoint, notAllowed("GET, POST"))
+    .all(endpoint, notAllowed("GET, HEAD, POST"))
     .all(`${endpoint}/.search`, notAllowed("POST"))
-    .all(`${endpoint}/:id`, notAllowed("GET, PUT, PATCH, DELETE"));
+    .all(`${endpoint}/:id`, notAllowed("GET, HEAD, PUT, PATCH, DELETE"));
 }
