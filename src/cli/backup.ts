@@ -33,8 +33,9 @@ export async function restoreCommand(args: BackupArgs, io: Io): Promise<void> {
   const lock = lockDatabase(config, io);
   if (!lock) throw new CliError(`scimd is running on ${config.storage.path} (it holds ${lockPathOf(databasePath(config, io))}); stop it (systemctl stop scimd) and run restore again.`, 1);
   try {
-    const { users, groups, warning } = restoreDatabase(file, databasePath(config, io));
-    io.out(`Restored ${databasePath(config, io)} from ${file} (${users} users, ${groups} groups). Start scimd again.`);
+    const { users, groups, tokens, warning } = restoreDatabase(file, databasePath(config, io));
+    const credentials = tokens === "kept" ? "the tokens in force before the restore are kept" : "the tokens are the backup's";
+    io.out(`Restored ${databasePath(config, io)} from ${file} (${users} users, ${groups} groups; ${credentials}). Start scimd again.`);
     if (warning) io.err(`scimd: ${warning}`);
   } catch (e) {
     throw asCliError(e);

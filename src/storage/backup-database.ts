@@ -70,18 +70,57 @@ function giveOwnership(temp: string, target: string, replaced: ReturnType<typeof
   return `The restored database is owned by uid ${now.uid} (gid ${now.gid}), not ${owner.uid} (gid ${owner.gid}) as ${replaced ? "the database it replaced" : "its folder"}; if scimd runs as that user, run "chown ${owner.uid}:${owner.gid} ${target}" (and its .lock file) before starting it.`;
 }
 
-/** The highest event number the database has given (0 if it cannot be read: then nothing is known to keep). */
-function lastEventSeq(path: string): number {
-  let db: Database | undefined;
+/** What a restore carries over from the database it replaces. */
+interface Replaced {
+  /** Every AUTOINCREMENT counter (events, directory records, tokens...): numbers already handed out. */
+  readonly sequences: { name: string; seq: number }[];
+  /** The credentials in force now, with their columns. */
+  readonly tokens: Record<string, unknown>[];
+}
+
+/**
+ * Reads the database about to be replaced. Opened read-write (the caller holds the server lock): a read-only
+ * connection cannot replay a WAL left by a server that was killed, and its last transactions would be missed.
+ */
+function readReplaced(path: string): Replaced {
+  const db = new Database(path);
   try {
-    db = new Database(path, { readonly: true });
-    const row = db.query("SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0), coalesce((SELECT max(seq) FROM events), 0)) AS n").get() as { n: number };
-    return Number(row.n) || 0;
-  } catch {
-    return 0;
+    db.exec("PRAGMA busy_timeout = 5000");
+    const sequences = db.query("SELECT name, seq FROM sqlite_sequence").all() as { name: string; seq: number }[];
+    const events = db.query("SELECT coalesce(max(seq), 0) AS n FROM events").get() as { n: number };
+    const known = sequences.find((r) => r.name === "events");
+    if (known) known.seq = Math.max(Number(known.seq), events.n);
+    else if (events.n > 0) sequences.push({ name: "events", seq: events.n });
+    return { sequences, tokens: db.query("SELECT * FROM tokens").all() as Record<string, unknown>[] };
   } finally {
-    db?.close();
+    db.close();
   }
+}
+
+/**
+ * Carries the replaced database's counters and tokens into the restored copy. Counters go on from the higher
+ * of the two: event numbers are webhook-ids (evt_<seq>) and feed positions receivers have seen, and directory
+ * record ids are what applications key on, so neither is handed out twice. Tokens are credentials, not
+ * directory data: the ones in force now replace the backup's, so a token revoked since the backup stays
+ * revoked and one created since (Entra's) keeps working.
+ */
+function carryOver(db: Database, replaced: Replaced): void {
+  db.transaction(() => {
+    for (const { name, seq } of replaced.sequences) {
+      const updated = db.query("UPDATE sqlite_sequence SET seq = ? WHERE name = ? AND seq < ?").run(seq, name, seq).changes;
+      if (!updated && !db.query("SELECT 1 FROM sqlite_sequence WHERE name = ?").get(name))
+        db.query("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)").run(name, seq);
+    }
+    // The columns both versions have (the backup may predate a migration the replaced database had).
+    const columns = new Set((db.query("SELECT name FROM pragma_table_info('tokens')").all() as { name: string }[]).map((c) => c.name));
+    db.exec("DELETE FROM tokens");
+    for (const token of replaced.tokens) {
+      const names = Object.keys(token).filter((c) => columns.has(c));
+      db.query(`INSERT INTO tokens (${names.map((n) => `"${n}"`).join(", ")}) VALUES (${names.map(() => "?").join(", ")})`).run(
+        ...names.map((n) => token[n] as string | number | null),
+      );
+    }
+  })();
 }
 
 /** The newest migration this binary knows (the drizzle journal's last `when`). */
@@ -130,24 +169,32 @@ export function verifyBackup(file: string): { users: number; groups: number } {
  * WAL must never be replayed onto the new file), and the copy is renamed over the database. The caller holds
  * the server lock, so no scimd has the database open.
  */
-export function restoreDatabase(file: string, databasePath: string): { users: number; groups: number; warning?: string } {
+export function restoreDatabase(
+  file: string,
+  databasePath: string,
+): { users: number; groups: number; tokens: "kept" | "from backup"; warning?: string } {
   const counts = verifyBackup(file);
   const target = resolve(databasePath);
   if (isDatabaseFile(file, target)) throw new StorageError("The backup file is the database itself; nothing to restore.");
   const temp = tempNameFor(target);
-  const replaced = statOrNull(target);
-  const lastEvent = replaced ? lastEventSeq(target) : 0;
+  const replacedFile = statOrNull(target);
+  let replaced: Replaced | undefined;
+  let unreadable: string | undefined;
+  if (replacedFile) {
+    try {
+      replaced = readReplaced(target);
+    } catch (e) {
+      // A damaged database is a reason to restore: the backup's numbering and tokens are used, and the caller says so.
+      unreadable = (e as Error).message;
+    }
+  }
   let db: Database | undefined;
   try {
     db = new Database(resolve(file), { readonly: true });
     db.query("VACUUM INTO ?").run(temp);
     db.close();
-    // Event numbers go on from the replaced database's: they are webhook-ids (evt_<seq>) and feed positions
-    // that receivers have seen, and numbers re-used after a restore would be dropped as duplicates.
     db = new Database(temp);
-    db.query("UPDATE sqlite_sequence SET seq = ? WHERE name = 'events' AND seq < ?").run(lastEvent, lastEvent);
-    if (lastEvent > 0 && !db.query("SELECT 1 FROM sqlite_sequence WHERE name = 'events'").get())
-      db.query("INSERT INTO sqlite_sequence (name, seq) VALUES ('events', ?)").run(lastEvent);
+    if (replaced) carryOver(db, replaced);
   } catch (e) {
     db?.close();
     db = undefined;
@@ -156,11 +203,17 @@ export function restoreDatabase(file: string, databasePath: string): { users: nu
   } finally {
     db?.close();
   }
-  const warning = giveOwnership(temp, target, replaced);
+  const ownership = giveOwnership(temp, target, replacedFile);
   fsyncPath(temp);
   rmSync(`${target}-wal`, { force: true });
   rmSync(`${target}-shm`, { force: true });
   renameSync(temp, target);
   fsyncPath(dirname(target));
-  return warning ? { ...counts, warning } : counts;
+  const warnings = [
+    unreadable !== undefined
+      ? `The database it replaced could not be read (${unreadable}), so the tokens are the backup's: revoke again any token revoked since the backup ("scimd token list").`
+      : undefined,
+    ownership,
+  ].filter((w) => w !== undefined);
+  return { ...counts, tokens: replaced ? "kept" : "from backup", ...(warnings.length ? { warning: warnings.join(" ") } : {}) };
 }

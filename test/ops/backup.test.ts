@@ -38,10 +38,12 @@ describe("backup and restore", () => {
   const backup = join(dir, "during-writes.db");
   let ackedBeforeBackup: string[] = [];
   let allAcked: string[] = [];
+  let initialToken = "";
 
   test("a backup taken during a stream of writes holds every user acknowledged before it started", async () => {
     const p = await startScimd({ args: ["serve", "--config", config], cwd: dir, port });
     const token = p.stderr.join("\n").match(/scimd_[A-Za-z0-9_-]+/)![0];
+    initialToken = token;
     const acked: string[] = [];
     let stop = false;
     const writer = async (w: number) => {
@@ -108,7 +110,7 @@ describe("backup and restore", () => {
     expect(userNames(join(dir, "scimd.db")).size).toBe(allAcked.length);
   });
 
-  test("restore replaces the database atomically and the server starts on it; event numbers go on from the replaced database's; its mode is kept", async () => {
+  test("restore replaces the database atomically and the server starts on it; event numbers and record ids go on from the replaced database's; its tokens are kept; its mode is kept", async () => {
     const live = join(dir, "scimd.db");
     const lastSeq = (file: string) => {
       const db = new Database(file, { readonly: true });
@@ -132,12 +134,25 @@ describe("backup and restore", () => {
     expect(await createUser(before.url, "after-backup@example.com")).toBe(201);
     expect(await before.stop("SIGTERM")).toBe(0);
     const seqBefore = lastSeq(live);
+    const maxRecordId = (file: string) => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return (db.query("SELECT max(id) AS n FROM directory_users").get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    const recordIdBefore = maxRecordId(live);
+    expect(recordIdBefore).toBeGreaterThan(maxRecordId(backup));
+    // The backup has the initial token; revoked since (leaked, say), it must stay revoked after the restore.
+    expect(cli("token", "revoke", "initial").status).toBe(0);
     expect(seqBefore).toBeGreaterThan(lastSeq(backup));
     chmodSync(live, 0o640);
     const restored = cli("restore", backup);
     expect(restored.stderr).toBe("");
     expect(restored.status).toBe(0);
     expect(restored.stdout).toContain(`Restored ${live} `);
+    expect(restored.stdout).toContain("the tokens in force before the restore are kept");
     expect(existsSync(join(dir, "scimd.db-wal"))).toBe(false);
     expect(statSync(live).mode & 0o777).toBe(0o640);
     const names = userNames(live);
@@ -145,7 +160,12 @@ describe("backup and restore", () => {
     const p = await startScimd({ args: ["serve", "--config", config], cwd: dir, port });
     const listed = cli("users", "list", "--json");
     expect((JSON.parse(listed.stdout) as unknown[]).length).toBe(names.size);
-    // The restored database has the tokens of the backup: create one there.
+    // The token created after the backup still works; the one revoked after it does not.
+    expect(await createUser(p.url, "kept-token@example.com")).toBe(201);
+    const revoked = await fetch(`${p.url}/scim/Users?count=1`, { headers: { authorization: `Bearer ${initialToken}` } });
+    expect(revoked.status).toBe(401);
+    expect(cli("token", "list").stdout).not.toMatch(/^initial\b/m);
+    // A token created on the restored database works.
     const token2 = cli("token", "create", "--name", "after-restore").stdout.trim().split("\n").at(-1)!;
     const created = await fetch(`${p.url}/scim/Users`, {
       method: "POST",
@@ -159,6 +179,9 @@ describe("backup and restore", () => {
     try {
       const { seq } = db.query("SELECT min(seq) AS seq FROM events WHERE name = 'after-restore@example.com'").get() as { seq: number };
       expect(seq).toBeGreaterThan(seqBefore);
+      // Nor a directory record id an application has seen for someone else.
+      const { id } = db.query("SELECT min(id) AS id FROM directory_users WHERE username = 'kept-token@example.com'").get() as { id: number };
+      expect(id).toBeGreaterThan(recordIdBefore);
     } finally {
       db.close();
     }

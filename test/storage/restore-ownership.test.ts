@@ -83,3 +83,28 @@ describe("ownership after restore", () => {
     expect(r.warning).toBeUndefined();
   });
 });
+
+describe("what a restore carries over", () => {
+  test("over a database that cannot be read, the backup's tokens are restored and the warning says to revoke again", async () => {
+    const dir = join(root, "carry-unreadable");
+    mkdirSync(dir);
+    const source = join(dir, "source.db");
+    const s = openStorage(source);
+    await s.tokens.create("from-backup", "a".repeat(64), "scim", new Date().toISOString(), null);
+    s.close();
+    const file = join(dir, "backup.db");
+    backupDatabase(source, file);
+    // The database being replaced is damaged beyond opening: a reason to restore.
+    const target = join(dir, "live.db");
+    await Bun.write(target, "this is not a database; it was overwritten by accident ".repeat(100));
+    const result = restoreUnderLock(file, target);
+    expect(result.tokens).toBe("from backup");
+    expect(result.warning).toContain("revoke again any token revoked since the backup");
+    const restored = openStorage(target);
+    try {
+      expect((await restored.tokens.list()).map((t) => t.name)).toEqual(["from-backup"]);
+    } finally {
+      restored.close();
+    }
+  });
+});
