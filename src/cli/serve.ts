@@ -18,6 +18,9 @@ import { noOriginError, pathOf, withAbsoluteUrl, withRoutableHost } from "../htt
 import { errorResponse } from "../http/scim-response.ts";
 import { clip } from "../core/quote.ts";
 
+/** Set at a database's first successful start (the initial token is created only before it). */
+const FIRST_START_KEY = "first_start";
+
 export interface ServeArgs {
   config?: string;
 }
@@ -39,9 +42,12 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
   await service.ensureDefaultGroup();
 
   // First start: a token so that `npm start` is immediately usable for Entra's "Test Connection". A start
-  // that then fails (port in use) takes it back: its secret is shown only once, and would be lost.
+  // that then fails (port in use) takes it back: its secret is shown only once, and would be lost. Only on a
+  // database that never had a token: after an administrator has revoked every token (an incident), a start
+  // must not mint a new one and print it into the journal.
   let initialSecret: string | undefined;
-  if ((await storage.tokens.count()) === 0) {
+  const firstStart = (await storage.repo.setting(FIRST_START_KEY)) === null;
+  if (firstStart && (await storage.tokens.count()) === 0 && (await storage.repo.countEvents({ types: ["token.created"] })) === 0) {
     initialSecret = generateSecret();
     await storage.tokens.create("initial", hashSecret(initialSecret), "scim", new Date().toISOString(), null);
   }
@@ -130,6 +136,9 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
     io.err(`scimd: created the token "initial" for the SCIM API (shown only this once): ${initialSecret}`);
     io.err('scimd: revoke it with "scimd token revoke initial" once you have created your own with "scimd token create --name NAME".');
   }
+  if (firstStart) await storage.repo.write((tx) => tx.setSetting(FIRST_START_KEY, new Date().toISOString()));
+  if (!initialSecret && (await storage.tokens.count()) === 0)
+    logger.warn('No token exists, so every SCIM request is refused; create one with "scimd token create --name NAME".');
   const worker = new WebhookWorker({ repo: storage.repo, endpoints: endpointsOf(config.webhooks), logger, pollMs: 200 });
   worker.start();
   registerWebhookEventsPending(async () => Object.values(await worker.pending()).reduce((a, b) => a + b, 0));

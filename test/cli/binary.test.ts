@@ -66,13 +66,35 @@ describe("first start", () => {
     const list = first.cli(["token", "list", "--json"]);
     expect((JSON.parse(list.stdout) as { name: string }[]).map((t) => t.name)).toEqual(["initial"]);
 
-    const second = await start("", { dir });
+    const second = await start("", { dir, noToken: true });
     expect(second.stderr.join("\n")).not.toContain("initial");
     expect(second.stderr.join("\n")).not.toMatch(SECRET);
     expect((await get(second, "/scim/Users", secrets[0]!)).status).toBe(200);
     await second.stop();
     const after = JSON.parse(second.cli(["token", "list", "--json"]).stdout) as { name: string }[];
     expect(after.filter((t) => t.name === "initial")).toHaveLength(1);
+
+    // Every token revoked (an incident), then a restart: no new token is minted and printed into the journal;
+    // the log says why every request will be refused.
+    const revoked = second.cli(["token", "revoke", "initial"]);
+    expect(revoked.stdout + revoked.stderr).toContain("Revoked");
+    const third = await start("", { dir, noToken: true });
+    expect(third.stderr.join("\n")).not.toMatch(SECRET);
+    expect(await third.stop()).toBe(0);
+    expect(third.stdout.join("\n")).toContain("No token exists");
+    expect(JSON.parse(third.cli(["token", "list", "--json"]).stdout)).toEqual([]);
+  });
+
+  test("no initial token when tokens were created and revoked before the first start", async () => {
+    const dir = tempDir();
+    const configPath = join(dir, "pre.toml");
+    writeFileSync(configPath, `[storage]\npath = ${JSON.stringify(join(dir, "scimd.db"))}\n`);
+    expect(exec(["token", "create", "--name", "entra", "--config", configPath], dir).status).toBe(0);
+    expect(exec(["token", "revoke", "entra", "--config", configPath], dir).status).toBe(0);
+    const s = await start("", { dir, noToken: true });
+    expect(s.stderr.join("\n")).not.toMatch(SECRET);
+    expect(await s.stop()).toBe(0);
+    expect(s.stdout.join("\n")).toContain("No token exists");
   });
 
   test("no initial token when a token already exists", async () => {

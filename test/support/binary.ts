@@ -51,7 +51,10 @@ export interface RunningServer {
 }
 
 /** Starts the binary with `extraToml` appended to a config that sets the port and a temp database. */
-export async function startServer(extraToml = "", opts: { dir?: string; env?: Record<string, string> } = {}): Promise<RunningServer> {
+export async function startServer(
+  extraToml = "",
+  opts: { dir?: string; env?: Record<string, string>; /** Leave the database without a token when none was printed. */ noToken?: boolean } = {},
+): Promise<RunningServer> {
   const bin = ensureBinary();
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "scimd-e2e-"));
   const port = freePort();
@@ -85,7 +88,7 @@ export async function startServer(extraToml = "", opts: { dir?: string; env?: Re
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   let token = stderr.join("\n").match(/scimd_[A-Za-z0-9_-]+/)?.[0];
-  if (!token) {
+  if (!token && !opts.noToken) {
     const created = cli(["token", "create", "--name", `e2e-${Date.now()}`]);
     token = created.stdout.trim().split("\n").at(-1)!;
   }
@@ -95,7 +98,7 @@ export async function startServer(extraToml = "", opts: { dir?: string; env?: Re
     port,
     dir,
     configPath,
-    token,
+    token: token ?? "",
     process: child,
     stdout,
     stderr,
