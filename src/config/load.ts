@@ -1,3 +1,4 @@
+import { EVENT_TYPES, matchesNoType } from "../core/event-types.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Value } from "@sinclair/typebox/value";
@@ -107,6 +108,13 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
       byFold.set(v.toLowerCase(), v);
     }
   }
+  for (const [i, w] of config.webhooks.entries()) {
+    for (const pattern of w.events)
+      if (matchesNoType(pattern))
+        errors.push(`${origin(`webhooks.${i}.events`)}Configuration key "webhooks.${i}.events" lists ${JSON.stringify(pattern)}, which matches no event type; use one of ${EVENT_TYPES.join(", ")}, a prefix such as "user.*", or "*".`);
+    if (parseDuration(w.retry_max)! < parseDuration(w.retry_base)!)
+      errors.push(`${origin(`webhooks.${i}.retry_max`)}Configuration key "webhooks.${i}.retry_max" (${w.retry_max}) is shorter than retry_base (${w.retry_base}); make it at least as long.`);
+  }
   const names = new Set<string>();
   for (const [i, w] of config.webhooks.entries()) {
     const name = w.name || w.url;
@@ -141,7 +149,10 @@ function eachProperty<T>(schema: TSchema, value: unknown, at: string[], visit: (
 
 function describeError(key: string, message: string, value: unknown, schema?: TSchema): string {
   if (message === "Unexpected property") return `Unknown configuration key "${key}"; remove it or check its spelling against scimd.example.toml.`;
-  const shown = JSON.stringify(value);
+  const { secret, hint } = (schema ?? {}) as { secret?: boolean; hint?: string };
+  // A secret is not repeated: configuration errors reach the journal and CI logs.
+  const shown = secret && typeof value === "string" ? "(not shown: it is a secret)" : JSON.stringify(value);
+  if (hint && typeof value === "string") return `Configuration key "${key}" has a bad value ${shown}: ${hint}; see scimd.example.toml.`;
   // A choice (a union of literals): TypeBox only says "Expected union value"; list the allowed values.
   const choices = (schema as { anyOf?: { const?: unknown }[] } | undefined)?.anyOf;
   if (choices?.length && choices.every((c) => c.const !== undefined))

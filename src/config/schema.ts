@@ -5,13 +5,15 @@ import { Type, type Static } from "@sinclair/typebox";
 
 // A duration key may also bound its value: `minDuration` / `maxDuration` (durations themselves), checked by
 // the loader after the pattern, e.g. { ...Duration, minDuration: "1s", maxDuration: "255s" }.
-const Duration = Type.String({ pattern: "^\\d+(ms|s|m|h|d)$", description: "A duration such as 500ms, 10s, 5m, 1h or 90d." });
+// A patterned key carries a `hint`: what to write, for the error message (TypeBox's own names the regular
+// expression). A `secret` key's value is never repeated in an error (it would reach the journal).
+const Duration = Type.String({ pattern: "^\\d+(ms|s|m|h|d)$", hint: "use a duration such as 500ms, 10s, 5m, 1h or 90d" });
 
 export const ServerSection = Type.Object(
   {
     host: Type.String({ default: "0.0.0.0", minLength: 1 }),
     port: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
-    public_url: Type.String({ default: "", pattern: "^(https?://.+)?$" }),
+    public_url: Type.String({ default: "", pattern: "^(https?://.+)?$", hint: "use an http:// or https:// URL such as https://scim.example.com/scim, or leave it empty" }),
     trust_proxy: Type.Boolean({ default: false }),
     shutdown_timeout: Type.String({ ...Duration, default: "10s" }),
     /** `[server.tls]`: PEM files; both empty = plain HTTP. Re-read on SIGHUP. */
@@ -40,7 +42,8 @@ export const ProvisioningSection = Type.Object(
     }),
     unknown_reference: Type.Union([Type.Literal("ignore"), Type.Literal("reject")], { default: "ignore" }),
     delete: Type.Union([Type.Literal("deactivate"), Type.Literal("delete")], { default: "deactivate" }),
-    default_group: Type.String({ default: "" }),
+    // A group's displayName over SCIM may not hold control characters; nor may this one.
+    default_group: Type.String({ default: "", pattern: "^[^\\x00-\\x1f\\x7f]*$", hint: "use a group name without control characters (line breaks, tabs)" }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -85,7 +88,8 @@ export const LoggingSection = Type.Object(
 
 export const AuditSection = Type.Object(
   {
-    retain_days: Type.Integer({ default: 90, minimum: 1 }),
+    // At most a century: a larger value put the pruning cut-off before year 0 and failed every hour.
+    retain_days: Type.Integer({ default: 90, minimum: 1, maximum: 36500 }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -93,15 +97,24 @@ export const AuditSection = Type.Object(
 export const WebhookEntry = Type.Object(
   {
     /** Names the endpoint in `scimd webhooks status`; its delivery position is kept under this name. */
-    name: Type.String({ default: "", pattern: "^[A-Za-z0-9._-]*$" }),
-    url: Type.String({ pattern: "^https?://.+" }),
+    name: Type.String({ default: "", pattern: "^[A-Za-z0-9._-]*$", hint: "use letters, digits, '.', '_' and '-'" }),
+    url: Type.String({ pattern: "^https?://.+", hint: "use an http:// or https:// URL" }),
     /** Standard Webhooks secret: "whsec_" and base64 (at least 24 random bytes). */
-    secret: Type.String({ pattern: "^whsec_[A-Za-z0-9+/=]{32,}$" }),
-    events: Type.Array(Type.String({ pattern: "^[a-z_]+(\\.[a-z_]+|\\.\\*)?$|^\\*$" }), { default: ["*"], minItems: 1 }),
-    retry_base: Type.String({ ...Duration, default: "5s" }),
-    retry_max: Type.String({ ...Duration, default: "1h" }),
-    max_age: Type.String({ ...Duration, default: "24h" }),
-    timeout: Type.String({ ...Duration, default: "10s" }),
+    secret: Type.String({
+      pattern: "^whsec_[A-Za-z0-9+/=]{32,}$",
+      secret: true,
+      hint: 'use "whsec_" followed by standard base64 of at least 24 random bytes (echo "whsec_$(openssl rand -base64 32)")',
+    }),
+    // Each pattern must match a type scimd records: checked by the loader ("user.create" would receive nothing).
+    events: Type.Array(Type.String({ pattern: "^[a-z_]+(\\.[a-z_]+|\\.\\*)?$|^\\*$", hint: 'use an event type such as "user.created", a prefix such as "user.*", or "*"' }), {
+      default: ["*"],
+      minItems: 1,
+    }),
+    // Bounded below: "0s" retried a dead receiver in a loop (a thousand attempts and log lines in 3 s).
+    retry_base: Type.String({ ...Duration, default: "5s", minDuration: "100ms" }),
+    retry_max: Type.String({ ...Duration, default: "1h", minDuration: "100ms" }),
+    max_age: Type.String({ ...Duration, default: "24h", minDuration: "1m" }),
+    timeout: Type.String({ ...Duration, default: "10s", minDuration: "100ms", maxDuration: "10m" }),
   },
   { additionalProperties: false },
 );
@@ -112,7 +125,7 @@ export const MetricsSection = Type.Object(
     /** A bearer token for GET /metrics, separate from the SCIM tokens; empty = no authentication. */
     token: Type.String({ default: "" }),
     /** "host:port" for a second listener that serves only /metrics; empty = /metrics on the main port. */
-    listen: Type.String({ default: "", pattern: "^(.+:\\d{1,5})?$" }),
+    listen: Type.String({ default: "", pattern: "^(.+:\\d{1,5})?$", hint: 'use "host:port", such as 127.0.0.1:9090, or leave it empty' }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -130,6 +130,7 @@ export interface Reader {
 
 /** One state change, appended in the transaction of the change itself (README, "Events"). */
 export interface NewEvent {
+  /** One of EVENT_TYPES (src/core/event-types.ts) when scimd writes it; storage takes any name. */
   readonly type: string;
   readonly time: string;
   readonly token?: string | null;

@@ -1,3 +1,4 @@
+import type { EventType } from "./event-types.ts";
 import { mapUser, diffFields, type ReferenceLists } from "./directory/map-user.ts";
 import {
   InvalidFilterError,
@@ -457,7 +458,7 @@ export class ScimService {
   // ---- helpers -----------------------------------------------------------------------------------
 
   /** Appends an event in the transaction of the change (a change never exists without its event). */
-  private emit(tx: WriteTx, ctx: RequestContext, type: string, resourceType: ResourceKind, id: string, name: string, data?: Record<string, unknown>): Promise<number> {
+  private emit(tx: WriteTx, ctx: RequestContext, type: EventType, resourceType: ResourceKind, id: string, name: string, data?: Record<string, unknown>): Promise<number> {
     return tx.appendEvent({ type, time: this.clock().toISOString(), token: ctx.tokenName, requestId: ctx.requestId, resourceType, resourceId: id, name, data: data ?? null });
   }
 

@@ -15,7 +15,4 @@ export function eventJson(e: EventRecord): Record<string, unknown> {
   };
 }
 
-/** `user.*`, `group.member_added`, `*`: does the event type match one of the patterns? */
-export function typeMatches(type: string, patterns: readonly string[]): boolean {
-  return patterns.some((p) => p === "*" || p === type || (p.endsWith(".*") && type.startsWith(p.slice(0, -1))));
-}
+export { typeMatches } from "../core/event-types.ts";

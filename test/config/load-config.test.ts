@@ -496,3 +496,65 @@ describe("[server.tls]: cert and key both set or both empty", () => {
     expect(r.ok && r.config.server.tls).toEqual({ cert: "/etc/scimd/tls/fullchain.pem", key: "/etc/scimd/tls/privkey.pem" });
   });
 });
+
+describe("values an administrator can get wrong in ways that hurt later", () => {
+  const load = (toml: string) => {
+    const dir = folder({ "scimd.toml": toml });
+    return loadConfig({ file: "scimd.toml", env: {}, cwd: dir });
+  };
+  const errorsOf = (toml: string) => {
+    const r = load(toml);
+    return r.ok ? [] : r.errors;
+  };
+  const webhook = (extra: string) => `[[webhooks]]\nurl = "https://app.example.com/hook"\nsecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"\n${extra}\n`;
+
+  test("a webhook secret in a bad form is not repeated in the error (it reaches the journal), and the error says what to write", () => {
+    for (const secret of ["MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwAbcd", "whsec_Mf-Q9r8GKYqrTwjUPD8ILPZIo2LaLaSw_aSwAb"]) {
+      const errors = errorsOf(`[[webhooks]]\nurl = "https://app.example.com/hook"\nsecret = "${secret}"\n`);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).not.toContain(secret.slice(6, 20));
+      expect(errors[0]).toContain("(not shown: it is a secret)");
+      expect(errors[0]).toContain('use "whsec_" followed by standard base64');
+    }
+  });
+
+  test("a patterned key's error says what to write, not the regular expression", () => {
+    const errors = errorsOf(`[server]\nshutdown_timeout = "10 seconds"\n`);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('has a bad value "10 seconds": use a duration such as 500ms, 10s, 5m, 1h or 90d; see scimd.example.toml.');
+    expect(errors[0]).not.toContain("^");
+  });
+
+  test("a webhook event pattern that matches no event type is an error (it would receive nothing)", () => {
+    for (const pattern of ["user.create", "users.*", "group.member_add"]) {
+      const errors = errorsOf(webhook(`events = ["user.deleted", "${pattern}"]`));
+      expect([pattern, errors.length]).toEqual([pattern, 1]);
+      expect(errors[0]).toContain(`lists "${pattern}", which matches no event type`);
+      expect(errors[0]).toContain("user.created");
+    }
+    for (const ok of ['["*"]', '["user.*", "group.member_added", "token.revoked"]']) expect(errorsOf(webhook(`events = ${ok}`))).toEqual([]);
+  });
+
+  test("webhook delays and timeouts have a floor: 0s retried a dead receiver in a loop", () => {
+    for (const [key, value] of [["retry_base", "0s"], ["retry_max", "0s"], ["timeout", "0s"], ["max_age", "5s"]]) {
+      const errors = errorsOf(webhook(`${key} = "${value}"`));
+      expect([key, errors.length]).toEqual([key, 1]);
+      expect(errors[0]).toContain(`"webhooks.0.${key}" has a bad value "${value}": use a duration`);
+    }
+    const errors = errorsOf(webhook(`retry_base = "1h"\nretry_max = "5s"`));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('"webhooks.0.retry_max" (5s) is shorter than retry_base (1h)');
+  });
+
+  test("a default group name with a control character is refused, as over SCIM", () => {
+    const errors = errorsOf(`[provisioning]\ndefault_group = "Staff\\nEvil"\n`);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('"provisioning.default_group"');
+    expect(errorsOf(`[provisioning]\ndefault_group = "All Staff (Paris) - 2026"\n`)).toEqual([]);
+  });
+
+  test("retain_days is at most a century (a larger one failed every hourly prune)", () => {
+    expect(errorsOf(`[audit]\nretain_days = 1000000000\n`)[0]).toContain('"audit.retain_days"');
+    expect(errorsOf(`[audit]\nretain_days = 36500\n`)).toEqual([]);
+  });
+});
