@@ -1,4 +1,4 @@
-import { endpointsOf, deliver, toTypes } from "../events/webhooks.ts";
+import { endpointsOf, deliver, shownUrl, toTypes } from "../events/webhooks.ts";
 import { CliError, readConfig, table, withStorage, type Io } from "./common.ts";
 import { quoted } from "../core/quote.ts";
 
@@ -23,7 +23,7 @@ export async function webhooksCommand(args: WebhooksArgs, io: Io): Promise<void>
           const c = await repo.webhookCursor(e.name);
           const pending = await repo.countEvents({ after: c.lastSeq, types: toTypes(e.events) });
           const dead = (await repo.deadLetters(e.name)).length;
-          rows.push({ name: e.name, url: e.url, deliveredThrough: c.lastSeq, pending, dead, attempts: c.attempts, nextAttemptAt: c.nextAttemptAt, lastError: c.lastError });
+          rows.push({ name: e.label, url: shownUrl(e.url), deliveredThrough: c.lastSeq, pending, dead, attempts: c.attempts, nextAttemptAt: c.nextAttemptAt, lastError: c.lastError });
         }
         if (args.json) return io.out(JSON.stringify(rows, null, 2));
         if (rows.length === 0) return io.out("No webhooks are configured; add [[webhooks]] entries to scimd.toml.");
@@ -34,7 +34,7 @@ export async function webhooksCommand(args: WebhooksArgs, io: Io): Promise<void>
       }
       case "retry": {
         const only = args.positionals[0];
-        const chosen = only ? endpoints.filter((e) => e.name === only) : endpoints;
+        const chosen = only ? endpoints.filter((e) => e.label === only || e.name === only) : endpoints;
         if (only && chosen.length === 0) throw new CliError(`There is no webhook named ${quoted(only)}; see "scimd webhooks status".`, 2);
         let sent = 0;
         let failed = 0;
@@ -51,7 +51,7 @@ export async function webhooksCommand(args: WebhooksArgs, io: Io): Promise<void>
               sent++;
             } else {
               failed++;
-              io.err(`scimd: event ${d.seq} to "${e.name}" failed again (${r.error}); it stays parked.`);
+              io.err(`scimd: event ${d.seq} to "${e.label}" failed again (${r.error}); it stays parked.`);
             }
           }
         }

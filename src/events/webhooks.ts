@@ -6,7 +6,10 @@ import type { Logger } from "../log/logger.ts";
 import { eventJson, typeMatches } from "./event-json.ts";
 
 export interface Endpoint {
+  /** The key its delivery position is kept under: `name`, else the URL as configured (positions saved by earlier versions stay found). */
   readonly name: string;
+  /** What logs and `webhooks status` show: `name`, else the URL without credentials or query (shownUrl). */
+  readonly label: string;
   readonly url: string;
   readonly events: readonly string[];
   readonly signer: Webhook;
@@ -19,6 +22,7 @@ export interface Endpoint {
 export function endpointsOf(configs: readonly WebhookConfig[]): Endpoint[] {
   return configs.map((c) => ({
     name: c.name || c.url,
+    label: c.name || shownUrl(c.url),
     url: c.url,
     events: c.events,
     signer: new Webhook(c.secret),
@@ -27,6 +31,21 @@ export function endpointsOf(configs: readonly WebhookConfig[]): Endpoint[] {
     maxAgeMs: parseDuration(c.max_age)!,
     timeoutMs: parseDuration(c.timeout)!,
   }));
+}
+
+/**
+ * A webhook URL as logs and status may show it: a key in it (user:password@, `?code=` as Azure Functions use)
+ * is a credential, and the README promises no secret is ever logged. The user information and the query are
+ * replaced by "…".
+ */
+export function shownUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    const user = u.username || u.password ? "…@" : "";
+    return `${u.protocol}//${user}${u.host}${u.pathname}${u.search ? "?…" : ""}`;
+  } catch {
+    return "(a URL that cannot be parsed)";
+  }
 }
 
 export type DeliveryResult = { ok: true } | { ok: false; error: string };
@@ -51,7 +70,9 @@ export async function deliver(endpoint: Endpoint, event: EventRecord, now = new 
     return res.status >= 200 && res.status < 300 ? { ok: true } : { ok: false, error: `HTTP ${res.status}` };
   } catch (e) {
     const name = e instanceof Error ? e.name : "";
-    return { ok: false, error: name === "TimeoutError" ? `no answer within ${endpoint.timeoutMs} ms` : e instanceof Error ? e.message : String(e) };
+    const message = e instanceof Error ? e.message : String(e);
+    // Kept and logged: a message that quotes the URL must not carry its credentials.
+    return { ok: false, error: name === "TimeoutError" ? `no answer within ${endpoint.timeoutMs} ms` : message.replaceAll(endpoint.url, shownUrl(endpoint.url)) };
   }
 }
 
@@ -200,7 +221,7 @@ export class WebhookWorker {
           unsaved = 0;
         }
       } catch (e) {
-        logger.error("Webhook delivery loop failed; retrying.", { endpoint: endpoint.name, error: e instanceof Error ? e.message : String(e) });
+        logger.error("Webhook delivery loop failed; retrying.", { endpoint: endpoint.label, error: e instanceof Error ? e.message : String(e) });
         // Read again from the database. Deliveries made since the last save are not repeated while the search
         // position is past them; after a restart they are (at least once).
         cursor = null;
@@ -211,7 +232,7 @@ export class WebhookWorker {
     try {
       await save();
     } catch (e) {
-      logger.warn("Could not save a webhook endpoint's position at stop; its last events will be delivered again.", { endpoint: endpoint.name, error: e instanceof Error ? e.message : String(e) });
+      logger.warn("Could not save a webhook endpoint's position at stop; its last events will be delivered again.", { endpoint: endpoint.label, error: e instanceof Error ? e.message : String(e) });
     }
   }
 
@@ -223,7 +244,7 @@ export class WebhookWorker {
     if (now.getTime() - Date.parse(event.time) >= endpoint.maxAgeMs) {
       await repo.parkDead({ endpoint: endpoint.name, seq: event.seq, attempts, lastError: result.error, parkedAt: now.toISOString() });
       logger.error("A webhook event could not be delivered within max_age and was parked as dead; see \"scimd webhooks status\".", {
-        endpoint: endpoint.name,
+        endpoint: endpoint.label,
         seq: event.seq,
         error: result.error,
       });
@@ -232,7 +253,7 @@ export class WebhookWorker {
     const delay = backoff(endpoint, attempts);
     const next = { endpoint: endpoint.name, lastSeq: cursor.lastSeq, attempts, nextAttemptAt: new Date(now.getTime() + delay).toISOString(), lastError: result.error };
     await repo.saveWebhookCursor(next);
-    logger.warn("Webhook delivery failed; it will be retried.", { endpoint: endpoint.name, seq: event.seq, attempts, retryInMs: delay, error: result.error });
+    logger.warn("Webhook delivery failed; it will be retried.", { endpoint: endpoint.label, seq: event.seq, attempts, retryInMs: delay, error: result.error });
     return next;
   }
 }

@@ -447,6 +447,31 @@ describe("dead letters", () => {
   });
 });
 
+describe("credentials in a webhook URL", () => {
+  test("an unnamed endpoint whose URL holds a password and a ?code= key: neither reaches the log or `webhooks status`", async () => {
+    const secret = newSecret();
+    const receiver = new Receiver({ "/hook": secret }).start();
+    receivers.push(receiver);
+    receiver.mode = "fail";
+    const url = receiver.url("/hook").replace("http://", "http://alice:pa55word@") + "?code=QSECRETKEY";
+    const server = await startServer(`[[webhooks]]\nurl = "${url}"\nsecret = "${secret}"\nretry_base = "100ms"\nretry_max = "200ms"\n`);
+    servers.push(server);
+    await createUser(server, "hooked@example.com");
+    await waitFor(() => receiver.requests.length >= 2, 10_000, "two failed attempts");
+    // The delivery itself used the URL as configured (the receiver saw the key).
+    expect(receiver.requests.length).toBeGreaterThanOrEqual(2);
+    const [row] = await status(server);
+    expect(row!.name).toBe(`http://…@127.0.0.1:${new URL(url).port}/hook?…`);
+    expect(row!.url).toBe(row!.name);
+    const table = await cli(server, ["webhooks", "status"]);
+    expect(await server.stop()).toBe(0);
+    const everything = [...server.stdout, ...server.stderr, table.stdout, table.stderr, JSON.stringify(row)].join("\n");
+    expect(everything).toContain("Webhook delivery failed");
+    expect(everything).not.toContain("pa55word");
+    expect(everything).not.toContain("QSECRETKEY");
+  });
+});
+
 describe("backoff (unit)", () => {
   const [ep] = endpointsOf([{ name: "b", url: "http://127.0.0.1:1/", secret: newSecret(), events: ["*"], retry_base: "100ms", retry_max: "1s", max_age: "1h", timeout: "1s" }]);
 
