@@ -746,9 +746,13 @@ export class ScimService {
     } else if (value !== undefined && value !== null) {
       // Entra ID removes members with path "members" and a value array: exactly those go (none for an
       // empty array), never all.
-      const ids = list.map((m) => (m && typeof m === "object" ? (m as { value?: unknown }).value : m)).filter((v): v is string => typeof v === "string");
-      refs = await tx.existing(ids);
-      removed = await tx.removeMembers(groupId, ids);
+      // A member's "Value" is read without regard to case, as in an add (a {"Value": id} was skipped: the
+      // client was told the removal succeeded, and the member kept the group's access). One without a
+      // string value is a 400, as in an add, never skipped in silence.
+      const ids = list.map((m) => (typeof m === "string" && m !== "" ? m : memberValueOf(m)));
+      if (ids.some((v) => v === undefined)) throw new InvalidValueError(MEMBER_VALUE_MESSAGE);
+      refs = await tx.existing(ids as string[]);
+      removed = await tx.removeMembers(groupId, ids as string[]);
     } else {
       // RFC 7644 §3.5.2.2: remove with path "members" and no value removes all members.
       refs = new Map((await tx.members(groupId)).map((m) => [m.id, m]));

@@ -354,8 +354,22 @@ describe("PATCH members", () => {
     expect(await memberIds(created.body.id)).toEqual([users[2].id]);
     expect((await patchGroup(created.body.id, { op: "add", path: "members", value: [{ VALUE: users[3].id }] })).status).toBe(204);
     expect(await memberIds(created.body.id)).toEqual(sorted(users[2].id, users[3].id));
+    // A removal too: with {"Value": id} it answered 204 and removed nobody, so the member kept the group's access.
+    expect((await patchGroup(created.body.id, { op: "remove", path: "members", value: [{ Value: users[2].id }] })).status).toBe(204);
+    expect(await memberIds(created.body.id)).toEqual([users[3].id]);
     expect((await t.json("PUT", `/scim/Groups/${created.body.id}`, { displayName: "Cased", members: [{ value: users[0].id }] })).status).toBe(200);
     expect(await memberIds(created.body.id)).toEqual([users[0].id]);
+  });
+
+  test("a removal naming a member without a value is a 400, not a removal of nobody reported as done; nothing is applied", async () => {
+    for (const bad of [{ display: "x" }, { value: 5 }]) {
+      const res = await patchGroup(g.id, { op: "remove", path: "members", value: [{ value: users[0].id }, bad] });
+      expect([res.status, res.body.scimType]).toEqual([400, "invalidValue"]);
+      expect(await memberIds(g.id)).toEqual(sorted(users[0].id, users[1].id));
+    }
+    // A bare id is still taken, as before.
+    expect((await patchGroup(g.id, { op: "remove", path: "members", value: [users[0].id] })).status).toBe(204);
+    expect(await memberIds(g.id)).toEqual([users[1].id]);
   });
 
   test("a member value that is no id (a number, an empty string, none) is still 400 invalidValue, and nothing is applied", async () => {
