@@ -1,7 +1,7 @@
 import { assertNever } from "../filter/ast.ts";
 import type { ScimResource } from "../resource/types.ts";
 import { removeWhole, setFiltered, setSingle, setSubAttribute } from "./assign.ts";
-import { appendElements, coerceWhole } from "./merge-values.ts";
+import { appendElements, readWhole } from "./merge-values.ts";
 import { containerOf, store, type AttributeTarget } from "./navigate.ts";
 
 /**
@@ -23,11 +23,12 @@ export function applyAdd(resource: ScimResource, target: AttributeTarget, value:
 
 function addAttribute(resource: ScimResource, target: Extract<AttributeTarget, { kind: "attribute" }>, value: unknown): void {
   const { def, label } = target;
-  const coerced = coerceWhole(def, value, label);
-  if (coerced === null) return removeWhole(containerOf(resource, target.owner, false), def, label);
+  const whole = readWhole(def, value, label, "add");
+  if (whole.kind === "keep") return;
+  if (whole.kind === "remove") return removeWhole(containerOf(resource, target.owner, false), def, label);
   const container = containerOf(resource, target.owner, true);
-  if (!def.multiValued) return setSingle(container, def, coerced, label);
+  if (!def.multiValued) return setSingle(container, def, whole.value, label, whole.cleared);
   const current = container[def.name];
   const list = Array.isArray(current) ? current : [];
-  store(container, def.name, appendElements(def, list, Array.isArray(coerced) ? coerced : [coerced], label));
+  store(container, def.name, appendElements(def, list, Array.isArray(whole.value) ? whole.value : [whole.value], label));
 }

@@ -20,10 +20,23 @@ import {
 type SubTarget = Extract<AttributeTarget, { kind: "subAttribute" }>;
 type FilteredTarget = Extract<AttributeTarget, { kind: "filtered" }>;
 
-/** Sets a single-valued attribute whose value is already coerced; complex values are merged. */
-export function setSingle(container: JsonObject, def: AttributeDef, value: unknown, label: string): void {
+/**
+ * Sets a single-valued attribute whose value is already coerced; complex values are merged, and the
+ * sub-attributes named in `cleared` (given as null) are removed from them.
+ */
+export function setSingle(container: JsonObject, def: AttributeDef, value: unknown, label: string, cleared: readonly string[] = []): void {
   const current = container[def.name];
-  const next = def.type === "complex" && isPlainObject(value) ? mergeComplex(def, asObject(current), value, label) : value;
+  let next = def.type === "complex" && isPlainObject(value) ? mergeComplex(def, asObject(current), value, label) : value;
+  if (cleared.length && isPlainObject(next)) {
+    const rest: JsonObject = { ...next };
+    for (const name of cleared) {
+      const sub = def.subAttributes?.find((s) => s.name === name);
+      if (sub) assertImmutableKept(sub, rest[name], undefined, `${label}.${name}`);
+      delete rest[name];
+    }
+    next = rest;
+  }
+  if (isUnset(next)) return removeWhole(container, def, label);
   assertImmutableKept(def, current, next, label);
   store(container, def.name, next);
 }

@@ -4,13 +4,41 @@ import type { AttributeDef } from "../schema/types.ts";
 import { assertImmutableKept, deepEqual, isPlainObject, isUnset, sameValue, type JsonObject } from "./navigate.ts";
 
 /**
- * Coerces a whole attribute value exactly as POST does, plus the shapes Entra ID sends only in PATCH.
- * Returns null when the value means "remove the attribute".
+ * What an add or replace of a whole attribute does: remove it, leave it as it is, or set (merge) a value,
+ * with the sub-attributes of a single complex value that were given as null to clear.
  */
-export function coerceWhole(def: AttributeDef, value: unknown, label: string): unknown {
-  const coerced = coerceAttributeValue(def, referenceShorthand(def, value), label);
-  if (def.type === "complex" && !def.multiValued && isPlainObject(coerced) && clearsReference(def, coerced)) return null;
-  return isUnset(coerced) ? null : coerced;
+export type WholeValue = { kind: "remove" } | { kind: "keep" } | { kind: "set"; value: unknown; cleared: readonly string[] };
+
+const REMOVE: WholeValue = { kind: "remove" };
+const KEEP: WholeValue = { kind: "keep" };
+
+/**
+ * Coerces a whole attribute value exactly as POST does, plus the shapes Entra ID sends only in PATCH.
+ * The attribute is removed only when the client says so: null (RFC 7643 §2.5: unassigned), a replace with
+ * no values (`[]`), or a reference cleared with {"value": ""} as Entra ID clears the manager. A value that
+ * holds nothing scimd keeps once null, unknown and read-only sub-attributes are left out (`[{"foo": "x"}]`,
+ * {"nickName": "E"} for `name`, an add of `[]`) changes nothing: it removed the whole attribute, and with it
+ * the directory record's email or name. In a single complex value, a sub-attribute given as null is cleared
+ * and the others are merged (RFC 7644 §3.5.2.3: those not given are left as they are).
+ */
+export function readWhole(def: AttributeDef, value: unknown, label: string, op: "add" | "replace"): WholeValue {
+  if (value === null) return REMOVE;
+  if (op === "replace" && Array.isArray(value) && value.length === 0) return REMOVE;
+  const cleared: string[] = [];
+  let given = value;
+  if (def.type === "complex" && !def.multiValued && isPlainObject(value)) {
+    const rest: JsonObject = {};
+    for (const [k, v] of Object.entries(value)) {
+      const sub = def.subAttributes ? findAttribute(def.subAttributes, k) : undefined;
+      if (v === null && sub) cleared.push(sub.name);
+      else rest[k] = v;
+    }
+    given = rest;
+  }
+  const coerced = coerceAttributeValue(def, referenceShorthand(def, given), label);
+  if (def.type === "complex" && !def.multiValued && isPlainObject(coerced) && clearsReference(def, coerced)) return REMOVE;
+  if (!isUnset(coerced)) return { kind: "set", value: coerced, cleared };
+  return cleared.length ? { kind: "set", value: {}, cleared } : KEEP;
 }
 
 /** Coerces one element of a multi-valued attribute, or the value of a single-valued complex one. */

@@ -1,7 +1,7 @@
 import { assertNever } from "../filter/ast.ts";
 import type { ScimResource } from "../resource/types.ts";
 import { removeWhole, setFiltered, setSingle, setSubAttribute } from "./assign.ts";
-import { coerceWhole, keepOnePrimary } from "./merge-values.ts";
+import { keepOnePrimary, readWhole } from "./merge-values.ts";
 import { assertImmutableKept, containerOf, store, type AttributeTarget } from "./navigate.ts";
 
 /**
@@ -27,10 +27,12 @@ function replaceAttribute(
   value: unknown,
 ): void {
   const { def, label } = target;
-  const coerced = coerceWhole(def, value, label);
-  if (coerced === null) return removeWhole(containerOf(resource, target.owner, false), def, label);
+  const whole = readWhole(def, value, label, "replace");
+  if (whole.kind === "keep") return;
+  if (whole.kind === "remove") return removeWhole(containerOf(resource, target.owner, false), def, label);
   const container = containerOf(resource, target.owner, true);
-  if (!def.multiValued) return setSingle(container, def, coerced, label);
+  if (!def.multiValued) return setSingle(container, def, whole.value, label, whole.cleared);
+  const coerced = whole.value;
   const next = keepOnePrimary(Array.isArray(coerced) ? coerced : [coerced], undefined);
   assertImmutableKept(def, container[def.name], next, label);
   store(container, def.name, next);

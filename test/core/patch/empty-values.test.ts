@@ -1,0 +1,57 @@
+// An add or replace removes an attribute only when the client says so (null, a replace with [], Entra's
+// {"value": ""} for the manager); a value that holds nothing scimd keeps once null, unknown and read-only
+// sub-attributes are left out changes nothing. In a single complex value, a sub-attribute given as null is
+// cleared and the others are merged (RFC 7644 §3.5.2.3, RFC 7643 §2.5). These removed the whole attribute.
+import { describe, expect, test } from "bun:test";
+import { E, fullUser, patch } from "./patch-helpers.ts";
+
+const unchanged = (ops: unknown[]) => {
+  const before = fullUser();
+  expect(patch(fullUser(), ops)).toEqual(before);
+};
+
+describe("a value that holds nothing scimd keeps changes nothing", () => {
+  const cases: [string, unknown[]][] = [
+    ["add emails []", [{ op: "add", path: "emails", value: [] }]],
+    ["add emails with an element of unknown sub-attributes", [{ op: "add", path: "emails", value: [{ foo: "x" }] }]],
+    ["path-less add of emails []", [{ op: "add", value: { emails: [] } }]],
+    ["replace emails with an element of unknown sub-attributes", [{ op: "replace", path: "emails", value: [{ foo: "x" }] }]],
+    ["replace name with a sub-attribute name does not have", [{ op: "replace", path: "name", value: { nickName: "E" } }]],
+    ["replace name with {}", [{ op: "replace", path: "name", value: {} }]],
+    ["replace the manager with only its read-only displayName", [{ op: "replace", path: `${E}:manager`, value: { displayName: "Boss" } }]],
+    ["path-less replace of name with an unknown sub-attribute", [{ op: "replace", value: { name: { nickName: "E" } } }]],
+  ];
+  for (const [name, ops] of cases) test(name, () => unchanged(ops));
+});
+
+describe("a sub-attribute given as null is cleared, the others kept or merged", () => {
+  test("replace name {givenName: null} clears givenName and keeps familyName and formatted", () => {
+    const r = patch(fullUser(), [{ op: "replace", path: "name", value: { givenName: null } }]);
+    expect(r.name).toEqual({ formatted: "Ms. Barbara J Jensen III", familyName: "Jensen" });
+  });
+
+  test("replace name {givenName: null, familyName: 'Li'} clears one and sets the other", () => {
+    const r = patch(fullUser(), [{ op: "replace", path: "name", value: { GivenName: null, familyName: "Li" } }]);
+    expect(r.name).toEqual({ formatted: "Ms. Barbara J Jensen III", familyName: "Li" });
+  });
+
+  test("add (a merge too) and the path-less form clear the same way", () => {
+    expect(patch(fullUser(), [{ op: "add", path: "name", value: { familyName: null } }]).name).toEqual({ formatted: "Ms. Barbara J Jensen III", givenName: "Barbara" });
+    expect(patch(fullUser(), [{ op: "replace", value: { name: { formatted: null } } }]).name).toEqual({ familyName: "Jensen", givenName: "Barbara" });
+  });
+
+  test("clearing every sub-attribute removes the attribute", () => {
+    const r = patch(fullUser(), [{ op: "replace", path: "name", value: { givenName: null, familyName: null, formatted: null } }]);
+    expect(r.name).toBeUndefined();
+  });
+});
+
+describe("what still removes", () => {
+  test("null, a replace with no values, and Entra's {value: ''} for the manager", () => {
+    expect(patch(fullUser(), [{ op: "replace", path: "name", value: null }]).name).toBeUndefined();
+    expect(patch(fullUser(), [{ op: "add", path: "emails", value: null }]).emails).toBeUndefined();
+    expect(patch(fullUser(), [{ op: "replace", path: "emails", value: [] }]).emails).toBeUndefined();
+    expect(patch(fullUser(), [{ op: "replace", value: { emails: [] } }]).emails).toBeUndefined();
+    expect((patch(fullUser(), [{ op: "replace", path: `${E}:manager`, value: { value: "" } }])[E] as Record<string, unknown>).manager).toBeUndefined();
+  });
+});
