@@ -498,7 +498,8 @@ export function compileSort(sortBy: string, order: "ascending" | "descending", r
       const base = jsonPath(r.extension ? [r.schema.id, r.attribute.name] : [r.attribute.name]);
       if (r.attribute.multiValued) {
         const v = sub ? `json_extract(e.value, ${jsonPath([sub.name])})` : "e.value";
-        const primary = r.attribute.subAttributes?.some((a) => a.name === "primary") ? `json_type(e.value, '$."primary"') = 'true' DESC, ` : "";
+        // IS, not =: an element without "primary" gives NULL, which sorted after one with "primary": false.
+        const primary = r.attribute.subAttributes?.some((a) => a.name === "primary") ? `(json_type(e.value, '$."primary"') IS 'true') DESC, ` : "";
         expr = `(SELECT ${fold(v, false)} FROM json_each(${json}, ${base}) AS e ORDER BY ${primary}e.key LIMIT 1)`;
       } else {
         const p = sub ? jsonPath([...(r.extension ? [r.schema.id, r.attribute.name] : [r.attribute.name]), sub.name]) : base;

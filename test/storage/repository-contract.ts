@@ -511,7 +511,8 @@ export function runRepositoryContract(name: string, open: OpenRepository): void 
         // p1's smallest address sorts first, its primary one last; p3 has no primary, so its first value counts.
         await insert("User", userResource("p1", { emails: [{ value: "9@x.test", primary: true }, { value: "1@x.test" }], phoneNumbers: [{ value: "9", primary: true }, { value: "1" }] }));
         await insert("User", userResource("p2", { emails: [{ value: "5@x.test" }], phoneNumbers: [{ value: "5" }] }));
-        await insert("User", userResource("p3", { emails: [{ value: "7@x.test" }, { value: "2@x.test" }], phoneNumbers: [{ value: "7" }, { value: "2" }] }));
+        // p3 has no primary (a later value marked primary: false, as scimd writes when it demotes one): its first counts.
+        await insert("User", userResource("p3", { emails: [{ value: "7@x.test" }, { value: "2@x.test", primary: false }], phoneNumbers: [{ value: "7" }, { value: "2", primary: false }] }));
         for (const attr of ["emails", "emails.value", "phoneNumbers"]) {
           expect(await userIds(undefined, { sortBy: attr })).toEqual(["p2", "p3", "p1"]);
           expect(await userIds(undefined, { sortBy: attr, sortOrder: "descending" })).toEqual(["p1", "p3", "p2"]);
