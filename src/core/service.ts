@@ -404,13 +404,26 @@ export class ScimService {
     return { resource: await this.render(kind, stored, ctx, projection, related), etag: etagOf(stored.version) };
   }
 
+  /** Paths already reported as naming no attribute: each is logged once per process (a client sends it at every cycle). */
+  private readonly reportedPaths = new Set<string>();
+
+  private unknownPath(kind: ResourceKind, path: string): void {
+    const key = `${kind} ${path.toLowerCase()}`;
+    if (this.reportedPaths.has(key) || this.reportedPaths.size >= 1000) return;
+    this.reportedPaths.add(key);
+    this.log.warn("A PATCH operation names an attribute scimd does not define; it is ignored (check the identity provider's attribute mapping).", {
+      resourceType: kind,
+      path: clip(path, 200),
+    });
+  }
+
   /**
    * With `projection` null the caller wants no representation (a 204), so none is built: for a group of
    * 100,000 members that saves reading and serialising every member after each membership change.
    */
   async patch(kind: ResourceKind, id: string, body: unknown, ctx: RequestContext, pre: Preconditions = {}, projection: ProjectionOptions | null = {}): Promise<{ resource: ScimResource | null; etag: string }> {
     const rs = schemaOf(kind);
-    const ops = parsePatchRequest(body, rs, { maxOperations: this.opts.maxPatchOperations });
+    const ops = parsePatchRequest(body, rs, { maxOperations: this.opts.maxPatchOperations, onUnknownPath: (path) => this.unknownPath(kind, path) });
     const { stored, related } = await this.write(kind, async (tx) => {
       const current = await tx.get(kind, id);
       if (!current) throw this.notFound(kind, id);

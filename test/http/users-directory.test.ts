@@ -781,3 +781,36 @@ describe("paging", () => {
     expect(res.status).toBe(400);
   });
 });
+
+describe("attributes scimd does not define, as Entra sends them for a custom mapping", () => {
+  const CUSTOM = "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User";
+
+  test("a leaver's disable sent beside a custom attribute is applied (the whole PATCH was a 400, at every cycle); the path is logged once", async () => {
+    const t = await app();
+    const u = await create(t, user("leaver@contoso.com", { schemas: [USER_SCHEMA, CUSTOM], active: true, [CUSTOM]: { tag: "701984" } }));
+    for (let cycle = 0; cycle < 2; cycle++) {
+      const res = await t.json(
+        "PATCH",
+        `/scim/Users/${u.id}`,
+        patchOp({ op: "Replace", path: "active", value: "False" }, { op: "Add", path: `${CUSTOM}:tag`, value: "701984" }),
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.active).toBe(false);
+    }
+    expect(await t.storage.repo.directoryByUsername("leaver@contoso.com")).toMatchObject({ active: false });
+    const logged = warnings(t).filter((w) => w.msg.includes("does not define"));
+    expect(logged.map((w) => w.path)).toEqual([`${CUSTOM}:tag`]);
+  });
+
+  test("Entra's pre-2018 dotted extension path (customappsso) sets the manager and department", async () => {
+    const t = await app();
+    const u = await create(t, user("dotted@contoso.com"));
+    const res = await t.json(
+      "PATCH",
+      `/scim/Users/${u.id}`,
+      patchOp({ op: "replace", path: `${ENTERPRISE_USER_SCHEMA}.manager`, value: "mgr-1" }, { op: "replace", path: `${ENTERPRISE_USER_SCHEMA}.department`, value: "Sales" }),
+    );
+    expect(res.status).toBe(200);
+    expect(res.body[ENTERPRISE_USER_SCHEMA]).toEqual({ manager: { value: "mgr-1" }, department: "Sales" });
+  });
+});

@@ -1,7 +1,7 @@
 import { InvalidPathError, InvalidSyntaxError, InvalidValueError, NoTargetError, TooManyError } from "../errors.ts";
 import { parsePath, type PatchPath } from "../path/parse-path.ts";
 import { isPlainObject } from "../resource/coerce-value.ts";
-import type { ResourceSchema } from "../schema/registry.ts";
+import { resolveAttribute, splitUrn, type ResourceSchema } from "../schema/registry.ts";
 import { resolveTarget } from "./navigate.ts";
 import { quoted } from "../quote.ts";
 
@@ -19,6 +19,8 @@ export interface PatchOperation {
 export interface ParsePatchOptions {
   /** The most operations one request may carry; a larger request is refused before anything is applied. */
   readonly maxOperations?: number;
+  /** Told of each operation left out because its path names no attribute of the resource type. */
+  readonly onUnknownPath?: (rawPath: string) => void;
 }
 
 export const DEFAULT_MAX_OPERATIONS = 1000;
@@ -45,10 +47,38 @@ export function parsePatchRequest(body: unknown, rs: ResourceSchema, options: Pa
   const max = options.maxOperations ?? DEFAULT_MAX_OPERATIONS;
   if (operations.length > max)
     throw new TooManyError(`The request has ${operations.length} operations, more than the ${max} allowed; split it into smaller PATCH requests.`);
-  return operations.map((raw, i) => parseOperation(raw, i, rs));
+  const parsed: PatchOperation[] = [];
+  for (const [i, raw] of operations.entries()) {
+    const op = parseOperation(raw, i, rs, options.onUnknownPath);
+    if (op) parsed.push(op);
+  }
+  return parsed;
 }
 
-function parseOperation(raw: unknown, index: number, rs: ResourceSchema): PatchOperation {
+/**
+ * Whether a path that failed to parse names an attribute this resource type does not define (`fooBar`,
+ * `name.nick`, a custom extension's `urn:...:CustomExtension:2.0:User:tag`), as opposed to a malformed path
+ * or a bad filter on a known attribute, which stay errors.
+ */
+/** Names joined by single "." or ":" (a URN's "2.0" included): `name..givenName` is malformed, not unknown. */
+const ATTRIBUTE_NAMES = /^[A-Za-z$][\w$-]*(?:[.:][A-Za-z0-9$][\w$-]*)*$/;
+
+function namesUnknownAttribute(rawPath: string, rs: ResourceSchema): boolean {
+  const bracket = rawPath.indexOf("[");
+  const head = (bracket < 0 ? rawPath : rawPath.slice(0, bracket)).trim();
+  if (!ATTRIBUTE_NAMES.test(head)) return false;
+  const { schema, rest } = splitUrn(rs, head);
+  return resolveAttribute(rs, head) === null && !(schema && rest === "");
+}
+
+/**
+ * An operation on an attribute scimd does not define is left out, as POST, PUT and a path-less PATCH ignore
+ * such attributes (RFC 7643 §2.1 lets a service provider ignore what it does not define): refused, it failed
+ * the whole request, and Entra ID sends every changed attribute of a user in one PATCH, so a custom attribute
+ * mapped in Entra (which scimd never stores, so Entra sends it again at every cycle) made every later update
+ * of that user fail, its disable included.
+ */
+function parseOperation(raw: unknown, index: number, rs: ResourceSchema, onUnknownPath?: (rawPath: string) => void): PatchOperation | null {
   const where = `Operations[${index}]`;
   if (!isPlainObject(raw))
     throw new InvalidSyntaxError(`${where} must be a JSON object with "op", "path" and "value"; send it in that form.`);
@@ -68,7 +98,14 @@ function parseOperation(raw: unknown, index: number, rs: ResourceSchema): PatchO
       throw new InvalidValueError(`${where} has no "path", so its "value" must be an object of attributes; send {"attribute": value}.`);
     return { op, value };
   }
-  const path = parsePatchPath(rawPath, rs);
+  let path: PatchPath;
+  try {
+    path = parsePatchPath(rawPath, rs);
+  } catch (e) {
+    if (!(e instanceof InvalidPathError) || !namesUnknownAttribute(rawPath, rs)) throw e;
+    onUnknownPath?.(rawPath);
+    return null;
+  }
   return hasValue ? { op, path, rawPath, value } : { op, path, rawPath };
 }
 

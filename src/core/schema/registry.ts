@@ -93,6 +93,9 @@ export function splitUrn(
     const id = lower(s.id);
     if (p === id) return { schema: s, rest: "", qualified: true };
     if (p.startsWith(id + ":")) return { schema: s, rest: path.slice(id.length + 1), qualified: true };
+    // Entra ID's provisioning jobs made before December 2018 (customappsso) put a "." after the URN
+    // (`...:enterprise:2.0:User.manager`); Microsoft's own Postman collection still sends it.
+    if (p.startsWith(id + ".")) return { schema: s, rest: path.slice(id.length + 1), qualified: true };
   }
   return { schema: undefined, rest: path, qualified: true };
 }

@@ -47,6 +47,29 @@ describe("parsePatchRequest accepts", () => {
   });
 });
 
+describe("an operation on an attribute scimd does not define is left out (as POST ignores it), and reported", () => {
+  const cases: [string, string, typeof USER][] = [
+    ["an unknown attribute", "shoeSize", USER],
+    ["an unknown sub-attribute", "name.nick", USER],
+    ["an unknown extension attribute", `${E}:shoeSize`, USER],
+    ["a custom extension's attribute (mapped in Entra)", "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User:tag", USER],
+    ["a misspelt site URN", "urn:ietf:params:scim:schemas:extension:scimd:2.0:Users:site", USER],
+    ["a User attribute on a Group", "userName", GROUP],
+  ];
+  test.each(cases)("%s", (_name, path, rs) => {
+    const seen: string[] = [];
+    const known = rs === USER ? "active" : "displayName";
+    const ops = parsePatchRequest(
+      body({ op: "Replace", path: known, value: "False" }, { op: "Add", path, value: "701984" }, { op: "remove", path }),
+      rs,
+      { onUnknownPath: (p) => seen.push(p) },
+    );
+    // The other operations stay: a disable sent beside an unknown attribute is applied.
+    expect(ops.map((o) => o.rawPath)).toEqual([known]);
+    expect(seen).toEqual([path, path]);
+  });
+});
+
 describe("parsePatchRequest rejects", () => {
   const cases: [string, unknown, ScimType][] = [
     ["a body that is not an object", [1], "invalidSyntax"],
@@ -62,9 +85,6 @@ describe("parsePatchRequest rejects", () => {
     ["a path-less add whose value is not an object", body({ op: "add", value: "x" }), "invalidValue"],
     ["a path that is not a string", body({ op: "add", path: 3, value: "x" }), "invalidPath"],
     ["a malformed path", body({ op: "add", path: "emails[type eq", value: "x" }), "invalidPath"],
-    ["an unknown attribute", body({ op: "add", path: "shoeSize", value: 1 }), "invalidPath"],
-    ["an unknown sub-attribute", body({ op: "add", path: "name.nick", value: 1 }), "invalidPath"],
-    ["an unknown extension attribute", body({ op: "add", path: `${E}:shoeSize`, value: 1 }), "invalidPath"],
     ["a filter on an unknown sub-attribute", body({ op: "remove", path: 'emails[kind eq "work"]' }), "invalidPath"],
     ["a filter on a simple attribute", body({ op: "remove", path: 'title[value eq "x"]' }), "invalidPath"],
   ];
@@ -74,9 +94,11 @@ describe("parsePatchRequest rejects", () => {
     expect(isScimError(e) && e.status).toBe(400);
   });
 
-  test("a User path on a Group", () => {
-    const e = thrown(() => parsePatchRequest(body({ op: "add", path: "userName", value: "x" }), GROUP));
-    expect(isScimError(e) && e.scimType).toBe("invalidPath");
+  test("an unknown sub-attribute of a value path on a known attribute, and a malformed URN path", () => {
+    for (const path of ['emails[type eq "work"].valu', "urn:ietf:params:scim:schemas:core:2.0:User:emails[", "name..givenName"]) {
+      const e = thrown(() => parsePatchRequest(body({ op: "add", path, value: "x" }), USER));
+      expect([path, isScimError(e) && e.scimType]).toEqual([path, "invalidPath"]);
+    }
   });
 
   test("more than maxOperations operations is tooMany, before anything is parsed", () => {
