@@ -71,12 +71,36 @@ export function lockDatabase(config: Config, io: Pick<Io, "cwd">): ServerLock | 
  * One sentence for a listener that cannot start: a port in use (Bun says "Failed to start server. Is port N
  * in use?", two sentences), or an address that is not this machine's (EADDRNOTAVAIL), with what to change.
  */
-export function listenFailure(where: string, e: unknown, settings: { port: string; address: string }): string {
+export function listenFailure(where: string, e: unknown, settings: { port: string; address: string }, hostname?: string): string {
   const code = (e as { code?: string }).code ?? "";
-  const message = (e as Error).message ?? String(e);
-  if (code === "EADDRINUSE" || /in use/i.test(message)) return `Cannot listen on ${where}: the port is in use; stop what holds it or change ${settings.port}.`;
+  let message = (e as Error).message ?? String(e);
+  if (code === "EADDRINUSE" || /in use/i.test(message)) {
+    // Bun says "Is port N in use?" for a host name that does not resolve too: the host is tried alone on
+    // a free port, and only when it listens is the port what is wrong.
+    const hostFailure = hostname === undefined ? undefined : cannotListenOn(hostname);
+    if (hostFailure === undefined) return `Cannot listen on ${where}: the port is in use; stop what holds it or change ${settings.port}.`;
+    message = hostFailure;
+  } else if (hostname !== undefined && UNRESOLVED.includes(code)) message = unresolved(hostname);
   return `Cannot listen on ${where} (${message.replace(/\.\s+/g, "; ")}); check ${settings.address}.`;
 }
+
+/** Why nothing can listen on `hostname` (any port), or undefined when something can. */
+function cannotListenOn(hostname: string): string | undefined {
+  try {
+    Bun.serve({ hostname, port: 0, reusePort: false, development: false, fetch: () => new Response() }).stop(true);
+    return undefined;
+  } catch (e) {
+    const message = (e as Error).message ?? String(e);
+    // A name that does not resolve comes back as ENOENT, ENOTFOUND or EINVAL, or as "in use" again.
+    const code = (e as { code?: string }).code ?? "";
+    if (/in use/i.test(message) || UNRESOLVED.includes(code)) return unresolved(hostname);
+    return message;
+  }
+}
+
+/** Bun's codes for a host name that does not resolve ("ENOENT: no such file or directory, listen"). */
+const UNRESOLVED = ["ENOENT", "ENOTFOUND", "EINVAL", "EAI_AGAIN"];
+const unresolved = (hostname: string) => `${hostname} does not resolve to an address of this machine`;
 
 /** Fixed-width columns for human-readable listings. */
 export function table(rows: string[][]): string[] {

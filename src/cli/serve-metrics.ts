@@ -52,7 +52,7 @@ export function startMetrics(config: Config, logger: Logger): MetricsService | n
         fetch: (request) => (hasOrigin(request.url) && pathOf(request.url) === "/metrics" ? respond(request) : new Response("Only /metrics is served here.\n", { status: 404 })),
       });
     } catch (e) {
-      throw new CliError(listenFailure(`${opts.listen} for [metrics]`, e, { port: "[metrics] listen", address: "[metrics] listen (an address of this machine and a port)" }), 1);
+      throw new CliError(listenFailure(`${opts.listen} for [metrics]`, e, { port: "[metrics] listen", address: "[metrics] listen (an address of this machine and a port)" }, hostname), 1);
     }
     where = `${hostname}:${side.port}/metrics`;
   }

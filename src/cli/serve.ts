@@ -129,7 +129,7 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
     await abandon();
     if (e instanceof ListenError) throw new CliError(e.message, 2);
     const settings = { port: "[server] port", address: "[server] host (an address of this machine, or 0.0.0.0 for all) and [server] port" };
-    throw new CliError(listenFailure(`${config.server.host}:${config.server.port}`, e, settings), 1);
+    throw new CliError(listenFailure(`${config.server.host}:${config.server.port}`, e, settings, config.server.host), 1);
   }
   // Shown once the server listens, in the same turn (no request is served before it is printed).
   if (initialSecret) {

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { expectOneSentence, run, workspaces } from "./cli-helpers.ts";
+import { freePort } from "../support/binary.ts";
 
 const pkg = JSON.parse(readFileSync(resolve(import.meta.dir, "../../package.json"), "utf8")) as { version: string };
 
@@ -282,6 +283,15 @@ describe("serve cannot listen", () => {
     expectOneSentence(elsewhere.err);
     expect(elsewhere.err.join("\n")).toContain("check [server] host");
     expect(elsewhere.err.join("\n")).not.toContain("in use");
+    // A name that does not resolve (.invalid, RFC 6761): Bun says "Is port N in use?" for [metrics] listen.
+    const port = String(freePort());
+    for (const env of [{ SCIMD_SERVER_HOST: "nohost.invalid", SCIMD_SERVER_PORT: port } as Record<string, string>, { SCIMD_SERVER_HOST: "127.0.0.1", SCIMD_SERVER_PORT: "0", SCIMD_METRICS_ENABLED: "true", SCIMD_METRICS_LISTEN: `nohost.invalid:${port}` }]) {
+      const unresolved = await w.run(["serve"], env);
+      expect(unresolved.code).toBe(1);
+      expectOneSentence(unresolved.err);
+      expect(unresolved.err.join("\n")).toContain("nohost.invalid does not resolve to an address of this machine");
+      expect(unresolved.err.join("\n")).not.toContain("in use");
+    }
   });
 
   test("a port held by another server that allows sharing it (SO_REUSEPORT, as Bun's production default, and an older scimd, set) is refused too, for the API and for [metrics] listen", async () => {
