@@ -28,7 +28,9 @@ export async function tokenCommand(args: TokenArgs, io: Io): Promise<void> {
       let expiresAt: string | null = null;
       if (args.expires) {
         const ms = parseExpiry(args.expires);
-        if (ms === undefined) throw new CliError(`The expiry ${quoted(args.expires)} is not a duration; use a number and a unit, such as 90d, 12h or 1y.`, 2);
+        if (ms === undefined) throw new CliError(`The expiry ${quoted(args.expires)} is not a duration; use a number above zero and a unit, such as 90d, 12h or 1y.`, 2);
+        // At most a century: 1000000y is past what a date can hold ("unexpected failure (Invalid Date)").
+        if (ms > 100 * 31_536_000_000) throw new CliError(`The expiry ${quoted(args.expires)} is more than 100 years; leave --expires out for a token that does not expire.`, 2);
         expiresAt = new Date(Date.now() + ms).toISOString();
       }
       const storage = withStorage(config, io);

@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { chmodSync, chownSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, chmodSync, chownSync, constants, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { isDatabaseFile, statOrNull, tempNameFor } from "./database-files.ts";
 import { StorageError, migrationsFolder } from "./db.ts";
@@ -135,6 +135,13 @@ function latestKnownMigration(): number {
  */
 export function verifyBackup(file: string): { users: number; groups: number } {
   if (!existsSync(file)) throw new StorageError(`${file} does not exist; give the path of a file written by "scimd backup".`);
+  // Backups are the owner's only (0600): run by another user (a container's), restore could not open it, and
+  // said the file was no database, which reads as a damaged backup.
+  try {
+    accessSync(file, constants.R_OK);
+  } catch {
+    throw new StorageError(`${file} cannot be read by this user (uid ${process.getuid?.() ?? "?"}); run restore as the file's owner or make it readable to this user (backups are created readable by their owner only).`);
+  }
   let db: Database;
   try {
     db = new Database(file, { readonly: true });

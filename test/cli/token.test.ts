@@ -71,6 +71,18 @@ describe("token create", () => {
     });
   }
 
+  test("an expiry of zero, or past a century, is a usage error (exit 2) naming what to do; no token is created", async () => {
+    const w = ws();
+    for (const [text, says] of [["0d", "above zero"], ["1000000y", "more than 100 years"], ["200y", "more than 100 years"]] as const) {
+      const r = await w.run(["token", "create", "--name", "x", "--expires", text]);
+      expect([text, r.code]).toEqual([text, 2]);
+      expectOneSentence(r.err);
+      expect(r.err.join("\n")).toContain(says);
+    }
+    await createToken(w, "century", ["--expires", "100y"]);
+    expect((JSON.parse((await w.run(["token", "list", "--json"])).out.join("\n")) as { name: string }[]).map((t) => t.name)).toEqual(["century"]);
+  });
+
   test("without --expires the token does not expire", async () => {
     const w = ws();
     await createToken(w, "forever");

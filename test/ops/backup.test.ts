@@ -187,3 +187,28 @@ describe("backup and restore", () => {
     }
   });
 });
+
+describe("a backup file this user cannot read", () => {
+  test("restore says it cannot be read by this user, not that it is no database (a damaged backup, as it read)", () => {
+    const home = tempDir("unreadable");
+    chmodSync(home, 0o777);
+    const cfg = join(home, "scimd.toml");
+    writeFileSync(cfg, `[storage]\npath = "${join(home, "scimd.db")}"\n`);
+    chmodSync(cfg, 0o644);
+    const file = join(home, "backup.db");
+    expect(spawnSync(ensureBinary(), ["migrate", "--config", cfg], { encoding: "utf8", env }).status).toBe(0);
+    const made = spawnSync(ensureBinary(), ["backup", file, "--config", cfg], { encoding: "utf8", env });
+    expect(made.status).toBe(0);
+    // The backup is its owner's only (0600). Run by another user: as root, drop to nobody; else take the read bit away.
+    const asRoot = process.getuid?.() === 0;
+    if (!asRoot) chmodSync(file, 0o000);
+    const argv = [ensureBinary(), "restore", file, "--config", cfg];
+    const r = asRoot
+      ? spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", ...argv], { encoding: "utf8", env })
+      : spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8", env });
+    rmSync(home, { recursive: true, force: true });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("cannot be read by this user");
+    expect(r.stderr).not.toContain("cannot be opened as a database");
+  });
+});
