@@ -1,9 +1,10 @@
-import { join, resolve } from "node:path";
+import { accessSync, constants } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import type { Config } from "../config/schema.ts";
 import { loadTls } from "../http/load-tls.ts";
 import { tlsUnusable } from "../http/listener.ts";
 import { statOrNull } from "../storage/database-files.ts";
-import { CliError, databasePath, readConfig, type Io } from "./common.ts";
+import { cannotListenOn, CliError, databasePath, readConfig, type Io } from "./common.ts";
 import { parseListen } from "./serve-metrics.ts";
 
 export async function checkConfigCommand(args: { config?: string }, io: Io): Promise<void> {
@@ -18,9 +19,9 @@ export async function checkConfigCommand(args: { config?: string }, io: Io): Pro
 }
 
 /**
- * What `serve` refuses at start beyond the loader's checks, checked without starting a listener or opening the
- * database: the [server.tls] pair (read and checked as serve does, src/http/load-tls.ts), [metrics] listen
- * (parsed as serve does) and a [storage] path that is a directory.
+ * What `serve` refuses at start beyond the loader's checks, checked without starting the server or opening the
+ * database: the [server.tls] pair (read and checked as serve does, src/http/load-tls.ts), the host names of
+ * [server] host and [metrics] listen, and a [storage] path this user cannot use.
  */
 function startChecks(config: Config, io: Io): string[] {
   const errors: string[] = [];
@@ -30,16 +31,53 @@ function startChecks(config: Config, io: Io): string[] {
     const r = loadTls({ cert: resolve(io.cwd, cert), key: resolve(io.cwd, key) });
     if (!r.ok) errors.push(tlsUnusable(r.reason));
   }
+  // The host names serve would listen on: one that does not resolve, or is no address of this machine, is
+  // found by listening on it for an instant on a port the system picks (the configured port may be in use by
+  // the running server; that is no fault of the configuration).
+  const serverHost = cannotListenOn(config.server.host);
+  if (serverHost) errors.push(`Cannot listen on ${config.server.host} (${serverHost}); check [server] host (an address of this machine, or 0.0.0.0 for all).`);
   if (config.metrics.enabled && config.metrics.listen) {
     try {
-      parseListen(config.metrics.listen);
+      const { hostname } = parseListen(config.metrics.listen);
+      const problem = cannotListenOn(hostname);
+      if (problem) errors.push(`Cannot listen on ${config.metrics.listen} for [metrics] (${problem}); check [metrics] listen (an address of this machine and a port).`);
     } catch (e) {
       if (!(e instanceof CliError)) throw e;
       errors.push(e.message);
     }
   }
   const db = databasePath(config, io);
-  if (db !== ":memory:" && statOrNull(db)?.isDirectory())
-    errors.push(`The database ${config.storage.path} is a directory; set [storage] path to a file, for example ${JSON.stringify(join(config.storage.path, "scimd.db"))}.`);
+  if (db !== ":memory:") {
+    if (statOrNull(db)?.isDirectory())
+      errors.push(`The database ${config.storage.path} is a directory; set [storage] path to a file, for example ${JSON.stringify(join(config.storage.path, "scimd.db"))}.`);
+    else {
+      const problem = storageProblem(db);
+      if (problem) errors.push(`${problem}; fix the folder's owner or permissions, or set [storage] path to a folder this user can write.`);
+    }
+  }
   return errors;
+}
+
+/**
+ * What would stop serve from opening or creating the database as this user, without creating anything: the
+ * file (if it exists) must be readable and writable, and its folder (or, when missing, the nearest existing
+ * folder above it, where serve creates it) writable, for the -wal, -shm and .lock files.
+ */
+function storageProblem(db: string): string | undefined {
+  const can = (path: string, mode: number) => {
+    try {
+      accessSync(path, mode);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const file = statOrNull(db);
+  if (file && !can(db, constants.R_OK | constants.W_OK)) return `The database ${db} cannot be read and written by this user`;
+  let folder = dirname(db);
+  while (!statOrNull(folder)) folder = dirname(folder);
+  if (!statOrNull(folder)!.isDirectory()) return `${folder} is not a folder, so the database ${db} cannot be created`;
+  if (!can(folder, constants.W_OK | constants.X_OK))
+    return folder === dirname(db) ? `This user cannot create files in ${folder}, the database's folder` : `This user cannot create the folder for the database ${db} in ${folder}`;
+  return undefined;
 }

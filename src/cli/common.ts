@@ -85,7 +85,7 @@ export function listenFailure(where: string, e: unknown, settings: { port: strin
 }
 
 /** Why nothing can listen on `hostname` (any port), or undefined when something can. */
-function cannotListenOn(hostname: string): string | undefined {
+export function cannotListenOn(hostname: string): string | undefined {
   try {
     Bun.serve({ hostname, port: 0, reusePort: false, development: false, fetch: () => new Response() }).stop(true);
     return undefined;

@@ -90,6 +90,22 @@ describe("check-config refuses what serve refuses", () => {
     await refused(w, ["The database data is a directory", "[storage] path", join("data", "scimd.db")]);
   });
 
+  for (const [key, toml] of [
+    ["[server] host", `[server]\nhost = "nohost.invalid"\n`],
+    ["[server] host", `[server]\nhost = "192.0.2.1"\n`],
+    ["[metrics] listen", `[metrics]\nenabled = true\nlisten = "nohost.invalid:9464"\n`],
+  ] as const)
+    test(`${key} ${toml.split("\n").at(-2)}: a host name that does not resolve, or an address not of this machine (serve refused it; check-config said valid)`, async () => {
+      await refused(ws(toml), [`check ${key}`]);
+    });
+
+  test("[storage] path under a file: the database's folder cannot be created", async () => {
+    const w = ws();
+    writeFileSync(join(w.dir, "afile"), "x");
+    writeFileSync(w.config, `[storage]\npath = "afile/data/scimd.db"\n`);
+    await refused(w, ["afile is not a folder", "[storage] path"]);
+  });
+
   test("[storage] path to a file that does not exist yet passes and is not created", async () => {
     const w = ws();
     const r = await w.run(["check-config"]);
