@@ -28,7 +28,11 @@ function directives(file: string): Map<string, string[]> {
 test("scimd.service runs the binary with the required hardening", () => {
   const d = directives("scimd.service");
   const one = (k: string) => d.get(`Service.${k}`)?.at(-1);
-  expect(one("ExecStart")).toBe("/usr/local/bin/scimd serve --config /etc/scimd/scimd.toml");
+  // The configuration (webhook secrets, the metrics token) stays root's only; the service reads it as a credential.
+  expect(one("LoadCredential")).toBe("scimd.toml:/etc/scimd/scimd.toml");
+  expect(one("ExecStart")).toBe("/usr/local/bin/scimd serve --config ${CREDENTIALS_DIRECTORY}/scimd.toml");
+  // A configuration error (exit 2) is not restarted every 2 s until systemd gives up.
+  expect(one("RestartPreventExitStatus")).toBe("2");
   expect(one("ExecReload")).toBe("/bin/kill -HUP $MAINPID");
   expect(one("Restart")).toBe("on-failure");
   expect(one("DynamicUser")).toBe("yes");
@@ -43,7 +47,8 @@ test("scimd.service runs the binary with the required hardening", () => {
 test("the backup unit and timer write a nightly backup with the same user and state directory", () => {
   const s = directives("scimd-backup.service");
   expect(s.get("Service.Type")).toEqual(["oneshot"]);
-  expect(s.get("Service.ExecStart")![0]).toContain("/usr/local/bin/scimd backup --config /etc/scimd/scimd.toml");
+  expect(s.get("Service.LoadCredential")).toEqual(["scimd.toml:/etc/scimd/scimd.toml"]);
+  expect(s.get("Service.ExecStart")![0]).toContain('/usr/local/bin/scimd backup --config "$CREDENTIALS_DIRECTORY/scimd.toml"');
   expect(s.get("Service.User")).toEqual(directives("scimd.service").get("Service.User")!);
   expect(s.get("Service.StateDirectory")).toEqual(["scimd"]);
   const t = directives("scimd-backup.timer");
