@@ -1,3 +1,4 @@
+import { quoted } from "./core/quote.ts";
 import { parseArgs } from "node:util";
 import { backupCommand, restoreCommand } from "./cli/backup.ts";
 import { checkConfigCommand } from "./cli/check-config.ts";
@@ -47,6 +48,9 @@ function argsProblem(e: unknown): string {
 }
 
 /** argv -> command. Returns the exit code; every failure is one sentence on stderr. */
+/** Commands whose only inputs are options. */
+const NO_ARGUMENTS = new Set(["serve", "events", "migrate", "check-config", "healthcheck", "version"]);
+
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   try {
     let parsed;
@@ -61,6 +65,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       io.out(HELP);
       return command === undefined && !values.help ? 2 : 0;
     }
+    // Commands that take no arguments refuse stray ones (`scimd serve extra` started a server on the defaults).
+    if (NO_ARGUMENTS.has(command) && rest.length)
+      throw new CliError(`"scimd ${command}" takes no arguments, but was given ${quoted(rest.join(" "))}; put options after it (--config FILE), as "scimd help" shows.`, 2);
     switch (command) {
       case "serve":
         await serveCommand({ config: values.config }, io);

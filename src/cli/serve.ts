@@ -151,7 +151,7 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
         : logger.info("Stopped applying the [directory] lists to existing directory records; the next start goes on.", { records: changed }),
     (e) => logger.warn("Applying the [directory] lists to existing directory records stopped.", { error: e instanceof Error ? e.message : String(e) }),
   );
-  logger.info("scimd started", { version: VERSION, url: `${server.scheme}://${config.server.host}:${server.port}/scim`, config: source, database: config.storage.path, ...(server.certificate ? { certificate: server.certificate.fingerprint, certificateValidTo: server.certificate.validTo } : {}), ...(metrics ? { metrics: metrics.where } : {}) });
+  logger.info("scimd started", { version: VERSION, url: `${server.scheme}://${host}:${server.port}/scim`, config: source, database: config.storage.path, ...(server.certificate ? { certificate: server.certificate.fingerprint, certificateValidTo: server.certificate.validTo } : {}), ...(metrics ? { metrics: metrics.where } : {}) });
 
   await new Promise<void>((resolve) => {
     let stopping = false;

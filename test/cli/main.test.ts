@@ -59,6 +59,10 @@ describe("bad usage exits 2 with one sentence on stderr", () => {
     // A name with a line break is shown escaped, so the message stays one line; a long one is cut.
     { argv: ["token", "create", "--name", "two\nlines"], mention: '"two\\nlines"' },
     { argv: ["token", "create", "--name", "x".repeat(300)], mention: `"${"x".repeat(60)}…"` },
+    // A stray argument to a command that takes none (`scimd serve extra` started a server on the defaults).
+    { argv: ["serve", "extra"], mention: '"scimd serve" takes no arguments, but was given "extra"' },
+    { argv: ["version", "extra"], mention: "takes no arguments" },
+    { argv: ["check-config", "/etc/scimd/scimd.toml"], mention: "--config FILE" },
   ];
   for (const c of cases) {
     test(c.argv.join(" "), async () => {
