@@ -113,7 +113,7 @@ export const WebhookEntry = Type.Object(
     // Bounded below: "0s" retried a dead receiver in a loop (a thousand attempts and log lines in 3 s).
     retry_base: Type.String({ ...Duration, default: "5s", minDuration: "100ms" }),
     retry_max: Type.String({ ...Duration, default: "1h", minDuration: "100ms" }),
-    max_age: Type.String({ ...Duration, default: "24h", minDuration: "1m" }),
+    max_age: Type.String({ ...Duration, default: "24h", minDuration: "1s" }),
     timeout: Type.String({ ...Duration, default: "10s", minDuration: "100ms", maxDuration: "10m" }),
   },
   { additionalProperties: false },

@@ -536,7 +536,7 @@ describe("values an administrator can get wrong in ways that hurt later", () => 
   });
 
   test("webhook delays and timeouts have a floor: 0s retried a dead receiver in a loop", () => {
-    for (const [key, value] of [["retry_base", "0s"], ["retry_max", "0s"], ["timeout", "0s"], ["max_age", "5s"]]) {
+    for (const [key, value] of [["retry_base", "0s"], ["retry_max", "0s"], ["timeout", "0s"], ["max_age", "0s"]]) {
       const errors = errorsOf(webhook(`${key} = "${value}"`));
       expect([key, errors.length]).toEqual([key, 1]);
       expect(errors[0]).toContain(`"webhooks.0.${key}" has a bad value "${value}": use a duration`);
