@@ -1,5 +1,6 @@
 import { Database } from "bun:sqlite";
 import { resolve } from "node:path";
+import { statOrNull } from "./database-files.ts";
 import { ensureDatabaseFolder, StorageError } from "./db.ts";
 
 /**
@@ -25,6 +26,12 @@ export function acquireServerLock(databasePath: string): ServerLock | null {
   if (databasePath === ":memory:") return { release() {} };
   const path = lockPathOf(databasePath);
   ensureDatabaseFolder(databasePath);
+  // The lock follows the path: a hard link to the database is another path, so a second server on it would
+  // start beside the first, and SQLite would give each name its own -wal file (two writers, one database).
+  // A database with another name is refused; a symlinked folder resolves to the same path and is caught above.
+  const links = statOrNull(resolve(databasePath))?.nlink ?? 1;
+  if (links > 1)
+    throw new StorageError(`The database ${databasePath} has ${links} hard links, and SQLite cannot share one database between names; remove the other links (find / -samefile ${resolve(databasePath)}).`);
   let db: Database;
   try {
     db = new Database(path, { create: true, readwrite: true });

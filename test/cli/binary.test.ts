@@ -4,7 +4,7 @@ import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawn, spawnSync } from "node:child_process";
 import { connect } from "node:net";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { linkSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBinary, freePort, ROOT, startServer, type RunningServer } from "../support/binary.ts";
@@ -106,6 +106,21 @@ describe("first start", () => {
     const s = await start("", { dir });
     expect(s.stderr.join("\n")).not.toContain("initial");
     expect(s.stderr.join("\n")).not.toMatch(SECRET);
+  });
+});
+
+describe("one server per database", () => {
+  test("a second serve on a hard link to a running server's database is refused (the lock follows the path, and SQLite would give each name its own WAL)", async () => {
+    const first = await start();
+    const link = join(first.dir, "linked.db");
+    linkSync(join(first.dir, "scimd.db"), link);
+    const config = join(first.dir, "linked.toml");
+    writeFileSync(config, `[server]\nhost = "127.0.0.1"\nport = 0\n[storage]\npath = ${JSON.stringify(link)}\n`);
+    const second = spawnSync(bin, ["serve", "--config", config], { cwd: first.dir, encoding: "utf8", timeout: 10_000, env: { PATH: process.env.PATH ?? "" } });
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain("has 2 hard links");
+    // The first server is untouched.
+    expect((await get(first, "/scim/Users")).status).toBe(200);
   });
 });
 
