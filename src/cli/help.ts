@@ -10,7 +10,7 @@ Commands:
   token revoke NAME             Revoke a token; it is refused from the next request on.
   users list [--json]           Print the directory users (the application's user records).
   users show USERNAME [--json]  Print one directory user with its groups.
-  users export --format csv|json [--out FILE [--force]]
+  users export [--format json|csv] [--out FILE [--force]]
                                 Stream every directory user (deleted ones included) to a file or stdout.
   groups list [--json]          Print groups with member counts.
   groups show NAME [--json]     Print one group with its members.

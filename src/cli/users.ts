@@ -151,7 +151,7 @@ export async function usersCommand(args: UsersArgs, io: Io): Promise<void> {
         await exportUsers(storage, databasePath(config, io), args, io);
         return;
       default:
-        throw new CliError('Use "scimd users list [--json]", "scimd users show USERNAME [--json]" or "scimd users export --format csv|json [--out FILE [--force]]".', 2);
+        throw new CliError('Use "scimd users list [--json]", "scimd users show USERNAME [--json]" or "scimd users export [--format json|csv] [--out FILE [--force]]".', 2);
     }
   } finally {
     storage.close();
