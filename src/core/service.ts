@@ -308,7 +308,7 @@ export class ScimService {
 
   async create(kind: ResourceKind, body: unknown, ctx: RequestContext, projection: ProjectionOptions = {}): Promise<{ resource: ScimResource; etag: string; location: string }> {
     const rs = schemaOf(kind);
-    const data = readResourceInput(body, rs);
+    const data = readResourceInput(body, rs, (name) => this.reportUnknown(kind, name));
     checkName(kind, data);
     // A new user without `active` is active (its directory record says so): the resource says it too, as
     // clients such as Okta's tests read `active` from every listed user.
@@ -377,7 +377,7 @@ export class ScimService {
 
   async replace(kind: ResourceKind, id: string, body: unknown, ctx: RequestContext, pre: Preconditions = {}, projection: ProjectionOptions = {}): Promise<{ resource: ScimResource; etag: string }> {
     const rs = schemaOf(kind);
-    const data = readResourceInput(body, rs);
+    const data = readResourceInput(body, rs, (name) => this.reportUnknown(kind, name));
     checkName(kind, data);
     const { stored, related } = await this.write(kind, async (tx) => {
       const current = await tx.get(kind, id);
@@ -404,16 +404,17 @@ export class ScimService {
     return { resource: await this.render(kind, stored, ctx, projection, related), etag: etagOf(stored.version) };
   }
 
-  /** Paths already reported as naming no attribute: each is logged once per process (a client sends it at every cycle). */
-  private readonly reportedPaths = new Set<string>();
+  /** Attribute names and paths already reported as unknown: each is logged once per process (a client sends it at every cycle). */
+  private readonly reportedUnknown = new Set<string>();
 
-  private unknownPath(kind: ResourceKind, path: string): void {
-    const key = `${kind} ${path.toLowerCase()}`;
-    if (this.reportedPaths.has(key) || this.reportedPaths.size >= 1000) return;
-    this.reportedPaths.add(key);
-    this.log.warn("A PATCH operation names an attribute scimd does not define; it is ignored (check the identity provider's attribute mapping).", {
+  /** An attribute (a body key, or a PATCH path) that scimd does not define and ignored: a warning, once. */
+  private reportUnknown(kind: ResourceKind, name: string): void {
+    const key = `${kind} ${name.toLowerCase()}`;
+    if (this.reportedUnknown.has(key) || this.reportedUnknown.size >= 1000) return;
+    this.reportedUnknown.add(key);
+    this.log.warn("A request names an attribute scimd does not define; it is ignored (check the identity provider's attribute mapping).", {
       resourceType: kind,
-      path: clip(path, 200),
+      attribute: clip(name, 200),
     });
   }
 
@@ -423,13 +424,13 @@ export class ScimService {
    */
   async patch(kind: ResourceKind, id: string, body: unknown, ctx: RequestContext, pre: Preconditions = {}, projection: ProjectionOptions | null = {}): Promise<{ resource: ScimResource | null; etag: string }> {
     const rs = schemaOf(kind);
-    const ops = parsePatchRequest(body, rs, { maxOperations: this.opts.maxPatchOperations, onUnknownPath: (path) => this.unknownPath(kind, path) });
+    const ops = parsePatchRequest(body, rs, { maxOperations: this.opts.maxPatchOperations, onUnknownPath: (path) => this.reportUnknown(kind, path) });
     const { stored, related } = await this.write(kind, async (tx) => {
       const current = await tx.get(kind, id);
       if (!current) throw this.notFound(kind, id);
       checkPreconditions(pre, current.version);
       if (kind === "Group") return { stored: await this.patchGroup(tx, current, ops, ctx), related: undefined };
-      const patched = applyPatch({ ...current.data, id }, ops, rs);
+      const patched = applyPatch({ ...current.data, id }, ops, rs, (name) => this.reportUnknown(kind, name));
       const { id: _id, meta: _meta, groups: _groups, ...data } = patched;
       keepActive(data, current.data);
       if (typeof data.userName !== "string" || data.userName.trim() === "")
@@ -717,7 +718,7 @@ export class ScimService {
     }
     let data = current.data;
     if (rest.length) {
-      const patched = applyPatch({ ...current.data, id }, rest, GROUP);
+      const patched = applyPatch({ ...current.data, id }, rest, GROUP, (name) => this.reportUnknown("Group", name));
       const { id: _id, meta: _meta, members: _members, ...d } = patched;
       if (typeof d.displayName !== "string" || d.displayName.trim() === "")
         throw new InvalidValueError('The attribute "displayName" is required; a PATCH cannot remove it or make it blank.');

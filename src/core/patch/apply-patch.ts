@@ -19,30 +19,33 @@ import type { PatchOperation, PatchOpKind } from "./parse-patch.ts";
 import { applyRemove } from "./remove.ts";
 import { applyReplace } from "./replace.ts";
 
+/** Told of each path-less key that names no attribute (ignored, RFC 7643 §2.1), for the log. */
+export type OnUnknown = (name: string) => void;
+
 /**
  * Applies RFC 7644 §3.5.2 operations in order and returns the new resource. Pure: `resource` is never
  * changed, and since every operation works on one clone, a failure in any of them leaves nothing applied
  * (RFC 7644 §3.5.2: "the operations are applied atomically").
  */
-export function applyPatch(resource: ScimResource, ops: readonly PatchOperation[], rs: ResourceSchema): ScimResource {
+export function applyPatch(resource: ScimResource, ops: readonly PatchOperation[], rs: ResourceSchema, onUnknown?: OnUnknown): ScimResource {
   // A resource is JSON data (parsed from a request or from storage), so a JSON round trip is an exact deep
   // copy, and five times cheaper than structuredClone (1.7 µs against 8.9 µs for an Entra user).
   const out = JSON.parse(JSON.stringify(resource)) as ScimResource;
-  for (const op of ops) applyOperation(out, op, rs);
+  for (const op of ops) applyOperation(out, op, rs, onUnknown);
   dropWriteOnly(out, rs);
   assertRequiredKept(resource, out, rs);
   syncSchemas(out, rs);
   return out;
 }
 
-function applyOperation(resource: ScimResource, op: PatchOperation, rs: ResourceSchema): void {
-  if (!op.path) return applyAttributes(resource, op.op, op.value, rs, undefined);
+function applyOperation(resource: ScimResource, op: PatchOperation, rs: ResourceSchema, onUnknown?: OnUnknown): void {
+  if (!op.path) return applyAttributes(resource, op.op, op.value, rs, undefined, onUnknown);
   const target = resolveTarget(op.path, rs, op.rawPath ?? pathToString(op.path.path));
   switch (target.kind) {
     case "schemas":
       return;
     case "schema":
-      if (op.op !== "remove") return applyAttributes(resource, op.op, op.value, rs, target.schema);
+      if (op.op !== "remove") return applyAttributes(resource, op.op, op.value, rs, target.schema, onUnknown);
       if (!target.extension) throw new InvalidPathError(`The core schema cannot be removed; remove its attributes one by one.`);
       delete resource[target.schema.id];
       return;
@@ -84,6 +87,7 @@ function applyAttributes(
   value: unknown,
   rs: ResourceSchema,
   scope: SchemaDef | undefined,
+  onUnknown?: OnUnknown,
 ): void {
   if (kind === "remove") throw new NoTargetError(`A "remove" needs a "path" naming the attribute to remove.`);
   if (!isPlainObject(value))
@@ -92,7 +96,7 @@ function applyAttributes(
     const qualified = scope ? `${scope.id}:${key}` : key;
     const { schema, rest } = splitUrn(rs, qualified);
     if (schema && rest === "") {
-      applySchemaKey(resource, kind, v, rs, schema);
+      applySchemaKey(resource, kind, v, rs, schema, onUnknown);
       continue;
     }
     if (!schema && key.toLowerCase() === "schemas") continue;
@@ -101,12 +105,18 @@ function applyAttributes(
     // attribute is an error, not silently dropped: the client meant to change something).
     if (qualified.includes("[")) {
       // An attribute scimd does not define is ignored, as for plain keys (RFC 7643 §2.1).
-      if (!resolveAttribute(rs, qualified.slice(0, qualified.indexOf("[")))) continue;
-      applyOperation(resource, { op: kind, path: parsePath(qualified, rs), rawPath: qualified, value: v }, rs);
+      if (!resolveAttribute(rs, qualified.slice(0, qualified.indexOf("[")))) {
+        onUnknown?.(qualified);
+        continue;
+      }
+      applyOperation(resource, { op: kind, path: parsePath(qualified, rs), rawPath: qualified, value: v }, rs, onUnknown);
       continue;
     }
     const resolved = resolveAttribute(rs, qualified);
-    if (!resolved) continue;
+    if (!resolved) {
+      if (v !== null) onUnknown?.(qualified);
+      continue;
+    }
     const target = targetOf(resolved);
     if (isReadOnly(target)) {
       if (deepEqual(currentValue(resource, target), v)) continue;
@@ -116,13 +126,13 @@ function applyAttributes(
   }
 }
 
-function applySchemaKey(resource: ScimResource, kind: PatchOpKind, v: unknown, rs: ResourceSchema, schema: SchemaDef): void {
+function applySchemaKey(resource: ScimResource, kind: PatchOpKind, v: unknown, rs: ResourceSchema, schema: SchemaDef, onUnknown?: OnUnknown): void {
   // RFC 7643 §2.5: null unassigns, here the whole extension.
   if (v === null && schema !== rs.core) {
     delete resource[schema.id];
     return;
   }
-  applyAttributes(resource, kind, v, rs, schema);
+  applyAttributes(resource, kind, v, rs, schema, onUnknown);
 }
 
 /**

@@ -30,23 +30,28 @@ export function ignoredOnInput(attribute: AttributeDef): boolean {
  * values coerced, readOnly and writeOnly values dropped, unset (null or empty) values omitted, unknown
  * attributes ignored, and `schemas` rebuilt from the data present.
  */
-export function readResourceInput(body: unknown, rs: ResourceSchema): ScimResource {
+export function readResourceInput(body: unknown, rs: ResourceSchema, onUnknown?: (name: string) => void): ScimResource {
   if (!isPlainObject(body))
     throw new InvalidSyntaxError("The request body must be a JSON object holding the resource; send {\"schemas\": [...], ...}.");
   const collected: Collected = new Map();
-  for (const [key, value] of Object.entries(body)) readEntry(rs, collected, key, value);
+  for (const [key, value] of Object.entries(body)) readEntry(rs, collected, key, value, onUnknown);
   const resource = assemble(rs, collected);
   checkRequired(rs, resource);
   return resource;
 }
 
-function readEntry(rs: ResourceSchema, collected: Collected, key: string, value: unknown): void {
+function readEntry(rs: ResourceSchema, collected: Collected, key: string, value: unknown, onUnknown?: (name: string) => void): void {
   if (key.toLowerCase() === "schemas") return;
   const schema = findSchema(rs, key);
-  if (schema) return readSchemaObject(rs, collected, schema, value);
+  if (schema) return readSchemaObject(rs, collected, schema, value, onUnknown);
   const resolved = resolveAttribute(rs, key);
-  // RFC 7643 §2.1: attributes the service provider does not define are ignored.
+  // RFC 7643 §2.1: attributes the service provider does not define are ignored (and reported, for the log).
   if (resolved) store(collected, resolved, value);
+  else if (onUnknown && value !== null) {
+    // An extension scimd does not know (a custom one mapped in Entra): its attributes are named one by one.
+    if (/^urn:/i.test(key) && isPlainObject(value)) for (const inner of Object.keys(value)) onUnknown(`${key}:${inner}`);
+    else onUnknown(key);
+  }
 }
 
 /**
@@ -54,7 +59,7 @@ function readEntry(rs: ResourceSchema, collected: Collected, key: string, value:
  * custom extension attributes without listing their URN. Core attributes nested under the core URN are
  * read the same way.
  */
-function readSchemaObject(rs: ResourceSchema, collected: Collected, schema: SchemaDef, value: unknown): void {
+function readSchemaObject(rs: ResourceSchema, collected: Collected, schema: SchemaDef, value: unknown, onUnknown?: (name: string) => void): void {
   if (value === null) return;
   if (!isPlainObject(value))
     throw new InvalidValueError(
@@ -63,6 +68,7 @@ function readSchemaObject(rs: ResourceSchema, collected: Collected, schema: Sche
   for (const [key, inner] of Object.entries(value)) {
     const resolved = resolveAttribute(rs, `${schema.id}:${key}`);
     if (resolved) store(collected, resolved, inner);
+    else if (inner !== null) onUnknown?.(`${schema.id}:${key}`);
   }
 }
 
