@@ -1,6 +1,7 @@
 import { NoTargetError } from "../errors.ts";
 import type { ScimResource } from "../resource/types.ts";
 import type { AttributeDef } from "../schema/types.ts";
+import { findAttribute } from "../schema/registry.ts";
 import { elementFromFilter } from "./match-value.ts";
 import { coerceElement, coerceSub, isPrimary, keepOnePrimary, mergeComplex } from "./merge-values.ts";
 import {
@@ -74,7 +75,10 @@ export function setSubAttribute(resource: ScimResource, target: SubTarget, value
  * user who has no mobile number yet) rather than the noTarget of RFC 7644 §3.5.2.3.
  */
 export function setFiltered(resource: ScimResource, target: FilteredTarget, value: unknown): void {
-  const incoming = filteredValue(target, value);
+  const read = filteredValue(target, value);
+  // A value that holds nothing scimd keeps changes nothing (as for a whole attribute, merge-values.ts readWhole).
+  if (read === KEEP) return;
+  const { incoming, cleared } = read;
   const container = containerOf(resource, target.owner, incoming !== null);
   if (!container) return;
   const { def, label } = target;
@@ -85,12 +89,13 @@ export function setFiltered(resource: ScimResource, target: FilteredTarget, valu
   const next = elements.map((e) => {
     if (!isPlainObject(e) || !target.matches(e)) return e;
     matched = true;
-    const updated = updateElement(target, e, incoming);
+    const updated = updateElement(target, e, incoming, cleared);
     if (isPrimary(updated) && chosen === undefined) chosen = updated;
     return updated;
   });
   if (!matched) {
-    if (incoming === null) return;
+    // Nothing to remove, or only sub-attributes to clear: nothing is created.
+    if (incoming === null || isUnset(incoming)) return;
     if (!def.multiValued && current !== undefined)
       throw new NoTargetError(`The filter in "${label}" matches no value of "${def.name}"; check the filter.`);
     const created = createFromFilter(target, incoming);
@@ -103,15 +108,44 @@ export function setFiltered(resource: ScimResource, target: FilteredTarget, valu
   store(container, def.name, def.multiValued ? keepOnePrimary(kept, chosen) : kept[0]);
 }
 
-/** The coerced value: a sub-attribute value, or a complex element to merge; null means remove. */
-function filteredValue(target: FilteredTarget, value: unknown): unknown {
-  return target.sub ? coerceSub(target.sub, value, target.label) : coerceElement(target.def, value, target.label);
+const KEEP = Symbol("nothing to apply");
+
+/**
+ * The coerced value: a sub-attribute value, or a complex element to merge with the sub-attributes given as
+ * null to clear; `incoming` null means remove (the value was null). An element value that holds nothing
+ * once unknown, read-only and null sub-attributes are left out, and clears nothing, is KEEP: it removed the
+ * matched element (a user's work email for {"verified": true}).
+ */
+function filteredValue(target: FilteredTarget, value: unknown): typeof KEEP | { incoming: unknown; cleared: readonly string[] } {
+  if (target.sub) return { incoming: coerceSub(target.sub, value, target.label), cleared: [] };
+  if (!isPlainObject(value)) {
+    const incoming = coerceElement(target.def, value, target.label);
+    return incoming === null && value !== null ? KEEP : { incoming, cleared: [] };
+  }
+  const cleared: string[] = [];
+  const rest: JsonObject = {};
+  for (const [k, v] of Object.entries(value)) {
+    const sub = target.def.subAttributes ? findAttribute(target.def.subAttributes, k) : undefined;
+    if (v === null && sub) cleared.push(sub.name);
+    else rest[k] = v;
+  }
+  const incoming = coerceElement(target.def, rest, target.label);
+  if (incoming === null) return cleared.length ? { incoming: {}, cleared } : KEEP;
+  return { incoming, cleared };
 }
 
-function updateElement(target: FilteredTarget, element: JsonObject, incoming: unknown): JsonObject | null {
+function updateElement(target: FilteredTarget, element: JsonObject, incoming: unknown, cleared: readonly string[]): JsonObject | null {
   if (target.sub) return withSub(target.def, target.sub, element, incoming, target.label);
   if (!isPlainObject(incoming)) return null;
-  return mergeComplex(target.def, element, incoming, target.label);
+  const merged = mergeComplex(target.def, element, incoming, target.label);
+  if (cleared.length === 0) return merged;
+  for (const name of cleared) {
+    const sub = target.def.subAttributes?.find((a) => a.name === name);
+    if (sub) assertImmutableKept(sub, merged[name], undefined, `${target.label}.${name}`);
+    delete merged[name];
+  }
+  // Clearing the last real sub-attribute of an element removes it, as a remove of that sub-attribute does.
+  return isUnset(merged) || (target.def.multiValued && qualifiersOnly(merged)) ? null : merged;
 }
 
 function createFromFilter(target: FilteredTarget, incoming: unknown): JsonObject {

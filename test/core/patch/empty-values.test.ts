@@ -55,3 +55,28 @@ describe("what still removes", () => {
     expect((patch(fullUser(), [{ op: "replace", path: `${E}:manager`, value: { value: "" } }])[E] as Record<string, unknown>).manager).toBeUndefined();
   });
 });
+
+describe("the same on a filtered path (and its path-less key form)", () => {
+  test("an element value that holds nothing scimd keeps changes nothing (it removed the matched email)", () => {
+    for (const ops of [
+      [{ op: "replace", path: 'emails[type eq "work"]', value: { verified: true } }],
+      [{ op: "add", path: 'addresses[type eq "work"]', value: {} }],
+      [{ op: "replace", value: { 'emails[type eq "work"]': { verified: true } } }],
+      [{ op: "replace", path: `${E}:manager[value eq "26118915-6090-4610-87e4-49d8ca9f808d"]`, value: { foo: "bar" } }],
+    ])
+      unchanged(ops);
+  });
+
+  test("a sub-attribute given as null in the element value is cleared, the others merged", () => {
+    const r = patch(fullUser(), [{ op: "replace", path: 'emails[type eq "home"]', value: { display: "Home", type: null } }]);
+    expect((r.emails as unknown[])[1]).toEqual({ value: "babs@jensen.org", display: "Home" });
+    const n = patch(fullUser(), [{ op: "add", path: 'name[givenName eq "Barbara"]', value: { familyName: null } }]);
+    expect(n.name).toEqual({ formatted: "Ms. Barbara J Jensen III", givenName: "Barbara" });
+  });
+
+  test("clearing the last real sub-attribute of an element removes it; a clear that matches nothing creates nothing", () => {
+    const r = patch(fullUser(), [{ op: "replace", path: 'emails[type eq "home"]', value: { value: null } }]);
+    expect((r.emails as { type: string }[]).map((e) => e.type)).toEqual(["work"]);
+    unchanged([{ op: "replace", path: 'phoneNumbers[type eq "mobile"]', value: { value: null } }]);
+  });
+});
