@@ -384,11 +384,11 @@ export class ScimService {
       if (!current) throw this.notFound(kind, id);
       checkPreconditions(pre, current.version);
       if (kind === "User") keepActive(data, current.data);
-      if (kind === "User" && deepEqual(data, current.data)) return { stored: current, related: await tx.groupsOf(id) };
+      if (kind === "User" && sameData(data, current.data)) return { stored: current, related: await tx.groupsOf(id) };
       const next = this.nextVersion(current, data);
       if (kind === "Group") {
         const wanted = this.takeMembers(next);
-        const unchanged = deepEqual(next.data, current.data);
+        const unchanged = sameData(next.data, current.data);
         if (!unchanged) await this.saveGroup(tx, current, next, ctx);
         const refs = await this.resolveMembers(tx, ctx, wanted, next);
         const membersChanged = await this.setMembers(tx, ctx, next, refs);
@@ -438,7 +438,7 @@ export class ScimService {
       checkName("User", data);
       // Entra ID re-sends the same values on every cycle: a PATCH that changes nothing keeps the version
       // (and ETag) and records no event.
-      const next = deepEqual(data, current.data) ? current : this.nextVersion(current, data);
+      const next = sameData(data, current.data) ? current : this.nextVersion(current, data);
       if (next !== current) await this.saveUser(tx, current, next, ctx);
       return { stored: next, related: projection ? await tx.groupsOf(id) : undefined };
     });
@@ -726,7 +726,7 @@ export class ScimService {
       data = d;
     }
     // As for users: a PATCH that changes neither the members nor an attribute keeps the version.
-    if (!membersChanged && deepEqual(data, current.data)) return current;
+    if (!membersChanged && sameData(data, current.data)) return current;
     const next = this.nextVersion(current, data);
     await this.saveGroup(tx, current, next, ctx);
     return next;
@@ -858,6 +858,16 @@ export class ScimService {
     await this.emit(tx, SYSTEM, "group.created", "Group", group.id, name, { defaultGroup: true });
     return group;
   }
+}
+
+/**
+ * Whether a write leaves a resource's data as it was. `schemas` is compared as a set: a PUT lists the
+ * extensions in schema order and a PATCH appends the one it adds, so the same data in another order was a
+ * new version and an empty user.updated event.
+ */
+function sameData(a: ScimResource, b: ScimResource): boolean {
+  const order = (r: ScimResource) => (Array.isArray(r.schemas) ? { ...r, schemas: [...r.schemas].map(String).sort() } : r);
+  return deepEqual(order(a), order(b));
 }
 
 /** The attributes whose values differ (an extension's by their URN-qualified names), sorted. */

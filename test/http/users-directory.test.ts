@@ -552,6 +552,20 @@ describe("deletion", () => {
 });
 
 describe("ETags", () => {
+  test("a PUT that sends back what a PATCH left keeps the version, whatever order the PATCH put the extensions in", async () => {
+    const t = await app();
+    const SITE = SCIMD_USER_SCHEMA;
+    const u = await create(t, user("order@contoso.com", { schemas: [USER_SCHEMA, SITE], [SITE]: { site: "Paris" } }));
+    const patched = await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "add", path: `${ENTERPRISE_USER_SCHEMA}:department`, value: "Sales" }));
+    expect(patched.status).toBe(200);
+    const version = patched.body.meta.version;
+    const before = (await t.storage.repo.events({ limit: 100 })).length;
+    const put = await t.json("PUT", `/scim/Users/${u.id}`, user("order@contoso.com", { [ENTERPRISE_USER_SCHEMA]: { department: "Sales" }, [SITE]: { site: "Paris" } }));
+    expect(put.status).toBe(200);
+    expect(put.body.meta.version).toBe(version);
+    expect((await t.storage.repo.events({ limit: 100 })).length).toBe(before);
+  });
+
   test("meta.version is a weak ETag equal to the ETag header, and changes on update", async () => {
     const t = await app();
     const res = await t.json("POST", "/scim/Users", user("vera@contoso.com"));
