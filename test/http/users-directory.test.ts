@@ -826,6 +826,15 @@ describe("attributes scimd does not define, as Entra sends them for a custom map
     expect(logged).toEqual(["shoeSize", "costCentre", `${CUSTOM}:tag`, `${CUSTOM}:badge`, "hatSize", "name.nick"]);
   });
 
+  test("POST and PUT take the manager as PATCH does: a bare id, and {value: ''} for none (a string was a 400, an empty value stored)", async () => {
+    const t = await app();
+    const u = await create(t, user("managed@contoso.com", { [ENTERPRISE_USER_SCHEMA]: { manager: "mgr-1", department: "Sales" } }));
+    expect(u[ENTERPRISE_USER_SCHEMA].manager).toEqual({ value: "mgr-1" });
+    const put = await t.json("PUT", `/scim/Users/${u.id}`, user("managed@contoso.com", { [ENTERPRISE_USER_SCHEMA]: { manager: { value: "" }, department: "Sales" } }));
+    expect(put.status).toBe(200);
+    expect(put.body[ENTERPRISE_USER_SCHEMA]).toEqual({ department: "Sales" });
+  });
+
   test("Entra's pre-2018 dotted extension path (customappsso) sets the manager and department", async () => {
     const t = await app();
     const u = await create(t, user("dotted@contoso.com"));

@@ -1,4 +1,4 @@
-import { coerceAttributeValue, coerceSingle } from "../resource/coerce-value.ts";
+import { clearsReference, coerceAttributeValue, coerceSingle, referenceShorthand, valueSubOf } from "../resource/coerce-value.ts";
 import { findAttribute } from "../schema/registry.ts";
 import type { AttributeDef } from "../schema/types.ts";
 import { assertImmutableKept, deepEqual, isPlainObject, isUnset, sameValue, type JsonObject } from "./navigate.ts";
@@ -53,20 +53,6 @@ export function coerceSub(sub: AttributeDef, value: unknown, label: string): unk
   return isUnset(coerced) ? null : coerced;
 }
 
-// Entra ID sends the manager as a bare id string ("urn:...:manager": "<id>") as well as {"value": "<id>"}.
-function referenceShorthand(def: AttributeDef, value: unknown): unknown {
-  if (def.type !== "complex" || def.multiValued || typeof value !== "string") return value;
-  return valueSubOf(def) ? { value } : value;
-}
-
-// Entra ID clears the manager with {"value": ""} rather than a remove operation.
-function clearsReference(def: AttributeDef, value: JsonObject): boolean {
-  return valueSubOf(def) !== undefined && value.value === "";
-}
-
-function valueSubOf(def: AttributeDef): AttributeDef | undefined {
-  return def.subAttributes ? findAttribute(def.subAttributes, "value") : undefined;
-}
 
 // Sub-attributes that describe the resource a reference's `value` points at; stale once `value` changes.
 const DESCRIBES_VALUE = new Set(["$ref", "display", "displayName"]);

@@ -111,3 +111,18 @@ export function coerceAttributeValue(def: AttributeDef, value: unknown, label: s
 }
 
 export { isPlainObject };
+
+// Entra ID sends the manager as a bare id string ("urn:...:manager": "<id>") as well as {"value": "<id>"}.
+export function referenceShorthand(def: AttributeDef, value: unknown): unknown {
+  if (def.type !== "complex" || def.multiValued || typeof value !== "string") return value;
+  return valueSubOf(def) ? { value } : value;
+}
+
+// Entra ID clears the manager with {"value": ""} rather than a remove operation.
+export function clearsReference(def: AttributeDef, value: Record<string, unknown>): boolean {
+  return valueSubOf(def) !== undefined && value.value === "";
+}
+
+export function valueSubOf(def: AttributeDef): AttributeDef | undefined {
+  return def.subAttributes ? findAttribute(def.subAttributes, "value") : undefined;
+}

@@ -2,7 +2,7 @@ import { InvalidSyntaxError, InvalidValueError } from "../errors.ts";
 import { COMMON_ATTRIBUTES } from "../schema/common.ts";
 import { findSchema, resolveAttribute, type ResolvedAttribute, type ResourceSchema } from "../schema/registry.ts";
 import type { AttributeDef, SchemaDef } from "../schema/types.ts";
-import { coerceAttributeValue, coerceSingle, isPlainObject } from "./coerce-value.ts";
+import { clearsReference, coerceAttributeValue, coerceSingle, isPlainObject, referenceShorthand } from "./coerce-value.ts";
 import type { ScimResource } from "./types.ts";
 import { GROUP_SCHEMA } from "../schema/urns.ts";
 
@@ -83,7 +83,12 @@ function store(collected: Collected, target: ResolvedAttribute, value: unknown):
   if (schema.id === GROUP_SCHEMA && attribute.name === "members" && !subAttribute) checkMembers(value);
   const values = valuesOf(collected, schema);
   const label = target.extension ? `${schema.id}:${attribute.name}` : attribute.name;
-  if (!subAttribute) return setOrUnset(values, attribute.name, coerceAttributeValue(attribute, value, label));
+  if (!subAttribute) {
+    // The manager as PATCH takes it (merge-values.ts): a bare id, and {"value": ""} for none.
+    const coerced = coerceAttributeValue(attribute, referenceShorthand(attribute, value), label);
+    const cleared = attribute.type === "complex" && !attribute.multiValued && isPlainObject(coerced) && clearsReference(attribute, coerced);
+    return setOrUnset(values, attribute.name, cleared ? null : coerced);
+  }
   if (attribute.multiValued || ignoredOnInput(subAttribute)) return;
   const current = values[attribute.name];
   const parent: Record<string, unknown> = isPlainObject(current) ? current : {};
