@@ -62,7 +62,9 @@ export function setSubAttribute(resource: ScimResource, target: SubTarget, value
   }
   const list = Array.isArray(current) ? current : [];
   if (list.length === 0) {
-    if (v !== null) container[def.name] = [{ [sub.name]: v }];
+    // `emails.primary` on a user without emails: there is no address to mark (as for a filtered path).
+    const created = { [sub.name]: v };
+    if (v !== null && !qualifiersOnly(created)) container[def.name] = [created];
     return;
   }
   const next = list.map((e) => (isPlainObject(e) ? withSub(def, sub, e, v, label) : e)).filter((e) => !isUnset(e));

@@ -80,3 +80,14 @@ describe("the same on a filtered path (and its path-less key form)", () => {
     unchanged([{ op: "replace", path: 'phoneNumbers[type eq "mobile"]', value: { value: null } }]);
   });
 });
+
+test("emails.primary or emails.type on a user without emails creates nothing (there is no address to mark); emails.value creates one", () => {
+  const noEmails = () => {
+    const u = fullUser();
+    delete u.emails;
+    return u;
+  };
+  expect(patch(noEmails(), [{ op: "replace", path: "emails.primary", value: true }]).emails).toBeUndefined();
+  expect(patch(noEmails(), [{ op: "add", path: "emails.type", value: "work" }]).emails).toBeUndefined();
+  expect(patch(noEmails(), [{ op: "add", path: "emails.value", value: "a@b.c" }]).emails).toEqual([{ value: "a@b.c" }]);
+});
