@@ -47,7 +47,10 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
   // must not mint a new one and print it into the journal.
   let initialSecret: string | undefined;
   const firstStart = (await storage.repo.setting(FIRST_START_KEY)) === null;
-  if (firstStart && (await storage.tokens.count()) === 0 && (await storage.repo.countEvents({ types: ["token.created"] })) === 0) {
+  // Tokens an administrator made (and revoked) before this start count; an "initial" one does not: a first
+  // start that failed (port in use) created and took back its own, and the next start must make one again.
+  const everMade = async () => (await storage.repo.countEvents({ types: ["token.created"] })) - (await storage.repo.countEvents({ types: ["token.created"], name: "initial" }));
+  if (firstStart && (await storage.tokens.count()) === 0 && (await everMade()) === 0) {
     initialSecret = generateSecret();
     await storage.tokens.create("initial", hashSecret(initialSecret), "scim", new Date().toISOString(), null);
   }
@@ -136,9 +139,14 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
     io.err(`scimd: created the token "initial" for the SCIM API (shown only this once): ${initialSecret}`);
     io.err('scimd: revoke it with "scimd token revoke initial" once you have created your own with "scimd token create --name NAME".');
   }
-  if (firstStart) await storage.repo.write((tx) => tx.setSetting(FIRST_START_KEY, new Date().toISOString()));
-  if (!initialSecret && (await storage.tokens.count()) === 0)
-    logger.warn('No token exists, so every SCIM request is refused; create one with "scimd token create --name NAME".');
+  // Not awaited: from the moment it listens to the signal handlers below, serve must not yield, or a SIGTERM
+  // sent as soon as /healthz answers would end the process without a shutdown (exit by signal, a WAL left).
+  if (firstStart)
+    void storage.repo.write((tx) => tx.setSetting(FIRST_START_KEY, new Date().toISOString())).catch((e: unknown) =>
+      logger.warn("Could not record the database's first start.", { error: e instanceof Error ? e.message : String(e) }),
+    );
+  if (!initialSecret)
+    void storage.tokens.count().then((n) => n === 0 && logger.warn('No token exists, so every SCIM request is refused; create one with "scimd token create --name NAME".'));
   const worker = new WebhookWorker({ repo: storage.repo, endpoints: endpointsOf(config.webhooks), logger, pollMs: 200 });
   worker.start();
   registerWebhookEventsPending(async () => Object.values(await worker.pending()).reduce((a, b) => a + b, 0));

@@ -85,6 +85,23 @@ describe("first start", () => {
     expect(JSON.parse(third.cli(["token", "list", "--json"]).stdout)).toEqual([]);
   });
 
+  test("a first start that fails (port in use) still leaves the next start to create the initial token", async () => {
+    const dir = tempDir();
+    const taken = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      const configPath = join(dir, "busy.toml");
+      writeFileSync(configPath, `[server]\nhost = "127.0.0.1"\nport = ${taken.port}\n[storage]\npath = ${JSON.stringify(join(dir, "scimd.db"))}\n`);
+      const failed = exec(["serve", "--config", configPath], dir);
+      expect(failed.status).toBe(1);
+      expect(failed.stderr).not.toMatch(SECRET);
+    } finally {
+      taken.stop(true);
+    }
+    const s = await start("", { dir, noToken: true });
+    expect(s.stderr.join("\n")).toMatch(SECRET);
+    expect((await get(s, "/scim/Users", s.token)).status).toBe(200);
+  });
+
   test("no initial token when tokens were created and revoked before the first start", async () => {
     const dir = tempDir();
     const configPath = join(dir, "pre.toml");
