@@ -33,10 +33,13 @@ export async function restoreCommand(args: BackupArgs, io: Io): Promise<void> {
   const lock = lockDatabase(config, io);
   if (!lock) throw new CliError(`scimd is running on ${config.storage.path} (it holds ${lockPathOf(databasePath(config, io))}); stop it (systemctl stop scimd) and run restore again.`, 1);
   try {
-    const { users, groups, tokens, warning } = restoreDatabase(file, databasePath(config, io));
-    const credentials = tokens === "kept" ? "the tokens in force before the restore are kept" : "the tokens are the backup's";
+    const { users, groups, tokens, warnings } = restoreDatabase(file, databasePath(config, io));
+    const credentials =
+      tokens === "from backup"
+        ? "the tokens are the backup's"
+        : `tokens: ${tokens.kept} in force before the restore kept, ${tokens.fromBackup} from the backup, ${tokens.revokedSince} revoked since the backup left out`;
     io.out(`Restored ${databasePath(config, io)} from ${file} (${users} users, ${groups} groups; ${credentials}). Start scimd again.`);
-    if (warning) io.err(`scimd: ${warning}`);
+    for (const w of warnings ?? []) io.err(`scimd: ${w}`);
   } catch (e) {
     throw asCliError(e);
   } finally {

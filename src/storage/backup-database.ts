@@ -76,6 +76,20 @@ interface Replaced {
   readonly sequences: { name: string; seq: number }[];
   /** The credentials in force now, with their columns. */
   readonly tokens: Record<string, unknown>[];
+  /** "id name createdAt" of every token the replaced database has a creation event for: the tokens it knew. */
+  readonly tokensSeen: ReadonlySet<string>;
+}
+
+/** How the restored database's tokens were put together, for restore's report. */
+export interface TokensCarried {
+  /** Tokens of the replaced database (in force before the restore). */
+  readonly kept: number;
+  /** Tokens of the backup the replaced database never had (a fresh database restored from a backup). */
+  readonly fromBackup: number;
+  /** Tokens of the backup the replaced database revoked since: left out. */
+  readonly revokedSince: number;
+  /** Backup tokens renamed because a token made since has their name: [old, new]. */
+  readonly renamed: readonly (readonly [string, string])[];
 }
 
 /**
@@ -91,7 +105,14 @@ function readReplaced(path: string): Replaced {
     const known = sequences.find((r) => r.name === "events");
     if (known) known.seq = Math.max(Number(known.seq), events.n);
     else if (events.n > 0) sequences.push({ name: "events", seq: events.n });
-    return { sequences, tokens: db.query("SELECT * FROM tokens").all() as Record<string, unknown>[] };
+    // A token.created event's time is the token's created_at: with its id and name, it tells the same token
+    // (one the backup has too) from another that got the same id in a database of its own (a fresh install).
+    const seen = db.query("SELECT resource_id AS id, name, time FROM events WHERE type = 'token.created'").all() as { id: string; name: string; time: string }[];
+    return {
+      sequences,
+      tokens: db.query("SELECT * FROM tokens ORDER BY id").all() as Record<string, unknown>[],
+      tokensSeen: new Set(seen.map((r) => `${r.id} ${r.name} ${r.time}`)),
+    };
   } finally {
     db.close();
   }
@@ -101,25 +122,53 @@ function readReplaced(path: string): Replaced {
  * Carries the replaced database's counters and tokens into the restored copy. Counters go on from the higher
  * of the two: event numbers are webhook-ids (evt_<seq>) and feed positions receivers have seen, and directory
  * record ids are what applications key on, so neither is handed out twice. Tokens are credentials, not
- * directory data: the ones in force now replace the backup's, so a token revoked since the backup stays
- * revoked and one created since (Entra's) keeps working.
+ * directory data: the ones in force now are kept, so one created since the backup (Entra's) keeps working;
+ * a backup token the replaced database revoked since stays revoked (a leaked one came back to life); and a
+ * backup token the replaced database never knew is kept, so restoring onto a fresh install (a disaster
+ * recovery, where serve already made an "initial" token) keeps the tokens Entra and applications hold.
  */
-function carryOver(db: Database, replaced: Replaced): void {
-  db.transaction(() => {
+function carryOver(db: Database, replaced: Replaced): TokensCarried {
+  return db.transaction(() => {
     for (const { name, seq } of replaced.sequences) {
       const updated = db.query("UPDATE sqlite_sequence SET seq = ? WHERE name = ? AND seq < ?").run(seq, name, seq).changes;
       if (!updated && !db.query("SELECT 1 FROM sqlite_sequence WHERE name = ?").get(name))
         db.query("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)").run(name, seq);
     }
+    const fromBackupAll = db.query("SELECT * FROM tokens ORDER BY id").all() as Record<string, unknown>[];
     // The columns both versions have (the backup may predate a migration the replaced database had).
     const columns = new Set((db.query("SELECT name FROM pragma_table_info('tokens')").all() as { name: string }[]).map((c) => c.name));
-    db.exec("DELETE FROM tokens");
-    for (const token of replaced.tokens) {
-      const names = Object.keys(token).filter((c) => columns.has(c));
+    const insert = (token: Record<string, unknown>, withId: boolean) => {
+      const names = Object.keys(token).filter((c) => columns.has(c) && (withId || c !== "id"));
       db.query(`INSERT INTO tokens (${names.map((n) => `"${n}"`).join(", ")}) VALUES (${names.map(() => "?").join(", ")})`).run(
         ...names.map((n) => token[n] as string | number | null),
       );
+    };
+    db.exec("DELETE FROM tokens");
+    for (const token of replaced.tokens) insert(token, true);
+    const hashes = new Set(replaced.tokens.map((t) => t.hash));
+    const names = new Set(replaced.tokens.map((t) => String(t.name)));
+    let fromBackup = 0;
+    let revokedSince = 0;
+    const renamed: [string, string][] = [];
+    for (const token of fromBackupAll) {
+      if (hashes.has(token.hash)) continue;
+      // The replaced database had this very token and no longer has it: revoked since the backup.
+      if (replaced.tokensSeen.has(`${token.id} ${token.name} ${token.created_at}`)) {
+        revokedSince++;
+        continue;
+      }
+      let name = String(token.name);
+      if (names.has(name)) {
+        const base = `${name}-restored`;
+        name = base;
+        for (let n = 2; names.has(name); n++) name = `${base}-${n}`;
+        renamed.push([String(token.name), name]);
+      }
+      names.add(name);
+      insert({ ...token, name }, false);
+      fromBackup++;
     }
+    return { kept: replaced.tokens.length, fromBackup, revokedSince, renamed };
   })();
 }
 
@@ -179,7 +228,7 @@ export function verifyBackup(file: string): { users: number; groups: number } {
 export function restoreDatabase(
   file: string,
   databasePath: string,
-): { users: number; groups: number; tokens: "kept" | "from backup"; warning?: string } {
+): { users: number; groups: number; tokens: TokensCarried | "from backup"; warnings?: string[] } {
   const counts = verifyBackup(file);
   const target = resolve(databasePath);
   if (isDatabaseFile(file, target)) throw new StorageError("The backup file is the database itself; nothing to restore.");
@@ -196,17 +245,25 @@ export function restoreDatabase(
     }
   }
   let db: Database | undefined;
+  let carried: TokensCarried | undefined;
   try {
     db = new Database(resolve(file), { readonly: true });
     db.query("VACUUM INTO ?").run(temp);
     db.close();
     db = new Database(temp);
-    if (replaced) carryOver(db, replaced);
   } catch (e) {
     db?.close();
     db = undefined;
     rmSync(temp, { force: true });
     throw new StorageError(`Cannot copy ${file} beside the database (${(e as Error).message}); check the folder's permissions and free space.`);
+  }
+  try {
+    if (replaced) carried = carryOver(db, replaced);
+  } catch (e) {
+    db.close();
+    db = undefined;
+    rmSync(temp, { force: true });
+    throw new StorageError(`Cannot carry the tokens and counters of ${databasePath} into the restored copy (${(e as Error).message}); nothing was changed, so report this with both files.`);
   } finally {
     db?.close();
   }
@@ -216,11 +273,13 @@ export function restoreDatabase(
   rmSync(`${target}-shm`, { force: true });
   renameSync(temp, target);
   fsyncPath(dirname(target));
+  // One sentence per line: restore prints each warning on its own line.
   const warnings = [
     unreadable !== undefined
       ? `The database it replaced could not be read (${unreadable}), so the tokens are the backup's: revoke again any token revoked since the backup ("scimd token list").`
       : undefined,
+    ...(carried?.renamed ?? []).map(([from, to]) => `The backup's token "${from}" is now named "${to}": a token made since the backup has its name (its secret still works).`),
     ownership,
   ].filter((w) => w !== undefined);
-  return { ...counts, tokens: replaced ? "kept" : "from backup", ...(warnings.length ? { warning: warnings.join(" ") } : {}) };
+  return { ...counts, tokens: carried ?? "from backup", ...(warnings.length ? { warnings } : {}) };
 }

@@ -1,6 +1,7 @@
 // restoreDatabase gives the restored file the owner and mode of the database it replaces (or, with none, its
 // folder's owner and 0600), and the lock file too: a restore run as root must leave a database the service's own
 // user can open. backupDatabase writes files readable by their owner only.
+import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, test } from "bun:test";
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -62,11 +63,11 @@ describe("ownership after restore", () => {
       expect([st.uid, st.gid]).toEqual([SERVICE_UID, SERVICE_GID]);
       const lock = statSync(lockPathOf(target));
       expect([lock.uid, lock.gid]).toEqual([SERVICE_UID, SERVICE_GID]);
-      expect(r.warning).toBeUndefined();
+      expect(r.warnings).toBeUndefined();
     } else {
       // Run by the database's owner: nothing to say.
       expect(st.uid).toBe(process.getuid!());
-      expect(r.warning).toBeUndefined();
+      expect(r.warnings).toBeUndefined();
     }
   });
 
@@ -80,7 +81,7 @@ describe("ownership after restore", () => {
     const st = statSync(target);
     expect(st.mode & 0o777).toBe(0o600);
     expect([st.uid, st.gid]).toEqual(asRoot ? [SERVICE_UID, SERVICE_GID] : [process.getuid!(), process.getgid!()]);
-    expect(r.warning).toBeUndefined();
+    expect(r.warnings).toBeUndefined();
   });
 });
 
@@ -99,12 +100,64 @@ describe("what a restore carries over", () => {
     await Bun.write(target, "this is not a database; it was overwritten by accident ".repeat(100));
     const result = restoreUnderLock(file, target);
     expect(result.tokens).toBe("from backup");
-    expect(result.warning).toContain("revoke again any token revoked since the backup");
+    expect(result.warnings!.join("\n")).toContain("revoke again any token revoked since the backup");
     const restored = openStorage(target);
     try {
       expect((await restored.tokens.list()).map((t) => t.name)).toEqual(["from-backup"]);
     } finally {
       restored.close();
     }
+  });
+});
+
+describe("tokens after a restore", () => {
+  /** A database with these tokens (name -> hash), closed. */
+  async function dbWith(path: string, tokens: Record<string, string>, revoke: string[] = []): Promise<void> {
+    const s = openStorage(path);
+    for (const [name, hash] of Object.entries(tokens)) await s.tokens.create(name, hash, "scim", new Date().toISOString(), null);
+    for (const name of revoke) await s.tokens.revoke(name);
+    s.close();
+  }
+  const namesAndHashes = async (path: string) => {
+    const db = new Database(path, { readonly: true });
+    try {
+      return (db.query("SELECT name, hash FROM tokens ORDER BY name").all() as { name: string; hash: string }[]).map((t) => `${t.name}=${t.hash[0]}`);
+    } finally {
+      db.close();
+    }
+  };
+
+  test("restored onto a fresh install (serve made its own initial token): the backup's tokens are kept, a clashing name renamed", async () => {
+    const dir = join(root, "tokens-fresh");
+    mkdirSync(dir);
+    const source = join(dir, "source.db");
+    await dbWith(source, { initial: "a".repeat(64), entra: "b".repeat(64) });
+    const file = join(dir, "backup.db");
+    backupDatabase(source, file);
+    const target = join(dir, "live.db");
+    await Bun.sleep(5); // a token made later (in the same millisecond it would pass for the backup's own)
+    await dbWith(target, { initial: "c".repeat(64) });
+    const r = restoreUnderLock(file, target);
+    expect(r.tokens).toEqual({ kept: 1, fromBackup: 2, revokedSince: 0, renamed: [["initial", "initial-restored"]] });
+    expect(r.warnings).toEqual(['The backup\'s token "initial" is now named "initial-restored": a token made since the backup has its name (its secret still works).']);
+    expect(await namesAndHashes(target)).toEqual(["entra=b", "initial=c", "initial-restored=a"]);
+  });
+
+  test("restored over the database it was taken from: tokens revoked since stay revoked, tokens made since stay", async () => {
+    const dir = join(root, "tokens-lineage");
+    mkdirSync(dir);
+    const live = join(dir, "live.db");
+    await dbWith(live, { initial: "a".repeat(64), leaked: "b".repeat(64) });
+    const file = join(dir, "backup.db");
+    backupDatabase(live, file);
+    // Since the backup: "leaked" revoked and a new token of that name made, and another one.
+    const s = openStorage(live);
+    await s.tokens.revoke("leaked");
+    await s.tokens.create("leaked", "d".repeat(64), "scim", new Date().toISOString(), null);
+    await s.tokens.create("entra", "e".repeat(64), "scim", new Date().toISOString(), null);
+    s.close();
+    const r = restoreUnderLock(file, live);
+    expect(r.tokens).toEqual({ kept: 3, fromBackup: 0, revokedSince: 1, renamed: [] });
+    expect(await namesAndHashes(live)).toEqual(["entra=e", "initial=a", "leaked=d"]);
   });
 });
