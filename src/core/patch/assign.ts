@@ -1,9 +1,8 @@
 import { NoTargetError } from "../errors.ts";
 import type { ScimResource } from "../resource/types.ts";
 import type { AttributeDef } from "../schema/types.ts";
-import { findAttribute } from "../schema/registry.ts";
 import { elementFromFilter } from "./match-value.ts";
-import { coerceElement, coerceSub, isPrimary, keepOnePrimary, mergeComplex } from "./merge-values.ts";
+import { coerceElement, coerceSub, isPrimary, keepOnePrimary, mergeComplex, splitCleared, withoutCleared } from "./merge-values.ts";
 import {
   assertImmutableKept,
   containerOf,
@@ -28,15 +27,7 @@ type FilteredTarget = Extract<AttributeTarget, { kind: "filtered" }>;
 export function setSingle(container: JsonObject, def: AttributeDef, value: unknown, label: string, cleared: readonly string[] = []): void {
   const current = container[def.name];
   let next = def.type === "complex" && isPlainObject(value) ? mergeComplex(def, asObject(current), value, label) : value;
-  if (cleared.length && isPlainObject(next)) {
-    const rest: JsonObject = { ...next };
-    for (const name of cleared) {
-      const sub = def.subAttributes?.find((s) => s.name === name);
-      if (sub) assertImmutableKept(sub, rest[name], undefined, `${label}.${name}`);
-      delete rest[name];
-    }
-    next = rest;
-  }
+  if (isPlainObject(next)) next = withoutCleared(def, next, cleared, label);
   if (isUnset(next)) return removeWhole(container, def, label);
   assertImmutableKept(def, current, next, label);
   store(container, def.name, next);
@@ -124,13 +115,7 @@ function filteredValue(target: FilteredTarget, value: unknown): typeof KEEP | { 
     const incoming = coerceElement(target.def, value, target.label);
     return incoming === null && value !== null ? KEEP : { incoming, cleared: [] };
   }
-  const cleared: string[] = [];
-  const rest: JsonObject = {};
-  for (const [k, v] of Object.entries(value)) {
-    const sub = target.def.subAttributes ? findAttribute(target.def.subAttributes, k) : undefined;
-    if (v === null && sub) cleared.push(sub.name);
-    else rest[k] = v;
-  }
+  const { rest, cleared } = splitCleared(target.def, value);
   const incoming = coerceElement(target.def, rest, target.label);
   if (incoming === null) return cleared.length ? { incoming: {}, cleared } : KEEP;
   return { incoming, cleared };
@@ -141,13 +126,9 @@ function updateElement(target: FilteredTarget, element: JsonObject, incoming: un
   if (!isPlainObject(incoming)) return null;
   const merged = mergeComplex(target.def, element, incoming, target.label);
   if (cleared.length === 0) return merged;
-  for (const name of cleared) {
-    const sub = target.def.subAttributes?.find((a) => a.name === name);
-    if (sub) assertImmutableKept(sub, merged[name], undefined, `${target.label}.${name}`);
-    delete merged[name];
-  }
+  const rest = withoutCleared(target.def, merged, cleared, target.label);
   // Clearing the last real sub-attribute of an element removes it, as a remove of that sub-attribute does.
-  return isUnset(merged) || (target.def.multiValued && qualifiersOnly(merged)) ? null : merged;
+  return isUnset(rest) || (target.def.multiValued && qualifiersOnly(rest)) ? null : rest;
 }
 
 function createFromFilter(target: FilteredTarget, incoming: unknown): JsonObject {

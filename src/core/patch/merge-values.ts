@@ -24,21 +24,42 @@ const KEEP: WholeValue = { kind: "keep" };
 export function readWhole(def: AttributeDef, value: unknown, label: string, op: "add" | "replace"): WholeValue {
   if (value === null) return REMOVE;
   if (op === "replace" && Array.isArray(value) && value.length === 0) return REMOVE;
-  const cleared: string[] = [];
+  let cleared: string[] = [];
   let given = value;
-  if (def.type === "complex" && !def.multiValued && isPlainObject(value)) {
-    const rest: JsonObject = {};
-    for (const [k, v] of Object.entries(value)) {
-      const sub = def.subAttributes ? findAttribute(def.subAttributes, k) : undefined;
-      if (v === null && sub) cleared.push(sub.name);
-      else rest[k] = v;
-    }
-    given = rest;
-  }
+  if (def.type === "complex" && !def.multiValued && isPlainObject(value)) ({ rest: given, cleared } = splitCleared(def, value));
   const coerced = coerceAttributeValue(def, referenceShorthand(def, given), label);
   if (def.type === "complex" && !def.multiValued && isPlainObject(coerced) && clearsReference(def, coerced)) return REMOVE;
   if (!isUnset(coerced)) return { kind: "set", value: coerced, cleared };
   return cleared.length ? { kind: "set", value: {}, cleared } : KEEP;
+}
+
+/** A complex value's sub-attributes given as null (to clear, by their schema names) and the rest (to merge). */
+export function splitCleared(def: AttributeDef, value: JsonObject): { rest: JsonObject; cleared: string[] } {
+  const cleared: string[] = [];
+  const rest: JsonObject = {};
+  for (const [k, v] of Object.entries(value)) {
+    const sub = def.subAttributes ? findAttribute(def.subAttributes, k) : undefined;
+    if (v === null && sub) cleared.push(sub.name);
+    else rest[k] = v;
+  }
+  return { rest, cleared };
+}
+
+/**
+ * `merged` without the cleared sub-attributes (immutable ones may not be cleared). For a reference (the
+ * manager), clearing `value` also clears what describes it: {"value": null} left {"$ref": <the old manager>}.
+ */
+export function withoutCleared(def: AttributeDef, merged: JsonObject, cleared: readonly string[], label: string): JsonObject {
+  if (cleared.length === 0) return merged;
+  const names = new Set(cleared);
+  if (names.has("value") && isReference(def)) for (const k of DESCRIBES_VALUE) names.add(k);
+  const out: JsonObject = { ...merged };
+  for (const name of names) {
+    const sub = def.subAttributes?.find((a) => a.name === name);
+    if (sub && name in out) assertImmutableKept(sub, out[name], undefined, `${label}.${name}`);
+    delete out[name];
+  }
+  return out;
 }
 
 /** Coerces one element of a multi-valued attribute, or the value of a single-valued complex one. */

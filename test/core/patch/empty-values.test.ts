@@ -91,3 +91,18 @@ test("emails.primary or emails.type on a user without emails creates nothing (th
   expect(patch(noEmails(), [{ op: "add", path: "emails.type", value: "work" }]).emails).toBeUndefined();
   expect(patch(noEmails(), [{ op: "add", path: "emails.value", value: "a@b.c" }]).emails).toEqual([{ value: "a@b.c" }]);
 });
+
+test("clearing a reference's value clears what describes it: replace manager {value: null} removes the manager, not leaving its old $ref", () => {
+  const withRef = () => {
+    const u = fullUser();
+    (u[E] as Record<string, unknown>).manager = { value: "m-1", $ref: "https://x/scim/Users/m-1", displayName: "John Smith" };
+    return u;
+  };
+  for (const ops of [
+    [{ op: "replace", path: `${E}:manager`, value: { value: null } }],
+    [{ op: "replace", value: { [`${E}:manager`]: { value: null } } }],
+  ]) {
+    const r = patch(withRef(), ops);
+    expect((r[E] as Record<string, unknown>).manager).toBeUndefined();
+  }
+});
