@@ -1,4 +1,5 @@
 import { EVENT_TYPES, matchesNoType } from "../core/event-types.ts";
+import { shownUrl } from "../core/quote.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Value } from "@sinclair/typebox/value";
@@ -118,9 +119,12 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
   const names = new Set<string>();
   for (const [i, w] of config.webhooks.entries()) {
     const name = w.name || w.url;
-    // Delivery positions are kept per endpoint name: two entries with one name would share one.
+    // Delivery positions are kept per endpoint name: two entries with one name would share one. An unnamed
+    // entry's name is its URL, shown without what may be a key in it.
     if (names.has(name))
-      errors.push(`Configuration key "webhooks[${i}].name": the name "${name}" is used by two [[webhooks]] entries; give each entry its own name.`);
+      errors.push(
+        `${origin(`webhooks.${i}.name`)}Configuration key "webhooks.${i}.name": ${w.name ? `the name "${w.name}" is` : `the URL ${JSON.stringify(shownUrl(w.url))}, the name of an entry without one, is`} used by two [[webhooks]] entries; give each entry its own name.`,
+      );
     names.add(name);
   }
   if (errors.length) return { ok: false, source, errors };
@@ -149,9 +153,10 @@ function eachProperty<T>(schema: TSchema, value: unknown, at: string[], visit: (
 
 function describeError(key: string, message: string, value: unknown, schema?: TSchema): string {
   if (message === "Unexpected property") return `Unknown configuration key "${key}"; remove it or check its spelling against scimd.example.toml.`;
-  const { secret, hint } = (schema ?? {}) as { secret?: boolean; hint?: string };
-  // A secret is not repeated: configuration errors reach the journal and CI logs.
-  const shown = secret && typeof value === "string" ? "(not shown: it is a secret)" : JSON.stringify(value);
+  const { secret, hint, url } = (schema ?? {}) as { secret?: boolean; hint?: string; url?: boolean };
+  // A secret is not repeated: configuration errors reach the journal and CI logs. A URL may hold one.
+  const shown =
+    secret && typeof value === "string" ? "(not shown: it is a secret)" : url && typeof value === "string" ? JSON.stringify(shownUrl(value)) : JSON.stringify(value);
   if (hint && typeof value === "string") return `Configuration key "${key}" has a bad value ${shown}: ${hint}; see scimd.example.toml.`;
   // A choice (a union of literals): TypeBox only says "Expected union value"; list the allowed values.
   const choices = (schema as { anyOf?: { const?: unknown }[] } | undefined)?.anyOf;

@@ -98,7 +98,7 @@ export const WebhookEntry = Type.Object(
   {
     /** Names the endpoint in `scimd webhooks status`; its delivery position is kept under this name. */
     name: Type.String({ default: "", pattern: "^[A-Za-z0-9._-]*$", hint: "use letters, digits, '.', '_' and '-'" }),
-    url: Type.String({ pattern: "^https?://.+", hint: "use an http:// or https:// URL" }),
+    url: Type.String({ pattern: "^https?://.+", hint: "use an http:// or https:// URL", url: true }),
     /** Standard Webhooks secret: "whsec_" and base64 (at least 24 random bytes). */
     secret: Type.String({
       pattern: "^whsec_[A-Za-z0-9+/=]{32,}$",

@@ -11,3 +11,19 @@ export function quoted(value: unknown, max = 60): string {
   const text = typeof value === "string" ? JSON.stringify(clip(value, max)) : clip(JSON.stringify(value) ?? String(value), max);
   return text.replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
+
+/**
+ * A URL as logs, status and errors may show it: only its scheme and host. A key in a webhook URL (user:password@,
+ * `?code=` as Azure Functions use, or the path itself, as Slack's and Teams' incoming webhooks are) is a
+ * credential, and no secret may be logged; what follows the host becomes "/…", user information "…@".
+ */
+export function shownUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    const user = u.username || u.password ? "…@" : "";
+    const rest = (u.pathname !== "/" && u.pathname !== "") || u.search || u.hash ? "/…" : "";
+    return `${u.protocol}//${user}${u.host}${rest}`;
+  } catch {
+    return "(a URL that cannot be parsed)";
+  }
+}

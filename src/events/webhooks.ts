@@ -3,12 +3,13 @@ import type { WebhookConfig } from "../config/schema.ts";
 import { parseDuration } from "../config/load.ts";
 import type { EventRecord, Repository, WebhookCursor } from "../core/repository.ts";
 import type { Logger } from "../log/logger.ts";
+import { shownUrl } from "../core/quote.ts";
 import { eventJson, typeMatches } from "./event-json.ts";
 
 export interface Endpoint {
   /** The key its delivery position is kept under: `name`, else the URL as configured (positions saved by earlier versions stay found). */
   readonly name: string;
-  /** What logs and `webhooks status` show: `name`, else the URL without credentials or query (shownUrl). */
+  /** What logs and `webhooks status` show: `name`, else the entry's number and its URL's scheme and host (shownUrl). */
   readonly label: string;
   readonly url: string;
   readonly events: readonly string[];
@@ -20,9 +21,9 @@ export interface Endpoint {
 }
 
 export function endpointsOf(configs: readonly WebhookConfig[]): Endpoint[] {
-  return configs.map((c) => ({
+  return configs.map((c, i) => ({
     name: c.name || c.url,
-    label: c.name || shownUrl(c.url),
+    label: c.name || `entry ${i + 1}, ${shownUrl(c.url)}`,
     url: c.url,
     events: c.events,
     signer: new Webhook(c.secret),
@@ -31,21 +32,6 @@ export function endpointsOf(configs: readonly WebhookConfig[]): Endpoint[] {
     maxAgeMs: parseDuration(c.max_age)!,
     timeoutMs: parseDuration(c.timeout)!,
   }));
-}
-
-/**
- * A webhook URL as logs and status may show it: a key in it (user:password@, `?code=` as Azure Functions use)
- * is a credential, and the README promises no secret is ever logged. The user information and the query are
- * replaced by "…".
- */
-export function shownUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    const user = u.username || u.password ? "…@" : "";
-    return `${u.protocol}//${user}${u.host}${u.pathname}${u.search ? "?…" : ""}`;
-  } catch {
-    return "(a URL that cannot be parsed)";
-  }
 }
 
 export type DeliveryResult = { ok: true } | { ok: false; error: string };
@@ -264,3 +250,5 @@ export function toTypes(patterns: readonly string[]): string[] | undefined {
 }
 
 export { typeMatches };
+
+export { shownUrl };

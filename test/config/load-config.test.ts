@@ -518,6 +518,18 @@ describe("values an administrator can get wrong in ways that hurt later", () => 
     }
   });
 
+  test("a webhook URL is shown in errors by its scheme and host only (a key in its user, path or query stays out of the journal)", () => {
+    const url = "ftp://u:pw@hooks.example.com/services/T0/B0/PATHKEY?code=QUERYKEY";
+    const bad = errorsOf(`[[webhooks]]\nurl = "${url}"\nsecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"\n`);
+    expect(bad).toHaveLength(1);
+    expect(bad[0]).toContain('"ftp://…@hooks.example.com/…"');
+    const https = url.replace("ftp:", "https:");
+    const twice = errorsOf(`[[webhooks]]\nurl = "${https}"\nsecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"\n\n[[webhooks]]\nurl = "${https}"\nsecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"\n`);
+    expect(twice).toHaveLength(1);
+    expect(twice[0]).toContain('the URL "https://…@hooks.example.com/…", the name of an entry without one, is used by two [[webhooks]] entries');
+    for (const e of [...bad, ...twice]) for (const key of ["pw", "PATHKEY", "QUERYKEY"]) expect(e).not.toContain(key);
+  });
+
   test("a patterned key's error says what to write, not the regular expression", () => {
     const errors = errorsOf(`[server]\nshutdown_timeout = "10 seconds"\n`);
     expect(errors).toHaveLength(1);
