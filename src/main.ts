@@ -47,10 +47,10 @@ function argsProblem(e: unknown): string {
   return `The command line is not valid; run "scimd help" for the options.`;
 }
 
-/** argv -> command. Returns the exit code; every failure is one sentence on stderr. */
 /** Commands whose only inputs are options. */
 const NO_ARGUMENTS = new Set(["serve", "events", "migrate", "check-config", "healthcheck", "version"]);
 
+/** argv -> command. Returns the exit code; every failure is one sentence on stderr. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   try {
     let parsed;

@@ -52,7 +52,7 @@ function startChecks(config: Config, io: Io): string[] {
       errors.push(`The database ${config.storage.path} is a directory; set [storage] path to a file, for example ${JSON.stringify(join(config.storage.path, "scimd.db"))}.`);
     else {
       const problem = storageProblem(db);
-      if (problem) errors.push(`${problem}; fix the folder's owner or permissions, or set [storage] path to a folder this user can write.`);
+      if (problem) errors.push(`${problem.what}; ${problem.fix}.`);
     }
   }
   return errors;
@@ -63,7 +63,7 @@ function startChecks(config: Config, io: Io): string[] {
  * file (if it exists) must be readable and writable, and its folder (or, when missing, the nearest existing
  * folder above it, where serve creates it) writable, for the -wal, -shm and .lock files.
  */
-function storageProblem(db: string): string | undefined {
+function storageProblem(db: string): { what: string; fix: string } | undefined {
   const can = (path: string, mode: number) => {
     try {
       accessSync(path, mode);
@@ -72,12 +72,17 @@ function storageProblem(db: string): string | undefined {
       return false;
     }
   };
+  const folderFix = "fix the folder's owner or permissions, or set [storage] path to a folder this user can write";
   const file = statOrNull(db);
-  if (file && !can(db, constants.R_OK | constants.W_OK)) return `The database ${db} cannot be read and written by this user`;
+  if (file && !can(db, constants.R_OK | constants.W_OK))
+    return { what: `The database ${db} cannot be read and written by this user`, fix: "give this user the file (chown) or run scimd as its owner" };
   let folder = dirname(db);
   while (!statOrNull(folder)) folder = dirname(folder);
-  if (!statOrNull(folder)!.isDirectory()) return `${folder} is not a folder, so the database ${db} cannot be created`;
+  if (!statOrNull(folder)!.isDirectory()) return { what: `${folder} is not a folder, so the database ${db} cannot be created`, fix: "set [storage] path to a file in a folder" };
   if (!can(folder, constants.W_OK | constants.X_OK))
-    return folder === dirname(db) ? `This user cannot create files in ${folder}, the database's folder` : `This user cannot create the folder for the database ${db} in ${folder}`;
+    return {
+      what: folder === dirname(db) ? `This user cannot create files in ${folder}, the database's folder` : `This user cannot create the folder for the database ${db} in ${folder}`,
+      fix: folderFix,
+    };
   return undefined;
 }

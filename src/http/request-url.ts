@@ -82,8 +82,12 @@ export function withAbsoluteUrl(request: Request, origin: () => string): Request
  * an optional port. Bun joins two Host lines into "a, b", which fails this, as do "user@host" and "host/path":
  * such a value would otherwise be written into every Location and meta.location of the answer.
  */
-const HOST = /^(?:\[[0-9A-Za-z:.%]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::[0-9]{0,5})?$/;
-export const isHostValue = (value: string): boolean => HOST.test(value);
+const HOST = /^(?:\[[0-9A-Za-z:.%]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::([0-9]{0,5}))?$/;
+export function isHostValue(value: string): boolean {
+  const m = HOST.exec(value);
+  // A port past 65535 names no port (it was written into Location as sent).
+  return m !== null && Number(m[1] || "0") <= 65535;
+}
 
 /** The answer to a Host header that is not a host and port (RFC 9112 §3.2: 400). */
 export const badHostError = () =>

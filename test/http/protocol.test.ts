@@ -267,6 +267,8 @@ describe("every error is a SCIM error", () => {
     { name: "a gzip-compressed body (RFC 9110 §15.5.16)", method: "POST", path: "/scim/Users", body: "{}", headers: { "content-encoding": "gzip" }, status: 415, detail: /Content-Encoding "gzip".*uncompressed/ },
     { name: "two Host lines, joined by Bun (RFC 9112 §3.2)", method: "GET", path: "/scim/Users", headers: { host: "a.example, b.example" }, status: 400, detail: /Host header/ },
     { name: "a Host with user information", method: "GET", path: "/scim/Users", headers: { host: "user@evil.example" }, status: 400 },
+    { name: "a Host with a port past 65535", method: "GET", path: "/scim/Users", headers: { host: "scim.example.com:99999" }, status: 400 },
+    { name: "an IPv6 Host with a port past 65535", method: "GET", path: "/scim/Users", headers: { host: "[::1]:70000" }, status: 400 },
     { name: "a Host with a path", method: "POST", path: "/scim/Users", body: JSON.stringify({ schemas: [USER_SCHEMA], userName: "host-with-path" }), headers: { host: "evil.example/foo?" }, status: 400, detail: /Host header/ },
   ];
   for (const c of cases) {

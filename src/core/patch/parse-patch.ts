@@ -55,20 +55,24 @@ export function parsePatchRequest(body: unknown, rs: ResourceSchema, options: Pa
   return parsed;
 }
 
-/**
- * Whether a path that failed to parse names an attribute this resource type does not define (`fooBar`,
- * `name.nick`, a custom extension's `urn:...:CustomExtension:2.0:User:tag`), as opposed to a malformed path
- * or a bad filter on a known attribute, which stay errors.
- */
 /** Names joined by single "." or ":" (a URN's "2.0" included): `name..givenName` is malformed, not unknown. */
 const ATTRIBUTE_NAMES = /^[A-Za-z$][\w$-]*(?:[.:][A-Za-z0-9$][\w$-]*)*$/;
 
+/**
+ * Whether a path that failed to parse names an attribute this resource type does not define (`fooBar`, an
+ * extension's unknown attribute, a custom extension's `urn:...:CustomExtension:2.0:User:tag`): what an
+ * identity provider's mapping of a custom attribute sends. A malformed path, a bad filter, and an unknown
+ * sub-attribute of a known attribute (`name.nick`, `emails.foo`: a client's typo, not a mapping) stay errors.
+ */
 function namesUnknownAttribute(rawPath: string, rs: ResourceSchema): boolean {
   const bracket = rawPath.indexOf("[");
   const head = (bracket < 0 ? rawPath : rawPath.slice(0, bracket)).trim();
   if (!ATTRIBUTE_NAMES.test(head)) return false;
-  const { schema, rest } = splitUrn(rs, head);
-  return resolveAttribute(rs, head) === null && !(schema && rest === "");
+  const { schema, rest, qualified } = splitUrn(rs, head);
+  if (qualified && !schema) return true;
+  if (schema && rest === "") return false;
+  const top = (qualified ? rest : head).split(".")[0]!;
+  return resolveAttribute(rs, schema ? `${schema.id}:${top}` : top) === null;
 }
 
 /**

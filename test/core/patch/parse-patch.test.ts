@@ -50,7 +50,6 @@ describe("parsePatchRequest accepts", () => {
 describe("an operation on an attribute scimd does not define is left out (as POST ignores it), and reported", () => {
   const cases: [string, string, typeof USER][] = [
     ["an unknown attribute", "shoeSize", USER],
-    ["an unknown sub-attribute", "name.nick", USER],
     ["an unknown extension attribute", `${E}:shoeSize`, USER],
     ["a custom extension's attribute (mapped in Entra)", "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User:tag", USER],
     ["a misspelt site URN", "urn:ietf:params:scim:schemas:extension:scimd:2.0:Users:site", USER],
@@ -85,6 +84,8 @@ describe("parsePatchRequest rejects", () => {
     ["a path-less add whose value is not an object", body({ op: "add", value: "x" }), "invalidValue"],
     ["a path that is not a string", body({ op: "add", path: 3, value: "x" }), "invalidPath"],
     ["a malformed path", body({ op: "add", path: "emails[type eq", value: "x" }), "invalidPath"],
+    ["an unknown sub-attribute of a known attribute (a typo, not a mapping)", body({ op: "add", path: "name.nick", value: 1 }), "invalidPath"],
+    ["a sub-attribute of a simple attribute", body({ op: "replace", path: "title.value", value: "x" }), "invalidPath"],
     ["a filter on an unknown sub-attribute", body({ op: "remove", path: 'emails[kind eq "work"]' }), "invalidPath"],
     ["a filter on a simple attribute", body({ op: "remove", path: 'title[value eq "x"]' }), "invalidPath"],
   ];
