@@ -47,15 +47,14 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
   // must not mint a new one and print it into the journal.
   let initialSecret: string | undefined;
   const firstStart = (await storage.repo.setting(FIRST_START_KEY)) === null;
-  // Tokens an administrator made (and revoked) before this start count; an "initial" one does not: a first
-  // start that failed (port in use) created and took back its own, and the next start must make one again.
-  const everMade = async () => (await storage.repo.countEvents({ types: ["token.created"] })) - (await storage.repo.countEvents({ types: ["token.created"], name: "initial" }));
-  if (firstStart && (await storage.tokens.count()) === 0 && (await everMade()) === 0) {
+  // Tokens an administrator made (and revoked) before this start count. A first start that could not listen
+  // discards its own initial token with its event (abandon, below), so the next start makes one again.
+  if (firstStart && (await storage.tokens.count()) === 0 && (await storage.repo.countEvents({ types: ["token.created"] })) === 0) {
     initialSecret = generateSecret();
     await storage.tokens.create("initial", hashSecret(initialSecret), "scim", new Date().toISOString(), null);
   }
   const abandon = async () => {
-    if (initialSecret) await storage.tokens.revoke("initial").catch(() => undefined);
+    if (initialSecret) await storage.tokens.discard("initial").catch(() => undefined);
     storage.close();
     lock.release();
   };

@@ -263,8 +263,13 @@ export interface TokenStore {
   /** Stores a token by the hash of its secret; throws UniqueViolation when the name is taken. */
   create(name: string, hash: string, scope: TokenScope, createdAt: string, expiresAt: string | null): Promise<TokenRecord>;
   list(): Promise<TokenRecord[]>;
-  /** Removes the token; false when no token has that name. */
+  /** Removes the token, and keeps its hash as revoked for good; false when no token has that name. */
   revoke(name: string): Promise<boolean>;
+  /**
+   * Removes a token whose secret was never shown, with its creation event, as if it had never been made: the
+   * initial token of a first start that could not listen.
+   */
+  discard(name: string): Promise<void>;
   findByHash(hash: string): Promise<(TokenRecord & { hash: string }) | null>;
   touch(id: number, at: string): Promise<void>;
   count(): Promise<number>;

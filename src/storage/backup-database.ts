@@ -2,7 +2,7 @@ import { Database } from "bun:sqlite";
 import { accessSync, chmodSync, chownSync, constants, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { isDatabaseFile, statOrNull, tempNameFor } from "./database-files.ts";
-import { StorageError, migrationsFolder } from "./db.ts";
+import { migrateDatabase, migrationsFolder, StorageError } from "./db.ts";
 import { fsyncPath } from "./fsync.ts";
 import { lockPathOf } from "./server-lock.ts";
 
@@ -78,6 +78,8 @@ interface Replaced {
   readonly tokens: Record<string, unknown>[];
   /** "id name createdAt" of every token the replaced database has a creation event for: the tokens it knew. */
   readonly tokensSeen: ReadonlySet<string>;
+  /** Hashes of the tokens it revoked (revoked_tokens, kept for good), with when. */
+  readonly revoked: readonly { hash: string; revoked_at: string }[];
 }
 
 /** How the restored database's tokens were put together, for restore's report. */
@@ -91,6 +93,8 @@ export interface TokensCarried {
   /** Backup tokens renamed because a token made since has their name: [old, new]. */
   readonly renamed: readonly (readonly [string, string])[];
 }
+
+const hasTable = (db: Database, name: string) => db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== null;
 
 /**
  * Reads the database about to be replaced. Opened read-write (the caller holds the server lock): a read-only
@@ -112,6 +116,8 @@ function readReplaced(path: string): Replaced {
       sequences,
       tokens: db.query("SELECT * FROM tokens ORDER BY id").all() as Record<string, unknown>[],
       tokensSeen: new Set(seen.map((r) => `${r.id} ${r.name} ${r.time}`)),
+      // A database from before that table (migration 0005) knows its revocations only by their events.
+      revoked: hasTable(db, "revoked_tokens") ? (db.query("SELECT hash, revoked_at FROM revoked_tokens").all() as { hash: string; revoked_at: string }[]) : [],
     };
   } finally {
     db.close();
@@ -145,6 +151,10 @@ function carryOver(db: Database, replaced: Replaced): TokensCarried {
     };
     db.exec("DELETE FROM tokens");
     for (const token of replaced.tokens) insert(token, true);
+    // Every token ever revoked, in either database, stays revoked (the restored copy is migrated: it has the table).
+    const addRevoked = db.query("INSERT OR IGNORE INTO revoked_tokens (hash, revoked_at) VALUES (?, ?)");
+    for (const r of replaced.revoked) addRevoked.run(r.hash, r.revoked_at);
+    const revoked = new Set((db.query("SELECT hash FROM revoked_tokens").all() as { hash: string }[]).map((r) => r.hash));
     const hashes = new Set(replaced.tokens.map((t) => t.hash));
     const names = new Set(replaced.tokens.map((t) => String(t.name)));
     let fromBackup = 0;
@@ -152,8 +162,9 @@ function carryOver(db: Database, replaced: Replaced): TokensCarried {
     const renamed: [string, string][] = [];
     for (const token of fromBackupAll) {
       if (hashes.has(token.hash)) continue;
-      // The replaced database had this very token and no longer has it: revoked since the backup.
-      if (replaced.tokensSeen.has(`${token.id} ${token.name} ${token.created_at}`)) {
+      // Revoked in either database; or (a revocation older than revoked_tokens) the replaced database had this
+      // very token and no longer has it.
+      if (revoked.has(String(token.hash)) || replaced.tokensSeen.has(`${token.id} ${token.name} ${token.created_at}`)) {
         revokedSince++;
         continue;
       }
@@ -256,6 +267,15 @@ export function restoreDatabase(
     db = undefined;
     rmSync(temp, { force: true });
     throw new StorageError(`Cannot copy ${file} beside the database (${(e as Error).message}); check the folder's permissions and free space.`);
+  }
+  // An older backup gets this binary's migrations now (serve would at its start), so the copy has every table
+  // the carry-over writes to.
+  try {
+    migrateDatabase(db);
+  } catch (e) {
+    db.close();
+    rmSync(temp, { force: true });
+    throw new StorageError(`Cannot bring ${file} up to this version of scimd (${(e as Error).message}); nothing was changed.`);
   }
   try {
     if (replaced) carried = carryOver(db, replaced);

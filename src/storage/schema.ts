@@ -189,3 +189,12 @@ export const settings = sqliteTable("settings", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),
 });
+
+/**
+ * The hash of every token ever revoked, never pruned (events are): a restore leaves out a backup's token whose
+ * hash is here, in the backup or in the database it replaces, so a revoked (perhaps leaked) token never comes back.
+ */
+export const revokedTokens = sqliteTable("revoked_tokens", {
+  hash: text("hash").primaryKey(),
+  revokedAt: text("revoked_at").notNull(),
+});

@@ -51,9 +51,20 @@ export class SqliteTokenStore implements TokenStore {
 
   async revoke(name: string): Promise<boolean> {
     return this.exclusive(() => {
+      const gone = this.w.delete(tokens).where(eq(tokens.name, name)).returning({ id: tokens.id, hash: tokens.hash }).get();
+      if (!gone) return false;
+      const time = new Date().toISOString();
+      // Kept for good (events are pruned): a restore must never bring this token back.
+      this.writer.query("INSERT OR IGNORE INTO revoked_tokens (hash, revoked_at) VALUES (?, ?)").run(gone.hash, time);
+      insertEvent(this.writer, { type: "token.revoked", time, resourceType: "Token", resourceId: String(gone.id), name });
+      return true;
+    });
+  }
+
+  async discard(name: string): Promise<void> {
+    await this.exclusive(() => {
       const gone = this.w.delete(tokens).where(eq(tokens.name, name)).returning({ id: tokens.id }).get();
-      if (gone) insertEvent(this.writer, { type: "token.revoked", time: new Date().toISOString(), resourceType: "Token", resourceId: String(gone.id), name });
-      return gone !== undefined;
+      if (gone) this.writer.query("DELETE FROM events WHERE type = 'token.created' AND resource_id = ?").run(String(gone.id));
     });
   }
 

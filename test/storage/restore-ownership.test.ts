@@ -160,4 +160,26 @@ describe("tokens after a restore", () => {
     expect(r.tokens).toEqual({ kept: 3, fromBackup: 0, revokedSince: 1, renamed: [] });
     expect(await namesAndHashes(live)).toEqual(["entra=e", "initial=a", "leaked=d"]);
   });
+
+  test("a token revoked since the backup stays revoked after its events were pruned, and across restore after restore", async () => {
+    const dir = join(root, "tokens-pruned");
+    mkdirSync(dir);
+    const live = join(dir, "live.db");
+    await dbWith(live, { leaked: "a".repeat(64), entra: "b".repeat(64) });
+    const b0 = join(dir, "b0.db");
+    backupDatabase(live, b0);
+    const s = openStorage(live);
+    await s.tokens.revoke("leaked");
+    // Retention prunes every event (the revocation's and the creation's) older than its cut-off.
+    await s.repo.prune(new Date(Date.now() + 86_400_000).toISOString(), Number.MAX_SAFE_INTEGER);
+    expect(await s.repo.countEvents({ types: ["token.created", "token.revoked"] })).toBe(0);
+    s.close();
+    expect(restoreUnderLock(b0, live).tokens).toMatchObject({ revokedSince: 1, fromBackup: 0 });
+    expect(await namesAndHashes(live)).toEqual(["entra=b"]);
+    // Restored again from the same backup, and from one taken after the first restore: still revoked.
+    const b1 = join(dir, "b1.db");
+    backupDatabase(live, b1);
+    for (const file of [b0, b1, b0]) restoreUnderLock(file, live);
+    expect(await namesAndHashes(live)).toEqual(["entra=b"]);
+  });
 });

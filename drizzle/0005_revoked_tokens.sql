@@ -1,0 +1,4 @@
+CREATE TABLE `revoked_tokens` (
+	`hash` text PRIMARY KEY NOT NULL,
+	`revoked_at` text NOT NULL
+);
