@@ -2,7 +2,7 @@ import { NoTargetError } from "../errors.ts";
 import type { ScimResource } from "../resource/types.ts";
 import type { AttributeDef } from "../schema/types.ts";
 import { elementFromFilter } from "./match-value.ts";
-import { coerceElement, coerceSub, isPrimary, keepOnePrimary, mergeComplex, splitCleared, withoutCleared } from "./merge-values.ts";
+import { coerceElement, coerceSub, isPrimary, isReference, keepOnePrimary, mergeComplex, splitCleared, withoutCleared } from "./merge-values.ts";
 import {
   assertImmutableKept,
   containerOf,
@@ -142,11 +142,11 @@ function createFromFilter(target: FilteredTarget, incoming: unknown): JsonObject
 }
 
 function withSub(def: AttributeDef, sub: AttributeDef, element: JsonObject, v: unknown, label: string): JsonObject {
-  assertImmutableKept(sub, element[sub.name], v ?? undefined, label);
-  if (v === null) {
-    const { [sub.name]: _removed, ...rest } = element;
-    return rest;
-  }
+  // A reference's value set to "" (as Entra clears the manager) is no reference: cleared like null.
+  const cleared = v === null || (v === "" && sub.name === "value" && isReference(def));
+  assertImmutableKept(sub, element[sub.name], cleared ? undefined : v, label);
+  // Clearing a reference's value clears what describes it too (its $ref named the old manager).
+  if (cleared) return withoutCleared(def, element, [sub.name], label);
   return mergeComplex(def, element, { [sub.name]: v }, def.name);
 }
 

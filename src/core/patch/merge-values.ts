@@ -98,7 +98,7 @@ export function mergeComplex(def: AttributeDef, current: JsonObject | undefined,
   return out;
 }
 
-function isReference(def: AttributeDef): boolean {
+export function isReference(def: AttributeDef): boolean {
   return def.subAttributes !== undefined && findAttribute(def.subAttributes, "$ref") !== undefined;
 }
 

@@ -3,7 +3,7 @@ import { coerceSingle } from "../resource/coerce-value.ts";
 import type { ScimResource } from "../resource/types.ts";
 import type { AttributeDef } from "../schema/types.ts";
 import { asObject, removeWhole } from "./assign.ts";
-import { coerceElement, removeElements } from "./merge-values.ts";
+import { coerceElement, removeElements, withoutCleared } from "./merge-values.ts";
 import { assertImmutableKept, containerOf, isPlainObject, isUnset, qualifiersOnly, store, type AttributeTarget, type JsonObject } from "./navigate.ts";
 
 /**
@@ -40,9 +40,9 @@ function removeSub(container: JsonObject, def: AttributeDef, sub: AttributeDef, 
   const current = container[def.name];
   if (def.multiValued) {
     const list = Array.isArray(current) ? current : [];
-    store(container, def.name, list.map((e) => withoutSubInList(e, sub, label)).filter((e) => !isUnset(e)));
+    store(container, def.name, list.map((e) => withoutSubInList(def, e, sub, label)).filter((e) => !isUnset(e)));
   } else {
-    store(container, def.name, withoutSub(current, sub, label));
+    store(container, def.name, withoutSub(def, current, sub, label));
   }
 }
 
@@ -54,7 +54,7 @@ function removeFiltered(container: JsonObject, target: Extract<AttributeTarget, 
     .map((e) => {
       const element = asObject(e);
       if (!element || !target.matches(element)) return e;
-      return sub ? (def.multiValued ? withoutSubInList(element, sub, label) : withoutSub(element, sub, label)) : undefined;
+      return sub ? (def.multiValued ? withoutSubInList(def, element, sub, label) : withoutSub(def, element, sub, label)) : undefined;
     })
     .filter((e) => !isUnset(e));
   store(container, def.name, def.multiValued ? next : next[0]);
@@ -65,15 +65,15 @@ function removeFiltered(container: JsonObject, target: Extract<AttributeTarget, 
  * user's work email with `remove emails[type eq "work"].value`, which would otherwise leave {"type": "work"}
  * behind (and that user would still match `emails[type eq "work"]`).
  */
-function withoutSubInList(element: unknown, sub: AttributeDef, label: string): unknown {
-  const rest = withoutSub(element, sub, label);
+function withoutSubInList(def: AttributeDef, element: unknown, sub: AttributeDef, label: string): unknown {
+  const rest = withoutSub(def, element, sub, label);
   if (rest !== element && qualifiersOnly(rest)) return undefined;
   return rest;
 }
 
-function withoutSub(element: unknown, sub: AttributeDef, label: string): unknown {
+/** The element without `sub`; a reference without its value loses what describes it too (the manager's $ref). */
+function withoutSub(def: AttributeDef, element: unknown, sub: AttributeDef, label: string): unknown {
   if (!isPlainObject(element) || !(sub.name in element)) return element;
   assertImmutableKept(sub, element[sub.name], undefined, label);
-  const { [sub.name]: _removed, ...rest } = element;
-  return rest;
+  return withoutCleared(def, element, [sub.name], label);
 }

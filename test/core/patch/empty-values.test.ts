@@ -101,6 +101,10 @@ test("clearing a reference's value clears what describes it: replace manager {va
   for (const ops of [
     [{ op: "replace", path: `${E}:manager`, value: { value: null } }],
     [{ op: "replace", value: { [`${E}:manager`]: { value: null } } }],
+    [{ op: "replace", path: `${E}:manager.value`, value: null }],
+    [{ op: "replace", path: `${E}:manager.value`, value: "" }],
+    [{ op: "remove", path: `${E}:manager.value` }],
+    [{ op: "replace", value: { [`${E}:manager.value`]: null } }],
   ]) {
     const r = patch(withRef(), ops);
     expect((r[E] as Record<string, unknown>).manager).toBeUndefined();
