@@ -530,6 +530,27 @@ describe("values an administrator can get wrong in ways that hurt later", () => 
     for (const e of [...bad, ...twice]) for (const key of ["pw", "PATHKEY", "QUERYKEY"]) expect(e).not.toContain(key);
   });
 
+  test("a [[webhooks]] list or entry of the wrong type is not echoed (SCIMD_WEBHOOKS as a bare URL, or broken JSON with a secret)", () => {
+    for (const env of [
+      { SCIMD_WEBHOOKS: "https://hooks.slack.com/services/T0/B0/PATHKEY" },
+      { SCIMD_WEBHOOKS: '[{"url":"https://h.example/x?code=QUERYKEY","secret":"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}' },
+    ]) {
+      const r = loadConfig({ env, cwd: folder() });
+      expect(r.ok).toBe(false);
+      if (r.ok) continue;
+      const text = r.errors.join("\n");
+      expect(text).toContain("not shown: it may hold a URL or a secret");
+      for (const key of ["PATHKEY", "QUERYKEY", "MfKQ9r8GKYqr"]) expect(text).not.toContain(key);
+    }
+  });
+
+  test("a required key left out is said to be missing, with what to write (it read: bad value undefined)", () => {
+    const errors = errorsOf(`[[webhooks]]\nurl = "https://app.example.com/hook"\n`);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('Configuration key "webhooks.0.secret" is missing; use "whsec_" followed by standard base64');
+    expect(errors[0]).not.toContain("undefined");
+  });
+
   test("a patterned key's error says what to write, not the regular expression", () => {
     const errors = errorsOf(`[server]\nshutdown_timeout = "10 seconds"\n`);
     expect(errors).toHaveLength(1);
