@@ -299,6 +299,10 @@ export function restoreDatabase(
       ? `The database it replaced could not be read (${unreadable}), so the tokens are the backup's: revoke again any token revoked since the backup ("scimd token list").`
       : undefined,
     ...(carried?.renamed ?? []).map(([from, to]) => `The backup's token "${from}" is now named "${to}": a token made since the backup has its name (its secret still works).`),
+    // Restored onto a fresh install: the token its first start printed into the journal is still in force.
+    carried && carried.fromBackup > 0 && replaced?.tokens.some((t) => t.name === "initial")
+      ? `The token "initial" of the database restored over is kept, and its secret was printed when that database first started; revoke it ("scimd token revoke initial") unless a client uses it.`
+      : undefined,
     ownership,
   ].filter((w) => w !== undefined);
   return { ...counts, tokens: carried ?? "from backup", ...(warnings.length ? { warnings } : {}) };

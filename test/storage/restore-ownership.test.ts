@@ -139,7 +139,10 @@ describe("tokens after a restore", () => {
     await dbWith(target, { initial: "c".repeat(64) });
     const r = restoreUnderLock(file, target);
     expect(r.tokens).toEqual({ kept: 1, fromBackup: 2, revokedSince: 0, renamed: [["initial", "initial-restored"]] });
-    expect(r.warnings).toEqual(['The backup\'s token "initial" is now named "initial-restored": a token made since the backup has its name (its secret still works).']);
+    expect(r.warnings).toEqual([
+      'The backup\'s token "initial" is now named "initial-restored": a token made since the backup has its name (its secret still works).',
+      'The token "initial" of the database restored over is kept, and its secret was printed when that database first started; revoke it ("scimd token revoke initial") unless a client uses it.',
+    ]);
     expect(await namesAndHashes(target)).toEqual(["entra=b", "initial=c", "initial-restored=a"]);
   });
 
