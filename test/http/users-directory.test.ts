@@ -551,6 +551,30 @@ describe("deletion", () => {
   });
 });
 
+describe("an email or phone element without an address", () => {
+  test("is not stored by POST, PUT or a whole-attribute PATCH, so a primary one cannot blank the record's email or phone", async () => {
+    const t = await app();
+    const u = await create(t, user("noaddress@contoso.com", {
+      emails: [{ type: "work", primary: true }, { value: "b@x.com", type: "work" }],
+      phoneNumbers: [{ type: "work", primary: true }, { value: "+1 555 0100", type: "work" }],
+    }));
+    expect(u.emails).toEqual([{ value: "b@x.com", type: "work" }]);
+    expect(await t.storage.repo.directoryByUsername("noaddress@contoso.com")).toMatchObject({ email: "b@x.com", phone: "+1 555 0100" });
+    for (const op of [
+      { op: "add", path: "emails", value: [{ type: "work", primary: true }] },
+      { op: "add", path: "emails", value: [{ value: null, type: "home" }] },
+      { op: "replace", path: "emails", value: [{ value: "b@x.com", type: "work" }, { type: "other", primary: true }] },
+    ]) {
+      const res = await t.json("PATCH", `/scim/Users/${u.id}`, patchOp(op));
+      expect(res.status).toBe(200);
+      expect(res.body.emails).toEqual([{ value: "b@x.com", type: "work" }]);
+    }
+    const put = await t.json("PUT", `/scim/Users/${u.id}`, user("noaddress@contoso.com", { emails: [{ value: "b@x.com", type: "work" }, { value: null, type: "home", primary: true }] }));
+    expect(put.body.emails).toEqual([{ value: "b@x.com", type: "work" }]);
+    expect(await t.storage.repo.directoryByUsername("noaddress@contoso.com")).toMatchObject({ email: "b@x.com" });
+  });
+});
+
 describe("ETags", () => {
   test("a PUT that sends back what a PATCH left keeps the version, whatever order the PATCH put the extensions in", async () => {
     const t = await app();

@@ -42,7 +42,8 @@ function wordAt(s: string, at: number, word: string): boolean {
   return true;
 }
 
-const quote = (s: string) => quoted(s, 40);
+// Long enough for a URN-qualified name ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department.x").
+const quote = (s: string) => quoted(s, 120);
 
 /** A dateTime filter value: an ISO 8601 date, with or without its time ("2024-01-01", "2024-01-31T12:00:00Z"). */
 const isDateLike = (v: FilterValue): boolean => typeof v === "string" && /^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(Date.parse(v));

@@ -1,7 +1,7 @@
 import { InvalidPathError, MutabilityError } from "../errors.ts";
 import { pathToString, type FilterNode } from "../filter/ast.ts";
 import type { PatchPath } from "../path/parse-path.ts";
-import { isPlainObject } from "../resource/coerce-value.ts";
+import { isPlainObject, qualifiersOnly } from "../resource/coerce-value.ts";
 import type { ScimResource } from "../resource/types.ts";
 import {
   findAttribute,
@@ -148,13 +148,7 @@ export function store(container: JsonObject, key: string, value: unknown): void 
   else container[key] = value;
 }
 
-/** Sub-attributes that only qualify a value. */
-const QUALIFIERS = new Set(["type", "primary"]);
-
-/** An element with nothing but qualifiers ({"type": "work", "primary": true}) is no value at all. */
-export function qualifiersOnly(element: unknown): boolean {
-  return isPlainObject(element) && Object.keys(element).every((k) => QUALIFIERS.has(k));
-}
+export { qualifiersOnly };
 
 /** RFC 7643 §2.5: null, an empty array and (here) an object with no values are all "unassigned". */
 export function isUnset(value: unknown): boolean {

@@ -96,7 +96,9 @@ export function coerceAttributeValue(def: AttributeDef, value: unknown, label: s
     for (const item of items) {
       const c = coerceSingle(def, item, label);
       if (c === null) continue;
-      if (isPlainObject(c) && Object.keys(c).length === 0) continue;
+      // An element with nothing but qualifiers ({"type": "work", "primary": true}, or one whose value was
+      // null) is no value: stored, a primary one blanked the directory record's email or phone.
+      if (qualifiersOnly(c)) continue;
       out.push(c);
     }
     return out;
@@ -111,6 +113,14 @@ export function coerceAttributeValue(def: AttributeDef, value: unknown, label: s
 }
 
 export { isPlainObject };
+
+/** Sub-attributes that only qualify a value. */
+const QUALIFIERS = new Set(["type", "primary"]);
+
+/** An element with nothing but qualifiers ({"type": "work", "primary": true}), or nothing at all, is no value. */
+export function qualifiersOnly(element: unknown): boolean {
+  return isPlainObject(element) && Object.keys(element).every((k) => QUALIFIERS.has(k));
+}
 
 // Entra ID sends the manager as a bare id string ("urn:...:manager": "<id>") as well as {"value": "<id>"}.
 export function referenceShorthand(def: AttributeDef, value: unknown): unknown {

@@ -120,3 +120,10 @@ describe("parsePatchRequest rejects", () => {
     expect(isScimError(e) && e.detail).toContain("Operations[1]");
   });
 });
+
+test("an error about an extension path names the whole attribute, not a cut-off URN", () => {
+  const path = `${E}:department.foo`;
+  const e = thrown(() => parsePatchRequest(body({ op: "add", path, value: "x" }), USER));
+  expect(isScimError(e) && e.scimType).toBe("invalidPath");
+  expect(isScimError(e) && e.detail).toContain("enterprise:2.0:User:department");
+});
