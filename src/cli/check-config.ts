@@ -72,7 +72,6 @@ function storageProblem(db: string): { what: string; fix: string } | undefined {
       return false;
     }
   };
-  const folderFix = "fix the folder's owner or permissions, or set [storage] path to a folder this user can write";
   const file = statOrNull(db);
   if (file && !can(db, constants.R_OK | constants.W_OK))
     return { what: `The database ${db} cannot be read and written by this user`, fix: "give this user the file (chown) or run scimd as its owner" };
@@ -82,7 +81,7 @@ function storageProblem(db: string): { what: string; fix: string } | undefined {
   if (!can(folder, constants.W_OK | constants.X_OK))
     return {
       what: folder === dirname(db) ? `This user cannot create files in ${folder}, the database's folder` : `This user cannot create the folder for the database ${db} in ${folder}`,
-      fix: folderFix,
+      fix: "fix the folder's owner or permissions, or set [storage] path to a folder this user can write",
     };
   return undefined;
 }

@@ -1,4 +1,5 @@
-import { endpointsOf, deliver, shownUrl, toTypes } from "../events/webhooks.ts";
+import { shownUrl } from "../core/quote.ts";
+import { endpointsOf, deliver, toTypes } from "../events/webhooks.ts";
 import { CliError, readConfig, table, withStorage, type Io } from "./common.ts";
 import { quoted } from "../core/quote.ts";
 

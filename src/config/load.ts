@@ -151,22 +151,25 @@ function eachProperty<T>(schema: TSchema, value: unknown, at: string[], visit: (
   return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => (props[k] ? visit(props[k], v, [...at, k]) : []));
 }
 
+/**
+ * A bad value as an error may repeat it; errors reach the journal and CI logs. A secret is not repeated, a URL
+ * (which may hold a key) is cut to its scheme and host, and a [[webhooks]] list or entry of the wrong type
+ * (SCIMD_WEBHOOKS as a bare URL, or broken JSON) holds URLs and secrets: only its kind is said.
+ */
+function shownValue(key: string, value: unknown, schema?: TSchema): string {
+  const { secret, url } = (schema ?? {}) as { secret?: boolean; url?: boolean };
+  if (secret && typeof value === "string") return "(not shown: it is a secret)";
+  if (url && typeof value === "string") return JSON.stringify(shownUrl(value));
+  if (key !== "webhooks" && !/^webhooks\.\d+$/.test(key)) return JSON.stringify(value);
+  const kind = Array.isArray(value) ? "a list" : value === null ? "null" : `a ${typeof value === "object" ? "table" : typeof value}`;
+  return `(${kind}, not shown: it may hold a URL or a secret)`;
+}
+
 function describeError(key: string, message: string, value: unknown, schema?: TSchema): string {
   if (message === "Unexpected property") return `Unknown configuration key "${key}"; remove it or check its spelling against scimd.example.toml.`;
-  const { secret, hint, url } = (schema ?? {}) as { secret?: boolean; hint?: string; url?: boolean };
+  const { hint } = (schema ?? {}) as { hint?: string };
   if (value === undefined) return `Configuration key "${key}" is missing${hint ? `; ${hint}` : "; set it"}; see scimd.example.toml.`;
-  // A secret is not repeated: configuration errors reach the journal and CI logs. A URL may hold one.
-  // A [[webhooks]] list or entry of the wrong type (SCIMD_WEBHOOKS as a bare URL or broken JSON) holds URLs and
-  // secrets: only its kind is said.
-  const whole = key === "webhooks" || /^webhooks\.\d+$/.test(key);
-  const shown =
-    secret && typeof value === "string"
-      ? "(not shown: it is a secret)"
-      : url && typeof value === "string"
-        ? JSON.stringify(shownUrl(value))
-        : whole
-          ? `(${Array.isArray(value) ? "a list" : value === null ? "null" : `a ${typeof value === "object" ? "table" : typeof value}`}, not shown: it may hold a URL or a secret)`
-          : JSON.stringify(value);
+  const shown = shownValue(key, value, schema);
   if (hint && typeof value === "string") return `Configuration key "${key}" has a bad value ${shown}: ${hint}; see scimd.example.toml.`;
   // A choice (a union of literals): TypeBox only says "Expected union value"; list the allowed values.
   const choices = (schema as { anyOf?: { const?: unknown }[] } | undefined)?.anyOf;

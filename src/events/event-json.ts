@@ -15,4 +15,3 @@ export function eventJson(e: EventRecord): Record<string, unknown> {
   };
 }
 
-export { typeMatches } from "../core/event-types.ts";

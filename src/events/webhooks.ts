@@ -4,7 +4,8 @@ import { parseDuration } from "../config/load.ts";
 import type { EventRecord, Repository, WebhookCursor } from "../core/repository.ts";
 import type { Logger } from "../log/logger.ts";
 import { shownUrl } from "../core/quote.ts";
-import { eventJson, typeMatches } from "./event-json.ts";
+import { typeMatches } from "../core/event-types.ts";
+import { eventJson } from "./event-json.ts";
 
 export interface Endpoint {
   /** The key its delivery position is kept under: `name`, else the URL as configured (positions saved by earlier versions stay found). */
@@ -251,4 +252,3 @@ export function toTypes(patterns: readonly string[]): string[] | undefined {
 
 export { typeMatches };
 
-export { shownUrl };

@@ -256,37 +256,39 @@ export function restoreDatabase(
     }
   }
   let db: Database | undefined;
-  let carried: TokensCarried | undefined;
-  try {
-    db = new Database(resolve(file), { readonly: true });
-    db.query("VACUUM INTO ?").run(temp);
-    db.close();
-    db = new Database(temp);
-  } catch (e) {
-    db?.close();
-    db = undefined;
-    rmSync(temp, { force: true });
-    throw new StorageError(`Cannot copy ${file} beside the database (${(e as Error).message}); check the folder's permissions and free space.`);
-  }
+  /** Each step that fails leaves the database as it was: the copy is closed and removed. */
+  const step = <T>(run: () => T, failure: (why: string) => string): T => {
+    try {
+      return run();
+    } catch (e) {
+      db?.close();
+      rmSync(temp, { force: true });
+      throw new StorageError(failure((e as Error).message));
+    }
+  };
+  step(
+    () => {
+      const source = new Database(resolve(file), { readonly: true });
+      try {
+        source.query("VACUUM INTO ?").run(temp);
+      } finally {
+        source.close();
+      }
+      db = new Database(temp);
+    },
+    (why) => `Cannot copy ${file} beside the database (${why}); check the folder's permissions and free space.`,
+  );
+  const copy = db!;
   // An older backup gets this binary's migrations now (serve would at its start), so the copy has every table
   // the carry-over writes to.
-  try {
-    migrateDatabase(db);
-  } catch (e) {
-    db.close();
-    rmSync(temp, { force: true });
-    throw new StorageError(`Cannot bring ${file} up to this version of scimd (${(e as Error).message}); nothing was changed.`);
-  }
-  try {
-    if (replaced) carried = carryOver(db, replaced);
-  } catch (e) {
-    db.close();
-    db = undefined;
-    rmSync(temp, { force: true });
-    throw new StorageError(`Cannot carry the tokens and counters of ${databasePath} into the restored copy (${(e as Error).message}); nothing was changed, so report this with both files.`);
-  } finally {
-    db?.close();
-  }
+  step(() => migrateDatabase(copy), (why) => `Cannot bring ${file} up to this version of scimd (${why}); nothing was changed.`);
+  const carried = replaced
+    ? step(
+        () => carryOver(copy, replaced!),
+        (why) => `Cannot carry the tokens and counters of ${databasePath} into the restored copy (${why}); nothing was changed, so report this with both files.`,
+      )
+    : undefined;
+  copy.close();
   const ownership = giveOwnership(temp, target, replacedFile);
   fsyncPath(temp);
   rmSync(`${target}-wal`, { force: true });

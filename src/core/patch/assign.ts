@@ -1,6 +1,7 @@
 import { NoTargetError } from "../errors.ts";
 import type { ScimResource } from "../resource/types.ts";
 import type { AttributeDef } from "../schema/types.ts";
+import { qualifiersOnly } from "../resource/coerce-value.ts";
 import { elementFromFilter } from "./match-value.ts";
 import { coerceElement, coerceSub, isPrimary, isReference, keepOnePrimary, mergeComplex, splitCleared, withoutCleared } from "./merge-values.ts";
 import {
@@ -8,7 +9,6 @@ import {
   containerOf,
   isPlainObject,
   isUnset,
-  qualifiersOnly,
   store,
   type AttributeTarget,
   type JsonObject,

@@ -28,7 +28,7 @@ export function readWhole(def: AttributeDef, value: unknown, label: string, op: 
   let given = value;
   if (def.type === "complex" && !def.multiValued && isPlainObject(value)) ({ rest: given, cleared } = splitCleared(def, value));
   const coerced = coerceAttributeValue(def, referenceShorthand(def, given), label);
-  if (def.type === "complex" && !def.multiValued && isPlainObject(coerced) && clearsReference(def, coerced)) return REMOVE;
+  if (clearsReference(def, coerced)) return REMOVE;
   if (!isUnset(coerced)) return { kind: "set", value: coerced, cleared };
   return cleared.length ? { kind: "set", value: {}, cleared } : KEEP;
 }

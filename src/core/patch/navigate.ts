@@ -1,7 +1,7 @@
 import { InvalidPathError, MutabilityError } from "../errors.ts";
 import { pathToString, type FilterNode } from "../filter/ast.ts";
 import type { PatchPath } from "../path/parse-path.ts";
-import { isPlainObject, qualifiersOnly } from "../resource/coerce-value.ts";
+import { isPlainObject } from "../resource/coerce-value.ts";
 import type { ScimResource } from "../resource/types.ts";
 import {
   findAttribute,
@@ -148,7 +148,6 @@ export function store(container: JsonObject, key: string, value: unknown): void 
   else container[key] = value;
 }
 
-export { qualifiersOnly };
 
 /** RFC 7643 §2.5: null, an empty array and (here) an object with no values are all "unassigned". */
 export function isUnset(value: unknown): boolean {

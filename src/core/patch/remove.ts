@@ -4,7 +4,8 @@ import type { ScimResource } from "../resource/types.ts";
 import type { AttributeDef } from "../schema/types.ts";
 import { asObject, removeWhole } from "./assign.ts";
 import { coerceElement, removeElements, withoutCleared } from "./merge-values.ts";
-import { assertImmutableKept, containerOf, isPlainObject, isUnset, qualifiersOnly, store, type AttributeTarget, type JsonObject } from "./navigate.ts";
+import { qualifiersOnly } from "../resource/coerce-value.ts";
+import { assertImmutableKept, containerOf, isPlainObject, isUnset, store, type AttributeTarget, type JsonObject } from "./navigate.ts";
 
 /**
  * RFC 7644 §3.5.2.2. Removing what is not there succeeds without change: Entra ID retries and replays

@@ -129,8 +129,8 @@ export function referenceShorthand(def: AttributeDef, value: unknown): unknown {
 }
 
 // Entra ID clears the manager with {"value": ""} rather than a remove operation.
-export function clearsReference(def: AttributeDef, value: Record<string, unknown>): boolean {
-  return valueSubOf(def) !== undefined && value.value === "";
+export function clearsReference(def: AttributeDef, value: unknown): boolean {
+  return def.type === "complex" && !def.multiValued && isPlainObject(value) && value.value === "" && valueSubOf(def) !== undefined;
 }
 
 export function valueSubOf(def: AttributeDef): AttributeDef | undefined {

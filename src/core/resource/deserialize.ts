@@ -86,8 +86,7 @@ function store(collected: Collected, target: ResolvedAttribute, value: unknown):
   if (!subAttribute) {
     // The manager as PATCH takes it (merge-values.ts): a bare id, and {"value": ""} for none.
     const coerced = coerceAttributeValue(attribute, referenceShorthand(attribute, value), label);
-    const cleared = attribute.type === "complex" && !attribute.multiValued && isPlainObject(coerced) && clearsReference(attribute, coerced);
-    return setOrUnset(values, attribute.name, cleared ? null : coerced);
+    return setOrUnset(values, attribute.name, clearsReference(attribute, coerced) ? null : coerced);
   }
   if (attribute.multiValued || ignoredOnInput(subAttribute)) return;
   const current = values[attribute.name];
