@@ -469,3 +469,32 @@ describe("optional endpoints scimd does not offer", () => {
     }
   });
 });
+
+describe("filters on schemas (RFC 7643 §3), as RFC 7644 §3.4.2.2's example does", () => {
+  test("schemas eq the enterprise URN finds the users with enterprise attributes; it was a 400 'not an attribute'", async () => {
+    const ENT = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    const tag = `schemas-${Date.now()}`;
+    const withEnt = { ...newUser(), title: tag, schemas: [USER_SCHEMA, ENT], [ENT]: { department: "R&D" } };
+    const without = { ...newUser(), title: tag };
+    for (const u of [withEnt, without]) expect((await t.request("POST", "/scim/Users", JSON.stringify(u))).status).toBe(201);
+    const names = async (filter: string) => {
+      const res = await t.json("GET", `/scim/Users?filter=${encodeURIComponent(`title eq "${tag}" and (${filter})`)}`);
+      expect(res.status).toBe(200);
+      return res.body.Resources.map((r: { userName: string }) => r.userName).sort();
+    };
+    expect(await names(`schemas eq "${ENT}"`)).toEqual([withEnt.userName]);
+    expect(await names(`not (schemas eq "${ENT}")`)).toEqual([without.userName]);
+    expect(await names(`schemas eq "${USER_SCHEMA}"`)).toEqual([withEnt.userName, without.userName].sort());
+    const search = await t.json("POST", "/scim/Users/.search", {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+      filter: `title eq "${tag}" and schemas eq "${ENT}"`,
+    });
+    expect(search.body.totalResults).toBe(1);
+    expect((await t.json("POST", "/scim/Groups", { schemas: [GROUP_SCHEMA], displayName: tag })).status).toBe(201);
+    const groups = await t.json("GET", `/scim/Groups?filter=${encodeURIComponent(`schemas eq "${GROUP_SCHEMA}"`)}&count=0`);
+    const all = await t.json("GET", "/scim/Groups?count=0");
+    expect(groups.status).toBe(200);
+    expect(groups.body.totalResults).toBeGreaterThan(0);
+    expect(groups.body.totalResults).toBe(all.body.totalResults);
+  });
+});

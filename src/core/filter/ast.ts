@@ -1,3 +1,4 @@
+import { SCHEMAS_ATTRIBUTE } from "../schema/common.ts";
 import { resolvePathName, type ResolvedAttribute, type ResourceSchema } from "../schema/registry.ts";
 
 // RFC 7644 §3.4.2.2: one parsed filter tree, interpreted by several walkers
@@ -34,7 +35,12 @@ export function pathToString(p: AttrPath): string {
   return p.uri ? `${p.uri}:${base}` : base;
 }
 
-/** resolvePathName for a parsed path (resolveAttribute memoises the answers per resource type). */
+/**
+ * resolvePathName for a parsed filter path (resolveAttribute memoises the answers per resource type), and
+ * the resource's `schemas`, which filters may name though no schema lists it.
+ */
 export function resolvePath(rs: ResourceSchema, p: AttrPath): ResolvedAttribute | null {
+  if (p.uri === undefined && p.subAttribute === undefined && p.attribute.toLowerCase() === "schemas")
+    return { schema: rs.core, extension: false, attribute: SCHEMAS_ATTRIBUTE };
   return resolvePathName(rs, pathToString(p));
 }

@@ -3,6 +3,7 @@ import { coerceBoolean } from "../resource/coerce-value.ts";
 import { comparedLeaf, findAttribute, type ResolvedAttribute, type ResourceSchema } from "../schema/registry.ts";
 import type { AttributeDef } from "../schema/types.ts";
 import { assertNever, pathToString, resolvePath, type AttrPath, type CompareOp, type FilterNode } from "./ast.ts";
+import { parseFilterInstant } from "./date-time.ts";
 import { quoted } from "../quote.ts";
 
 // The comparison rules below are shared with storage/filter-to-sql.ts so that an in-memory match and a
@@ -57,8 +58,13 @@ export function operandFor(leaf: AttributeDef, op: Exclude<CompareOp, "ne">, val
     }
     case "dateTime": {
       if (substring || typeof value !== "string") return NEVER;
-      const t = Date.parse(value);
-      return Number.isNaN(t) ? NEVER : { kind: "dateTime", value: t, iso: new Date(t).toISOString() };
+      const instant = parseFilterInstant(value);
+      if (!instant) return NEVER;
+      // Stored instants are whole milliseconds. A literal between two of them (".2231") equals none, and
+      // is compared as the millisecond below it (.223) for gt and le, the one above it (.224) for lt and ge.
+      if (instant.subMillisecond && op === "eq") return NEVER;
+      const t = instant.subMillisecond && (op === "lt" || op === "ge") ? instant.ms + 1 : instant.ms;
+      return { kind: "dateTime", value: t, iso: new Date(t).toISOString() };
     }
     case "complex":
       return NEVER;

@@ -1,5 +1,6 @@
 import { InvalidFilterError } from "../errors.ts";
 import { comparedLeaf, resolveAttribute, type ResolvedAttribute, type ResourceSchema } from "../schema/registry.ts";
+import { parseFilterInstant } from "./date-time.ts";
 import { resolvePath, type AttrPath, type CompareOp, type FilterNode, type FilterValue } from "./ast.ts";
 import { quoted } from "../quote.ts";
 import { coerceBoolean } from "../resource/coerce-value.ts";
@@ -45,8 +46,8 @@ function wordAt(s: string, at: number, word: string): boolean {
 // Long enough for a URN-qualified name ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department.x").
 const quote = (s: string) => quoted(s, 120);
 
-/** A dateTime filter value: an ISO 8601 date, with or without its time ("2024-01-01", "2024-01-31T12:00:00Z"). */
-const isDateLike = (v: FilterValue): boolean => typeof v === "string" && /^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(Date.parse(v));
+/** A dateTime filter value: a date that exists, with or without its time ("2024-01-01", "2024-01-31T12:00:00Z"). */
+const isDateLike = (v: FilterValue): boolean => typeof v === "string" && parseFilterInstant(v) !== undefined;
 
 /**
  * A recursive-descent reader over the RFC 7644 §3.4.2.2 grammar. PATCH path parsing reuses it for

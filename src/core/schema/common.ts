@@ -26,3 +26,18 @@ export const COMMON_ATTRIBUTES: readonly AttributeDef[] = [
     ],
   }),
 ];
+
+/**
+ * RFC 7643 §3 `schemas`, for filters only (`schemas eq "urn:…:enterprise:2.0:User"`, an example of RFC 7644
+ * §3.4.2.2): every resource has it, but no schema lists it, so it is not among the attributes above, which
+ * /Schemas, projection and PATCH read. URNs are compared without regard to case, as scimd reads them elsewhere.
+ */
+export const SCHEMAS_ATTRIBUTE: AttributeDef = attr("schemas", {
+  type: "reference",
+  referenceTypes: ["uri"],
+  multiValued: true,
+  required: true,
+  mutability: "readOnly",
+  returned: "always",
+  description: "The URIs of the schemas the resource's attributes belong to.",
+});

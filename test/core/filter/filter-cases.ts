@@ -188,6 +188,26 @@ const users: [string, string[]][] = [
   [`meta.lastModified gt "2024-05-05T05:05:05Z"`, ["u3", "u6", "u8", "u9", "u10"]],
   [`meta.created eq "2025-06-01T12:00:00+02:00"`, ["u9"]],
   [`meta.lastModified lt "2024-03-01T10:00:00Z" and meta.created ge "2024-02-01T08:30:00Z"`, ["u2"]],
+  // u7 was created at 2024-05-01T00:00:00.000Z. A literal past the millisecond lies between two stored
+  // instants: it equals none, and it was cut to the millisecond (".0001" read as ".000", so eq found u7).
+  [`meta.created eq "2024-05-01T00:00:00.0001Z"`, []],
+  [`meta.created ge "2024-05-01T00:00:00.0001Z"`, ["u8", "u9", "u10"]],
+  [`meta.created gt "2024-05-01T00:00:00.0001Z"`, ["u8", "u9", "u10"]],
+  [`meta.created lt "2024-05-01T00:00:00.0001Z"`, allUsersBut("u8", "u9", "u10")],
+  [`meta.created le "2024-05-01T00:00:00.0001Z"`, allUsersBut("u8", "u9", "u10")],
+  [`meta.created lt "2024-04-30T23:59:59.9999Z"`, allUsersBut("u7", "u8", "u9", "u10")],
+  [`meta.created ge "2024-04-30T23:59:59.9999Z"`, ["u7", "u8", "u9", "u10"]],
+  [`meta.created eq "2024-05-01T00:00:00.000000Z"`, ["u7"]],
+  // Without an offset the time is UTC (Date.parse read it as the server's local time); "+0200" is "+02:00";
+  // a space may separate date and time (RFC 3339 §5.6).
+  [`meta.created eq "2024-05-01T00:00:00"`, ["u7"]],
+  [`meta.created eq "2024-05-01 02:00:00+0200"`, ["u7"]],
+  // schemas (RFC 7643 §3), which no schema lists: RFC 7644 §3.4.2.2's own example filters on it.
+  [`schemas eq "${E}"`, ALL],
+  [`SCHEMAS eq "${E.toUpperCase()}"`, ALL],
+  [`schemas eq "urn:ietf:params:scim:schemas:core:2.0:Group"`, []],
+  [`schemas pr`, ALL],
+  [`schemas sw "urn:ietf:params:scim:schemas:extension:scimd"`, ALL],
   // meta.resourceType: the same for every resource of an endpoint (RFC 7644 §3.4.2.2 filters on it), case-exact.
   [`meta.resourceType eq "User"`, ALL],
   [`meta.resourceType eq "Group"`, []],
@@ -263,6 +283,8 @@ const groups: [string, string[]][] = [
   [`externalId eq "G-2"`, []],
   [`externalId pr`, ["g1", "g2", "g3"]],
   [`meta.created ge "2024-02-01T00:00:00Z"`, ["g2", "g3", "g4"]],
+  [`schemas eq "urn:ietf:params:scim:schemas:core:2.0:Group"`, ALL_GROUP_IDS],
+  [`schemas eq "urn:ietf:params:scim:schemas:core:2.0:User"`, []],
   [`displayName sw "E" and members pr`, ["g1"]],
   [`id eq "g4"`, ["g4"]],
   [`urn:ietf:params:scim:schemas:core:2.0:Group:displayName eq "Sales"`, ["g2"]],

@@ -155,6 +155,13 @@ describe("parseFilter errors", () => {
     [`active gt true`, 8, "cannot compare the boolean attribute"],
     [`meta.created gt "not a date"`, 17, '"not a date" is not a dateTime'],
     [`meta.lastModified lt 5`, 22, '"5" is not a dateTime'],
+    // Dates that do not exist were rolled over by Date.parse (February 30 read as March 2), not refused.
+    [`meta.created lt "2026-02-30T00:00:00Z"`, 17, '"2026-02-30T00:00:00Z" is not a dateTime'],
+    [`meta.created lt "2025-02-29"`, 17, '"2025-02-29" is not a dateTime'],
+    [`meta.created gt "2026-11-29T24:00:00Z"`, 17, "is not a dateTime"],
+    [`meta.created gt "2026-11-29T12:60:00Z"`, 17, "is not a dateTime"],
+    [`meta.created gt "2026-11-29T12:00:00+15:00"`, 17, "is not a dateTime"],
+    [`meta.created gt "2026-11-29T12:00:00 UTC"`, 17, "is not a dateTime"],
     [`x509Certificates.value lt "a"`, 24, "cannot compare the binary attribute"],
     [`urn:ietf:params:scim:schemas:extension:nope:2.0:User:department eq "x"`, 1, "not an attribute of User resources"],
     [`userName eq "x" "y"`, 17, "expected \"and\", \"or\" or the end"],
