@@ -1,4 +1,4 @@
-import { chmodSync, realpathSync, renameSync, rmSync } from "node:fs";
+import { chmodSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { DirectoryRecord, Reader } from "../core/repository.ts";
 import { isDatabaseFile, lstatOrNull, statOrNull, tempNameFor } from "../storage/database-files.ts";
@@ -49,6 +49,9 @@ async function exportUsers(storage: ReturnType<typeof withStorage>, database: st
   const target = args.out ? exportTarget(args.out, database, args.force ?? false, io) : undefined;
   const temp = target ? tempNameFor(target) : undefined;
   try {
+    // The file holds personal data: created readable by its owner only, before anything is written to it
+    // (a chmod at the end would leave it open to another local user for the whole export).
+    if (temp) writeFileSync(temp, "", { mode: 0o600, flag: "wx" });
     const sink = temp ? Bun.file(temp).writer() : undefined;
     const write = (text: string) => (sink ? sink.write(text) : process.stdout.write(text));
     const progress = Boolean(sink) && process.stderr.isTTY;
@@ -66,7 +69,7 @@ async function exportUsers(storage: ReturnType<typeof withStorage>, database: st
     if (progress) process.stderr.write("\r");
     if (!sink || !temp || !target) return;
     await sink.end();
-    // The file holds personal data: a new one is readable by its owner only; one replaced keeps its mode.
+    // A new file stays readable by its owner only; one replaced keeps its mode.
     chmodSync(temp, (statOrNull(target)?.mode ?? 0o600) & 0o7777);
     fsyncPath(temp);
     renameSync(temp, target);

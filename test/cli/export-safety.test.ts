@@ -83,6 +83,26 @@ describe("users export --out FILE", () => {
     expect(JSON.parse(readFileSync(real, "utf8"))).toHaveLength(2);
   });
 
+  test("the temporary file holds personal data readable by its owner only from its creation, not after a final chmod", async () => {
+    const out = join(ws.dir, "private.json");
+    const modes: number[] = [];
+    const spy = spyOn(SqliteRepository.prototype, "listDirectory").mockImplementation(async function* () {
+      for (let i = 0; i < 4000; i++) {
+        // ~4 MB: the writer has flushed part of them to the temporary file by the later looks.
+        if (i % 1000 === 999) for (const f of tempFiles(ws.dir)) modes.push(statSync(join(ws.dir, f)).mode & 0o777);
+        yield { username: `private${i}@example.com`, description: "x".repeat(1000) } as DirectoryRecord;
+      }
+    });
+    try {
+      expect((await exportTo(out)).code).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(modes.length).toBeGreaterThan(0);
+    expect(modes.every((m) => m === 0o600)).toBe(true);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+  });
+
   test("a new file is written in csv too, with no temporary file left behind", async () => {
     const out = join(ws.dir, "new.csv");
     const r = await ws.run(["users", "export", "--format", "csv", "--out", out]);
