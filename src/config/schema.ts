@@ -43,7 +43,7 @@ export const ProvisioningSection = Type.Object(
     unknown_reference: Type.Union([Type.Literal("ignore"), Type.Literal("reject")], { default: "ignore" }),
     delete: Type.Union([Type.Literal("deactivate"), Type.Literal("delete")], { default: "deactivate" }),
     // A group's displayName over SCIM may not hold control characters; nor may this one.
-    default_group: Type.String({ default: "", pattern: "^[^\\x00-\\x1f\\x7f]*$", hint: "use a group name without control characters (line breaks, tabs)" }),
+    default_group: Type.String({ default: "", pattern: "^[^\\x00-\\x1f\\x7f-\\x9f]*$", hint: "use a group name without control characters (line breaks, tabs)" }),
   },
   { additionalProperties: false, default: {} },
 );

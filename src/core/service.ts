@@ -32,13 +32,16 @@ const REFERENCE_LISTS_KEY = "directory.reference_lists";
 
 /**
  * A user's userName and a group's displayName are the names applications key on (the directory record's
- * username, a group's unique name): a control character in one (a NUL, a line feed) breaks C strings, logs and
- * CSV exports downstream, and no identity provider sends one.
+ * username, a group's unique name): a control character in one (a NUL, a line feed, a C1 control such as
+ * U+0085, a line break to some parsers) breaks C strings, logs and CSV exports downstream, and no identity
+ * provider sends one. A name that is not changed is not checked: one an earlier version stored must not make
+ * every later update of its resource (a leaver's disable) fail.
  */
-function checkName(kind: ResourceKind, data: ScimResource): void {
+function checkName(kind: ResourceKind, data: ScimResource, previous?: ScimResource): void {
   const attribute = kind === "User" ? "userName" : "displayName";
   const name = data[attribute];
-  const control = typeof name === "string" ? /[\u0000-\u001f\u007f]/.exec(name) : null;
+  if (previous && name === previous[attribute]) return;
+  const control = typeof name === "string" ? /\p{Cc}/u.exec(name) : null;
   if (control)
     throw new InvalidValueError(`The ${attribute} contains a control character (${quoted(control[0])}); send it without control characters.`);
 }
@@ -378,11 +381,11 @@ export class ScimService {
   async replace(kind: ResourceKind, id: string, body: unknown, ctx: RequestContext, pre: Preconditions = {}, projection: ProjectionOptions = {}): Promise<{ resource: ScimResource; etag: string }> {
     const rs = schemaOf(kind);
     const data = readResourceInput(body, rs, (name) => this.reportUnknown(kind, name));
-    checkName(kind, data);
     const { stored, related } = await this.write(kind, async (tx) => {
       const current = await tx.get(kind, id);
       if (!current) throw this.notFound(kind, id);
       checkPreconditions(pre, current.version);
+      checkName(kind, data, current.data);
       if (kind === "User") keepActive(data, current.data);
       if (kind === "User" && sameData(data, current.data)) return { stored: current, related: await tx.groupsOf(id) };
       const next = this.nextVersion(current, data);
@@ -435,7 +438,7 @@ export class ScimService {
       keepActive(data, current.data);
       if (typeof data.userName !== "string" || data.userName.trim() === "")
         throw new InvalidValueError('The attribute "userName" is required; a PATCH cannot remove it or make it blank.');
-      checkName("User", data);
+      checkName("User", data, current.data);
       // Entra ID re-sends the same values on every cycle: a PATCH that changes nothing keeps the version
       // (and ETag) and records no event.
       const next = sameData(data, current.data) ? current : this.nextVersion(current, data);
@@ -722,7 +725,7 @@ export class ScimService {
       const { id: _id, meta: _meta, members: _members, ...d } = patched;
       if (typeof d.displayName !== "string" || d.displayName.trim() === "")
         throw new InvalidValueError('The attribute "displayName" is required; a PATCH cannot remove it or make it blank.');
-      checkName("Group", d);
+      checkName("Group", d, current.data);
       data = d;
     }
     // As for users: a PATCH that changes neither the members nor an attribute keeps the version.

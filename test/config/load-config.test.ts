@@ -584,6 +584,7 @@ describe("values an administrator can get wrong in ways that hurt later", () => 
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain('"provisioning.default_group"');
     expect(errorsOf(`[provisioning]\ndefault_group = "All Staff (Paris) - 2026"\n`)).toEqual([]);
+    expect(errorsOf(`[provisioning]\ndefault_group = "Staff\\u0085"\n`)[0]).toContain('"provisioning.default_group"');
   });
 
   test("retain_days is at most a century (a larger one failed every hourly prune)", () => {
