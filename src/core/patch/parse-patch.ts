@@ -1,4 +1,5 @@
 import { InvalidPathError, InvalidSyntaxError, InvalidValueError, NoTargetError, TooManyError } from "../errors.ts";
+import { parseFilter } from "../filter/parse-filter.ts";
 import { parsePath, type PatchPath } from "../path/parse-path.ts";
 import { isPlainObject } from "../resource/coerce-value.ts";
 import { resolveAttribute, splitUrn, type ResourceSchema } from "../schema/registry.ts";
@@ -68,11 +69,28 @@ function namesUnknownAttribute(rawPath: string, rs: ResourceSchema): boolean {
   const bracket = rawPath.indexOf("[");
   const head = (bracket < 0 ? rawPath : rawPath.slice(0, bracket)).trim();
   if (!ATTRIBUTE_NAMES.test(head)) return false;
+  if (bracket >= 0 && !wellFormedValuePath(rawPath.slice(bracket))) return false;
   const { schema, rest, qualified } = splitUrn(rs, head);
   if (qualified && !schema) return true;
   if (schema && rest === "") return false;
   const top = (qualified ? rest : head).split(".")[0]!;
   return resolveAttribute(rs, schema ? `${schema.id}:${top}` : top) === null;
+}
+
+/**
+ * `[filter]` with an optional `.subAttribute` after it, the filter's syntax checked without a schema: a path
+ * that does not parse (`nosuch[`, `nosuch[a eq]`) is malformed whichever attribute it names (RFC 7644 §3.12
+ * invalidPath), not a custom attribute to leave out.
+ */
+function wellFormedValuePath(bracketed: string): boolean {
+  const close = bracketed.lastIndexOf("]");
+  if (close < 0 || !/^(?:\.[A-Za-z$][\w$-]*)?$/.test(bracketed.slice(close + 1))) return false;
+  try {
+    parseFilter(bracketed.slice(1, close));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

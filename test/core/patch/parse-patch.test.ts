@@ -54,6 +54,7 @@ describe("an operation on an attribute scimd does not define is left out (as POS
     ["a custom extension's attribute (mapped in Entra)", "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User:tag", USER],
     ["a misspelt site URN", "urn:ietf:params:scim:schemas:extension:scimd:2.0:Users:site", USER],
     ["a User attribute on a Group", "userName", GROUP],
+    ["a value path on an unknown attribute", 'customRoles[type eq "admin"].value', USER],
   ];
   test.each(cases)("%s", (_name, path, rs) => {
     const seen: string[] = [];
@@ -88,6 +89,10 @@ describe("parsePatchRequest rejects", () => {
     ["a sub-attribute of a simple attribute", body({ op: "replace", path: "title.value", value: "x" }), "invalidPath"],
     ["a filter on an unknown sub-attribute", body({ op: "remove", path: 'emails[kind eq "work"]' }), "invalidPath"],
     ["a filter on a simple attribute", body({ op: "remove", path: 'title[value eq "x"]' }), "invalidPath"],
+    // Malformed whichever attribute it names: not a custom attribute to leave out (it was, with a 200).
+    ["a malformed value path on an unknown attribute", body({ op: "replace", path: "nosuch[", value: "x" }), "invalidPath"],
+    ["a value path with a malformed filter on an unknown attribute", body({ op: "replace", path: "nosuch[a eq]", value: "x" }), "invalidPath"],
+    ["a value path on an unknown attribute with text after it", body({ op: "replace", path: 'nosuch[a eq "b"]x', value: "x" }), "invalidPath"],
   ];
   test.each(cases)("%s", (_name, input, scimType) => {
     const e = thrown(() => parsePatchRequest(input, USER));
