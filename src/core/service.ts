@@ -159,7 +159,8 @@ function checkPreconditions(pre: Preconditions, version: number): void {
 }
 
 function intParam(v: number | string | undefined): number | undefined {
-  if (v === undefined || v === "") return undefined;
+  // A blank value is no value, as an empty one: Number(" ") is 0, which gave an empty page.
+  if (v === undefined || (typeof v === "string" && v.trim() === "")) return undefined;
   const n = typeof v === "number" ? v : Number(v);
   if (!Number.isFinite(n)) throw new InvalidValueError(`The paging value ${quoted(v)} is not a number; send a whole number.`);
   return Math.trunc(n);

@@ -44,6 +44,16 @@ describe("query parameter names are read without regard to case", () => {
     expect(page.itemsPerPage).toBe(1);
   });
 
+  test("a blank count or startIndex is no value, as an empty one (count=%20 was read as 0, an empty page)", async () => {
+    expect((await t.request("POST", "/scim/Users", JSON.stringify(newUser()))).status).toBe(201);
+    const all = (await t.json("GET", "/scim/Users?count=")).body;
+    expect(all.itemsPerPage).toBeGreaterThan(0);
+    for (const q of ["count=%20", "count=%20%20&startIndex=%20"]) {
+      const res = await t.json("GET", `/scim/Users?${q}`);
+      expect([res.status, res.body.itemsPerPage, res.body.startIndex]).toEqual([200, all.itemsPerPage, 1]);
+    }
+  });
+
   test("sortOrder: asc and desc are taken; without sortBy any value is ignored (it orders nothing)", async () => {
     const names = [newUser(), newUser()].map((u) => u.userName).sort();
     for (const n of names) expect((await t.request("POST", "/scim/Users", JSON.stringify({ userName: n }))).status).toBe(201);
