@@ -433,7 +433,12 @@ export class ScimService {
       const current = await tx.get(kind, id);
       if (!current) throw this.notFound(kind, id);
       checkPreconditions(pre, current.version);
-      if (kind === "Group") return { stored: await this.patchGroup(tx, current, ops, ctx), related: undefined };
+      if (kind === "Group") {
+        const stored = await this.patchGroup(tx, current, ops, ctx);
+        // Read in the transaction: read after it, a PATCH right behind this one could already have changed them,
+        // and the representation would show its members under this version's ETag.
+        return { stored, related: projection && wants(rs, "members", projection) ? await tx.members(id) : undefined };
+      }
       const patched = applyPatch({ ...current.data, id }, ops, rs, (name) => this.reportUnknown(kind, name));
       const { id: _id, meta: _meta, groups: _groups, ...data } = patched;
       keepActive(data, current.data);

@@ -167,6 +167,27 @@ describe("PATCH members", () => {
     expect(res.body.members.map((m: any) => m.value).sort()).toEqual(sorted(users[0].id, users[1].id, users[2].id, users[3].id));
   });
 
+  test("a PATCH's representation shows the members of the version it names, with another PATCH right behind it", async () => {
+    const a = users[0].id;
+    const b = users[2].id;
+    const before = (await getGroup(g.id)).members.map((m: any) => m.value).sort();
+    const [add, remove] = await Promise.all([
+      t.json("PATCH", `/scim/Groups/${g.id}?excludedAttributes=externalId`, patchOp({ op: "add", path: "members", value: [{ value: b }] })),
+      t.json("PATCH", `/scim/Groups/${g.id}?excludedAttributes=externalId`, patchOp({ op: "remove", path: `members[value eq "${a}"]` })),
+    ]);
+    const shown = (r: typeof add) => (r.body.members ?? []).map((m: any) => m.value).sort();
+    const version = (r: typeof add) => Number(/\d+/.exec(r.body.meta.version)![0]);
+    expect([add.status, remove.status]).toEqual([200, 200]);
+    expect(add.headers.get("etag")).toBe(add.body.meta.version);
+    // Whichever ran first shows its own change alone; the second shows both. Read after both had run, the
+    // first one's answer showed the second's members under its own version.
+    const [first, second] = version(add) < version(remove) ? [add, remove] : [remove, add];
+    const afterFirst = first === add ? sorted(...before, b) : before.filter((id: string) => id !== a);
+    expect(shown(first)).toEqual(afterFirst);
+    expect(shown(second)).toEqual(sorted(...before.filter((id: string) => id !== a), b));
+    expect(shown(second)).toEqual(await memberIds(g.id));
+  });
+
   test("remove with path members and a value array removes exactly those (Entra ID)", async () => {
     await patchGroup(g.id, { op: "add", path: "members", value: [{ value: users[2].id }, { value: users[3].id }] });
     const res = await patchGroup(g.id, { op: "Remove", path: "members", value: [{ $ref: null, value: users[0].id }, { value: users[2].id }] });
