@@ -212,6 +212,12 @@ export interface OutboxStore {
   removeDeadLetter(endpoint: string, seq: number): Promise<void>;
   event(seq: number): Promise<EventRecord | null>;
   lastSeq(): Promise<number>;
+  /**
+   * The newest event whose change is durable. Reads may see a commit whose fsync is still running (well under
+   * a millisecond); an event is handed outside the process (a webhook, the change feed) only once durable:
+   * lost in a power cut, its seq would be given to another event, which receivers would drop as a duplicate.
+   */
+  durableSeq(): Promise<number>;
 }
 
 export interface Repository extends Reader, OutboxStore {

@@ -186,7 +186,8 @@ export class WebhookWorker {
         // is not indexed): an endpoint for a rare type searched the whole log after its position on every poll,
         // 0.8 s of blocked event loop at a million events. What was searched without a match is remembered.
         const from = Math.max(cursor.lastSeq, this.searched.get(endpoint.name) ?? 0);
-        const top = await repo.lastSeq();
+        // Only durable events leave the process (see durableSeq).
+        const top = await repo.durableSeq();
         const through = Math.min(top, from + SEARCH_ROWS);
         const [event] = through > from ? await repo.events({ after: from, through, limit: 1, types: toTypes(endpoint.events) }) : [];
         if (!event) {

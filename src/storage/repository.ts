@@ -569,13 +569,31 @@ export class SqliteRepository extends SqliteReader implements Repository {
   ) {
     super(toDrizzle(reader), reader, new ReadConnections(writer, reader !== writer ? reader : null));
     this.writeTx = new SqliteWriteTx(toDrizzle(writer), writer);
+    const lastCommitted = () => (writer.query(LAST_SEQ).get() as { n: number }).n;
+    this.durableMark = lastCommitted();
     this.queue = new WriteQueue(writer, sync, {
       beforeBegin: () => this.reads.beginWrite(),
       afterEnd: (committed) => {
         this.reads.endWrite(committed);
         if (committed) afterCommit?.();
       },
+      committedMark: lastCommitted,
+      durable: (mark) => {
+        if (mark > this.durableMark) this.durableMark = mark;
+      },
     });
+  }
+
+  /** The last event of a batch an fsync has made durable (what was on disk at open counts as durable). */
+  private durableMark: number;
+
+  /**
+   * The newest event that is durable. While a committed batch waits for its fsync that is the last event an
+   * fsync has covered; otherwise every committed event, this process's and other processes' (the CLI commits
+   * with synchronous = FULL).
+   */
+  async durableSeq(): Promise<number> {
+    return this.queue.syncPending ? this.durableMark : this.lastSeq();
   }
 
   /**

@@ -24,8 +24,8 @@ export class WriteQueue {
 
   private readonly sql: Record<"begin" | "savepoint" | "release" | "rollbackTo" | "commit", { run(): unknown }>;
 
-  /** Batches committed but not yet covered by an fsync that started after their COMMIT. */
-  private undurable: ((syncError?: unknown) => void)[] = [];
+  /** Batches committed but not yet covered by an fsync that started after their COMMIT, with their marks. */
+  private undurable: { readonly settle: (syncError?: unknown) => void; readonly mark: number }[] = [];
   /** fsyncs in flight. */
   private syncing = 0;
   private scheduled = false;
@@ -38,6 +38,10 @@ export class WriteQueue {
       beforeBegin?: () => void;
       /** Told when the batch is over, committed or not (caches keyed on the database's version must not reuse an older reading). */
       afterEnd?: (committed: boolean) => void;
+      /** Asked right after each COMMIT, outside any transaction: a mark of what is now committed (the last event's seq). */
+      committedMark?: () => number;
+      /** Told the mark of the last batch an fsync has made durable (with no `sync`, at its commit). */
+      durable?: (mark: number) => void;
     } = {},
     private readonly maxBatch = 512,
     /**
@@ -153,9 +157,18 @@ export class WriteQueue {
         else if (syncError !== undefined) j.reject(syncError);
         else j.resolve(o.value);
       });
-    if (!this.sync) return settle();
-    this.undurable.push(settle);
+    const mark = this.hooks.committedMark?.() ?? 0;
+    if (!this.sync) {
+      this.hooks.durable?.(mark);
+      return settle();
+    }
+    this.undurable.push({ settle, mark });
     if (this.syncing < this.maxSyncs) this.startSync();
+  }
+
+  /** Whether a committed batch still waits for its fsync: what was committed is not all durable yet. */
+  get syncPending(): boolean {
+    return this.undurable.length > 0 || this.syncing > 0;
   }
 
   private startSync(): void {
@@ -164,10 +177,12 @@ export class WriteQueue {
     this.syncing++;
     this.sync!().then(
       () => {
-        for (const settle of covered) settle();
+        // An fsync makes durable everything written before it started, so marks only grow as syncs complete.
+        this.hooks.durable?.(covered[covered.length - 1]!.mark);
+        for (const { settle } of covered) settle();
       },
       (e: unknown) => {
-        for (const settle of covered) settle(e ?? new Error("fsync failed"));
+        for (const { settle } of covered) settle(e ?? new Error("fsync failed"));
       },
     ).finally(() => {
       this.syncing--;

@@ -319,6 +319,12 @@ export function runRepositoryContract(name: string, open: OpenRepository): void 
         expect(await repo.lastSeq()).toBe(kept);
       });
 
+      test("an event is durable (durableSeq reaches it) once the write that appended it has resolved", async () => {
+        const seqs = await Promise.all(["d1", "d2", "d3"].map((name) => repo.write((tx) => tx.appendEvent({ type: "contract.durable", time: AT, name }))));
+        expect(await repo.durableSeq()).toBe(Math.max(...seqs));
+        expect(await repo.durableSeq()).toBe(await repo.lastSeq());
+      });
+
       test("events by type: exact types and prefixes mixed, and a list of thousands of types (one query, no depth limit)", async () => {
         const base = await repo.lastSeq();
         await repo.write(async (tx) => {
