@@ -250,12 +250,17 @@ export class UniqueViolation extends Error {
 }
 
 /**
- * Thrown by a storage that cannot take a write now: `full` when it has no space left, `failed` when the disk
- * reported an error. Nothing of the write was kept; the client may retry later (the HTTP edge answers 503).
+ * Thrown by a storage that cannot take a write now (the HTTP edge answers 503):
+ * - `full`: no space left; nothing of the write was kept.
+ * - `failed`: the disk reported an error; nothing of the write was kept.
+ * - `unsynced`: the write was committed, but making it durable failed, so it may or may not survive; readers
+ *   may already have seen it. The storage then takes no more writes (`stopped`).
+ * - `stopped`: the storage refuses writes since an `unsynced` failure, until it is opened again; nothing of
+ *   the write was kept.
  */
 export class StorageUnavailable extends Error {
   constructor(
-    readonly reason: "full" | "failed",
+    readonly reason: "full" | "failed" | "unsynced" | "stopped",
     cause: unknown,
   ) {
     super(`storage unavailable (${reason}): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });

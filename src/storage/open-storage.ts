@@ -79,6 +79,8 @@ export function openStorage(
     create?: boolean;
     backgroundCheckpoints?: boolean;
     onCheckpointFailure?: (reason: string) => void;
+    /** Told once if an fdatasync of the WAL fails: every write is refused from then on, until a restart. */
+    onWritesStopped?: (error: unknown) => void;
     /** For tests: see WAL_SIZE_LIMIT_BYTES. */
     walSizeLimitBytes?: number;
   } = {},
@@ -114,13 +116,13 @@ export function openStorage(
         })
       : undefined;
   if (checkpointer) writer.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
-  const repo = new SqliteRepository(writer, reader, sync, checkpointer ? () => checkpointer.committed() : undefined);
+  const repo = new SqliteRepository(writer, reader, sync, checkpointer ? () => checkpointer.committed() : undefined, opts.onWritesStopped);
   const tokens = new SqliteTokenStore(writer, toDrizzle(reader), toDrizzle(writer), (fn) => repo.exclusive(fn), repo.reads);
   let closed = false;
   return {
     repo,
     tokens,
-    ready: () => !closed && isMigrated(reader),
+    ready: () => !closed && isMigrated(reader) && !repo.writesStopped,
     drain: async () => checkpointer?.close(),
     close() {
       if (closed) return;

@@ -566,6 +566,8 @@ export class SqliteRepository extends SqliteReader implements Repository {
     sync?: () => Promise<void>,
     /** Told after each commit (the background checkpointer). */
     afterCommit?: () => void,
+    /** Told once if an fsync fails: from then on every write is refused (see WriteQueue). */
+    onWritesStopped?: (error: unknown) => void,
   ) {
     super(toDrizzle(reader), reader, new ReadConnections(writer, reader !== writer ? reader : null));
     this.writeTx = new SqliteWriteTx(toDrizzle(writer), writer);
@@ -581,7 +583,13 @@ export class SqliteRepository extends SqliteReader implements Repository {
       durable: (mark) => {
         if (mark > this.durableMark) this.durableMark = mark;
       },
+      stopped: onWritesStopped,
     });
+  }
+
+  /** Whether writes are refused since an fsync failed (until the database is opened again). */
+  get writesStopped(): boolean {
+    return this.queue.stopped;
   }
 
   /** The last event of a batch an fsync has made durable (what was on disk at open counts as durable). */

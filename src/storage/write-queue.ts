@@ -1,4 +1,5 @@
 import type { Database } from "bun:sqlite";
+import { StorageUnavailable } from "../core/repository.ts";
 import { asStorageError } from "./storage-errors.ts";
 
 interface Job {
@@ -16,7 +17,8 @@ interface Job {
  * on the event loop) and the queue then makes the WAL durable with an asynchronous fsync, off the event loop;
  * a batch's jobs are acknowledged only when an fsync that started after their COMMIT has completed. An
  * fsync covers the batches committed since the last one started, up to `maxSyncs` run at once, and the next
- * batches run while they are in flight. No job is acknowledged before its commit is durable.
+ * batches run while they are in flight. No job is acknowledged before its commit is durable. An fsync that
+ * fails stops the queue for good (see stoppedBy).
  */
 export class WriteQueue {
   private jobs: Job[] = [];
@@ -42,6 +44,8 @@ export class WriteQueue {
       committedMark?: () => number;
       /** Told the mark of the last batch an fsync has made durable (with no `sync`, at its commit). */
       durable?: (mark: number) => void;
+      /** Told once, when an fsync fails and the queue stops taking writes. */
+      stopped?: (error: unknown) => void;
     } = {},
     private readonly maxBatch = 512,
     /**
@@ -63,6 +67,18 @@ export class WriteQueue {
 
   private closed = false;
 
+  /**
+   * The fsync failure that stopped the queue. After one, Linux may have dropped the pages it could not write
+   * and report the next fsync as a success: nothing committed since can be called durable, so no write is
+   * acknowledged or taken any more, until the database is opened again (a restart).
+   */
+  private stoppedBy: { readonly error: unknown } | null = null;
+
+  /** Whether an fsync failed: the queue refuses every write from then on. */
+  get stopped(): boolean {
+    return this.stoppedBy !== null;
+  }
+
   /** Refuses new jobs and fails the queued ones: the database is about to be closed. */
   close(): void {
     this.closed = true;
@@ -73,6 +89,7 @@ export class WriteQueue {
 
   run<T>(fn: () => T | Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error("The database is closed."));
+    if (this.stoppedBy) return Promise.reject(new StorageUnavailable("stopped", this.stoppedBy.error));
     return new Promise<T>((resolve, reject) => {
       // Every failure a caller sees passes here: no room or a failing disk become StorageUnavailable.
       this.jobs.push({ fn, resolve: resolve as (v: unknown) => void, reject: (e) => reject(asStorageError(e)) });
@@ -95,7 +112,7 @@ export class WriteQueue {
     if (this.running) return;
     this.running = true;
     try {
-      while (this.jobs.length && !this.closed) await this.runBatch(this.jobs.splice(0, this.maxBatch));
+      while (this.jobs.length && !this.closed && !this.stoppedBy) await this.runBatch(this.jobs.splice(0, this.maxBatch));
     } finally {
       this.running = false;
     }
@@ -158,6 +175,8 @@ export class WriteQueue {
         else j.resolve(o.value);
       });
     const mark = this.hooks.committedMark?.() ?? 0;
+    // Committed while an fsync failed: no later fsync can vouch for it.
+    if (this.stoppedBy) return settle(new StorageUnavailable("unsynced", this.stoppedBy.error));
     if (!this.sync) {
       this.hooks.durable?.(mark);
       return settle();
@@ -177,16 +196,29 @@ export class WriteQueue {
     this.syncing++;
     this.sync!().then(
       () => {
+        // A success after another fsync failed proves nothing (see stoppedBy).
+        if (this.stoppedBy) return this.syncFailed(covered, this.stoppedBy.error);
         // An fsync makes durable everything written before it started, so marks only grow as syncs complete.
         this.hooks.durable?.(covered[covered.length - 1]!.mark);
         for (const { settle } of covered) settle();
       },
-      (e: unknown) => {
-        for (const { settle } of covered) settle(e ?? new Error("fsync failed"));
-      },
+      (e: unknown) => this.syncFailed(covered, e ?? new Error("fsync failed")),
     ).finally(() => {
       this.syncing--;
-      if (this.undurable.length && this.syncing < this.maxSyncs) this.startSync();
+      if (this.undurable.length && this.syncing < this.maxSyncs && !this.stoppedBy) this.startSync();
     });
+  }
+
+  /**
+   * The batches an fsync was to make durable, and every one committed since, fail as `unsynced`: committed, so
+   * perhaps seen by readers, and perhaps lost. The jobs still queued fail as `stopped`, and so does every later one.
+   */
+  private syncFailed(covered: typeof this.undurable, error: unknown): void {
+    const first = !this.stoppedBy;
+    this.stoppedBy ??= { error };
+    const unsynced = new StorageUnavailable("unsynced", this.stoppedBy.error);
+    for (const { settle } of [...covered, ...this.undurable.splice(0)]) settle(unsynced);
+    for (const j of this.jobs.splice(0)) j.reject(new StorageUnavailable("stopped", this.stoppedBy.error));
+    if (first) this.hooks.stopped?.(error);
   }
 }

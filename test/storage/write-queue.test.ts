@@ -2,6 +2,7 @@
 // has completed, with up to two fsyncs in flight.
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
+import type { StorageUnavailable } from "../../src/core/repository.ts";
 import { WriteQueue } from "../../src/storage/write-queue.ts";
 
 /** An fsync the test completes by hand, recording what was committed when it started. */
@@ -61,17 +62,32 @@ describe("WriteQueue group commit", () => {
     expect(acked).toEqual([2, 3, 1]);
   });
 
-  test("a failed fsync fails exactly the writes it covered", async () => {
-    const { started, acked, failed, write } = setup();
-    void write(1);
+  test("a failed fsync fails what it covered and everything committed since as unsynced, even if a later fsync succeeds; then every write is refused", async () => {
+    const { db, queue, started } = setup();
+    const reasons = new Map<number, string>();
+    const write = (v: number) =>
+      queue.run(() => db.query("INSERT INTO t (v) VALUES (?)").run(v)).then(
+        () => reasons.set(v, "acked"),
+        (e: StorageUnavailable) => reasons.set(v, e.reason),
+      );
+    const writes = [write(1)];
     await turn();
-    void write(2);
+    writes.push(write(2));
     await turn();
-    started[0]!.fail(new Error("EIO"));
+    writes.push(write(3)); // committed; no fsync covers it yet (two in flight)
+    await turn();
+    expect(queue.stopped).toBe(false);
+    started[0]!.fail(Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" }));
+    await turn();
+    expect(queue.stopped).toBe(true);
+    // Linux may have dropped the pages it could not write and report the next fsync as a success.
     started[1]!.done();
-    await turn();
-    expect(failed).toEqual([1]);
-    expect(acked).toEqual([2]);
+    writes.push(write(4));
+    await Promise.all(writes);
+    expect([...reasons.entries()].sort()).toEqual([[1, "unsynced"], [2, "unsynced"], [3, "unsynced"], [4, "stopped"]]);
+    // The refused write never ran; the three committed ones are there (perhaps not on disk).
+    expect((db.query("SELECT v FROM t ORDER BY v").all() as { v: number }[]).map((r) => r.v)).toEqual([1, 2, 3]);
+    expect(started).toHaveLength(2);
   });
 });
 

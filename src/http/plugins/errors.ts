@@ -7,6 +7,22 @@ import { errorResponse, asScimError } from "../scim-response.ts";
 import { pathOf } from "../request-url.ts";
 import { clip } from "../../core/quote.ts";
 
+const STORAGE_LOG: Record<StorageUnavailable["reason"], string> = {
+  full: "The disk is full: writes fail until space is freed.",
+  failed: "The disk reported an error: writes fail.",
+  unsynced: "A change was committed but its fdatasync failed: it may be lost.",
+  stopped: "A write was refused: writes are stopped since an fdatasync failed; restart scimd once the disk is checked.",
+};
+
+/** What the client is told: whether anything of its request was kept, and what to do. */
+const STORAGE_DETAIL: Record<StorageUnavailable["reason"], string> = {
+  full: "The server's disk is full, so nothing of this request was saved; retry later (its administrator must free disk space).",
+  failed: "The server could not save this request (its disk reported an error), so nothing of it was saved; retry later.",
+  unsynced:
+    "The server's disk reported an error while saving this request, so its change may or may not have been kept; read the resource back before retrying, once the server is restarted.",
+  stopped: "The server refuses changes since its disk reported an error, so nothing of this request was saved; retry later (its administrator must check the disk and restart it).",
+};
+
 /**
  * Every failure leaves as an RFC 7644 §3.12 error body: unknown routes, Elysia's parse and validation
  * errors (never its default 422), and anything unexpected (a 500 without internals, logged here).
@@ -19,20 +35,9 @@ export const scimErrors = (logger: Logger, record: RecordFailure) =>
     };
     if (isScimError(error)) return failed(error);
     if (error instanceof StorageUnavailable) {
-      // Nothing of the request was kept; Entra ID and Okta retry a 503 later.
-      logger.error(error.reason === "full" ? "The disk is full: writes fail until space is freed." : "The disk reported an error: writes fail.", {
-        method: request.method,
-        path: pathOf(request.url),
-        error: error.message,
-      });
-      return failed(
-        new ServiceUnavailableError(
-          error.reason === "full"
-            ? "The server's disk is full, so nothing of this request was saved; retry later (its administrator must free disk space)."
-            : "The server could not save this request (its disk reported an error), so nothing of it was saved; retry later.",
-        ),
-        { "retry-after": "60" },
-      );
+      // Entra ID and Okta retry a 503 later.
+      logger.error(STORAGE_LOG[error.reason], { method: request.method, path: pathOf(request.url), error: error.message });
+      return failed(new ServiceUnavailableError(STORAGE_DETAIL[error.reason]), { "retry-after": "60" });
     }
     switch (code) {
       case "NOT_FOUND":

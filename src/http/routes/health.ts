@@ -9,6 +9,6 @@ export function healthRoutes(ready: () => boolean, stopping: () => boolean = () 
     .get("/readyz", () => {
       // A load balancer takes a stopping instance out of rotation during its drain window, before it closes.
       if (stopping()) return json({ status: "not ready", reason: "shutting down" }, 503);
-      return ready() ? json({ status: "ready" }, 200) : json({ status: "not ready", reason: "database closed or migrations missing" }, 503);
+      return ready() ? json({ status: "ready" }, 200) : json({ status: "not ready", reason: "database closed, migrations missing, or writes stopped after a disk error (see the log)" }, 503);
     });
 }

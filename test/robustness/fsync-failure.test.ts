@@ -1,0 +1,94 @@
+// An fdatasync of the WAL that fails after COMMIT: the change is committed (readers may have seen it) but
+// may not be on disk. The client must not be told that nothing was saved (its retry of a POST would meet its
+// own user, a 409), and nothing committed from then on can be called durable: scimd stops taking writes, says
+// so in the log and on /readyz, and keeps serving reads.
+import { afterEach, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createApp } from "../../src/app.ts";
+import { ScimService } from "../../src/core/service.ts";
+import { generateSecret, hashSecret } from "../../src/core/tokens.ts";
+import { createLogger } from "../../src/log/logger.ts";
+import { serviceOptions } from "../../src/service-options.ts";
+import { migrateDatabase, openDatabase, toDrizzle } from "../../src/storage/db.ts";
+import { SqliteRepository } from "../../src/storage/repository.ts";
+import { SqliteTokenStore } from "../../src/storage/token-store.ts";
+import { testConfig } from "../support/app.ts";
+
+const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+async function appWithFailingSync() {
+  const dir = mkdtempSync(join(tmpdir(), "scimd-fsync-"));
+  const path = join(dir, "scimd.db");
+  const writer = openDatabase(path, { create: true });
+  migrateDatabase(writer);
+  writer.exec("PRAGMA synchronous = NORMAL");
+  const reader = openDatabase(path);
+  const state = { failNext: false };
+  const sync = async () => {
+    if (!state.failNext) return;
+    state.failNext = false;
+    throw Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" });
+  };
+  const logs: string[] = [];
+  const logger = createLogger({ level: "debug", write: (l) => logs.push(l) });
+  const stopped: unknown[] = [];
+  const repo = new SqliteRepository(writer, reader, sync, undefined, (e) => stopped.push(e));
+  const tokens = new SqliteTokenStore(writer, toDrizzle(reader), toDrizzle(writer), (fn) => repo.exclusive(fn), repo.reads);
+  const config = testConfig({}, path);
+  const service = new ScimService({ repo, options: serviceOptions(config), logger });
+  const token = generateSecret();
+  await tokens.create("t", hashSecret(token), "scim", new Date().toISOString(), null);
+  const app = createApp({ config, service, tokens, repo, logger, ready: () => !repo.writesStopped });
+  cleanups.push(() => {
+    writer.close();
+    reader.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const call = async (method: string, p: string, body?: unknown) => {
+    const r = await app.handle(
+      new Request(`http://localhost${p}`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/scim+json" }, body: body ? JSON.stringify(body) : undefined }),
+    );
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : null, retryAfter: r.headers.get("retry-after") };
+  };
+  return { call, state, logs, stopped };
+}
+
+test("a failed fdatasync: that request is told its change may or may not be kept, later writes are refused as stopped, reads go on, /readyz says not ready", async () => {
+  const { call, state, logs, stopped } = await appWithFailingSync();
+  const kept = await call("POST", "/scim/Users", { schemas: [USER], userName: "before@example.com" });
+  expect(kept.status).toBe(201);
+  expect((await call("GET", "/readyz")).status).toBe(200);
+
+  state.failNext = true;
+  const unsynced = await call("POST", "/scim/Users", { schemas: [USER], userName: "alice@example.com" });
+  expect(unsynced.status).toBe(503);
+  expect(unsynced.retryAfter).toBe("60");
+  // It was committed, so the message must not claim that nothing was saved (it used to).
+  expect(unsynced.body.detail).not.toContain("nothing of it was saved");
+  expect(unsynced.body.detail).toContain("may or may not have been kept");
+  expect(stopped).toHaveLength(1);
+
+  // Every later write is refused, the fsyncs now succeeding notwithstanding; nothing of it is kept.
+  const refused = await call("POST", "/scim/Users", { schemas: [USER], userName: "bob@example.com" });
+  expect(refused.status).toBe(503);
+  expect(refused.body.detail).toContain("nothing of this request was saved");
+  expect(refused.body.detail).toContain("restart");
+  const patch = await call("PATCH", `/scim/Users/${kept.body.id}`, { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "title", value: "x" }] });
+  expect(patch.status).toBe(503);
+  const bob = await call("GET", `/scim/Users?filter=${encodeURIComponent('userName eq "bob@example.com"')}`);
+  expect([bob.status, bob.body.totalResults]).toEqual([200, 0]);
+  expect((await call("GET", `/scim/Users/${kept.body.id}`)).body.title).toBeUndefined();
+
+  // Reads are served; the load balancer is told to stop sending traffic.
+  expect((await call("GET", `/scim/Users/${kept.body.id}`)).status).toBe(200);
+  const ready = await call("GET", "/readyz");
+  expect(ready.status).toBe(503);
+  expect(logs.some((l) => l.includes('"level":"error"') && l.includes("its fdatasync failed"))).toBe(true);
+});
