@@ -596,12 +596,13 @@ export class SqliteRepository extends SqliteReader implements Repository {
   private durableMark: number;
 
   /**
-   * The newest event that is durable. While a committed batch waits for its fsync that is the last event an
-   * fsync has covered; otherwise every committed event, this process's and other processes' (the CLI commits
+   * The newest event that is durable. While a committed batch waits for its fsync, or once an fsync has
+   * failed, that is the last event an fsync has covered; otherwise every committed event, this process's and other processes' (the CLI commits
    * with synchronous = FULL).
    */
   async durableSeq(): Promise<number> {
-    return this.queue.syncPending ? this.durableMark : this.lastSeq();
+    // After a failed fsync nothing committed since the last good one is durable, whatever comes next.
+    return this.queue.syncPending || this.queue.stopped ? this.durableMark : this.lastSeq();
   }
 
   /**

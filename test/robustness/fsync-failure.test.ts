@@ -57,11 +57,11 @@ async function appWithFailingSync() {
     const text = await r.text();
     return { status: r.status, body: text ? JSON.parse(text) : null, retryAfter: r.headers.get("retry-after") };
   };
-  return { call, state, logs, stopped };
+  return { call, state, logs, stopped, repo };
 }
 
 test("a failed fdatasync: that request is told its change may or may not be kept, later writes are refused as stopped, reads go on, /readyz says not ready", async () => {
-  const { call, state, logs, stopped } = await appWithFailingSync();
+  const { call, state, logs, stopped, repo } = await appWithFailingSync();
   const kept = await call("POST", "/scim/Users", { schemas: [USER], userName: "before@example.com" });
   expect(kept.status).toBe(201);
   expect((await call("GET", "/readyz")).status).toBe(200);
@@ -74,6 +74,8 @@ test("a failed fdatasync: that request is told its change may or may not be kept
   expect(unsynced.body.detail).not.toContain("nothing of it was saved");
   expect(unsynced.body.detail).toContain("may or may not have been kept");
   expect(stopped).toHaveLength(1);
+  // Its event is committed but not durable: webhooks and the change feed never hand it out.
+  expect(await repo.durableSeq()).toBeLessThan(await repo.lastSeq());
 
   // Every later write is refused, the fsyncs now succeeding notwithstanding; nothing of it is kept.
   const refused = await call("POST", "/scim/Users", { schemas: [USER], userName: "bob@example.com" });
@@ -88,6 +90,8 @@ test("a failed fdatasync: that request is told its change may or may not be kept
 
   // Reads are served; the load balancer is told to stop sending traffic.
   expect((await call("GET", `/scim/Users/${kept.body.id}`)).status).toBe(200);
+  await Bun.sleep(20); // every fsync has ended
+  expect(await repo.durableSeq()).toBeLessThan(await repo.lastSeq());
   const ready = await call("GET", "/readyz");
   expect(ready.status).toBe(503);
   expect(logs.some((l) => l.includes('"level":"error"') && l.includes("its fdatasync failed"))).toBe(true);
