@@ -28,7 +28,7 @@ export async function webhooksCommand(args: WebhooksArgs, io: Io): Promise<void>
         }
         if (args.json) return io.out(JSON.stringify(rows, null, 2));
         if (rows.length === 0) return io.out("No webhooks are configured; add [[webhooks]] entries to scimd.toml.");
-        const lines = [["NAME", "DELIVERED THROUGH", "PENDING", "DEAD", "ATTEMPTS", "LAST ERROR"]];
+        const lines = [["NAME", "HANDLED THROUGH", "PENDING", "DEAD", "ATTEMPTS", "LAST ERROR"]];
         for (const r of rows) lines.push([r.name, String(r.deliveredThrough), String(r.pending), String(r.dead), String(r.attempts), r.lastError ?? ""]);
         for (const l of table(lines)) io.out(l);
         return;

@@ -206,8 +206,8 @@ export interface OutboxStore {
   /** The endpoint's cursor, created at the current end of the event log when the endpoint is new. */
   webhookCursor(endpoint: string): Promise<WebhookCursor>;
   saveWebhookCursor(c: WebhookCursor): Promise<void>;
-  /** Parks an event as dead and moves the cursor past it, in one transaction. */
-  parkDead(d: DeadLetter): Promise<void>;
+  /** Parks an event as dead and saves the endpoint's cursor (past it), in one transaction. */
+  parkDead(d: DeadLetter, cursor: WebhookCursor): Promise<void>;
   deadLetters(endpoint?: string): Promise<DeadLetter[]>;
   removeDeadLetter(endpoint: string, seq: number): Promise<void>;
   event(seq: number): Promise<EventRecord | null>;

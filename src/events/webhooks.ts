@@ -224,22 +224,30 @@ export class WebhookWorker {
     }
   }
 
-  /** A failed delivery: parked as dead past max_age, else retried later; the position is saved either way. */
+  /**
+   * A failed delivery: parked as dead past max_age, else retried later; the position is saved either way.
+   * `attempts` counts the endpoint's failures in a row, across parked events, and the next attempt waits its
+   * backoff even after a park: reset there, a receiver that stayed down past max_age got one request per
+   * event as fast as they could be sent (hundreds a second), each parked with a database write and a log line.
+   */
   private async failed(endpoint: Endpoint, cursor: WebhookCursor, event: EventRecord, result: Extract<DeliveryResult, { ok: false }>): Promise<WebhookCursor> {
     const { repo, logger } = this.opts;
     const now = this.clock();
     const attempts = cursor.attempts + 1;
+    const delay = backoff(endpoint, attempts);
+    const nextAttemptAt = new Date(now.getTime() + delay).toISOString();
     if (now.getTime() - Date.parse(event.time) >= endpoint.maxAgeMs) {
-      await repo.parkDead({ endpoint: endpoint.name, seq: event.seq, attempts, lastError: result.error, parkedAt: now.toISOString() });
+      const next = { endpoint: endpoint.name, lastSeq: event.seq, attempts, nextAttemptAt, lastError: result.error };
+      await repo.parkDead({ endpoint: endpoint.name, seq: event.seq, attempts, lastError: result.error, parkedAt: now.toISOString() }, next);
       logger.error("A webhook event could not be delivered within max_age and was parked as dead; see \"scimd webhooks status\".", {
         endpoint: endpoint.label,
         seq: event.seq,
         error: result.error,
+        retryInMs: delay,
       });
-      return { endpoint: endpoint.name, lastSeq: event.seq, attempts: 0, nextAttemptAt: null, lastError: null };
+      return next;
     }
-    const delay = backoff(endpoint, attempts);
-    const next = { endpoint: endpoint.name, lastSeq: cursor.lastSeq, attempts, nextAttemptAt: new Date(now.getTime() + delay).toISOString(), lastError: result.error };
+    const next = { endpoint: endpoint.name, lastSeq: cursor.lastSeq, attempts, nextAttemptAt, lastError: result.error };
     await repo.saveWebhookCursor(next);
     logger.warn("Webhook delivery failed; it will be retried.", { endpoint: endpoint.label, seq: event.seq, attempts, retryInMs: delay, error: result.error });
     return next;

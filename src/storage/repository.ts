@@ -676,11 +676,11 @@ export class SqliteRepository extends SqliteReader implements Repository {
     });
   }
 
-  async parkDead(dl: DeadLetter): Promise<void> {
+  async parkDead(dl: DeadLetter, c: WebhookCursor): Promise<void> {
     await this.write(async () => {
       const w = this.writeTx.d;
       w.insert(webhookDead).values(dl).onConflictDoNothing().run();
-      w.update(webhookCursors).set({ lastSeq: dl.seq, attempts: 0, nextAttemptAt: null, lastError: null }).where(eq(webhookCursors.endpoint, dl.endpoint)).run();
+      w.update(webhookCursors).set({ lastSeq: c.lastSeq, attempts: c.attempts, nextAttemptAt: c.nextAttemptAt, lastError: c.lastError }).where(eq(webhookCursors.endpoint, c.endpoint)).run();
     });
   }
 

@@ -84,7 +84,10 @@ describe("pruneOnce", () => {
     const deadSeq = seqs[2]!;
     const cursorSeq = seqs[5]!;
     await repo.webhookCursor("app");
-    await repo.parkDead({ endpoint: "app", seq: deadSeq, attempts: 7, lastError: "HTTP 503", parkedAt: new Date().toISOString() });
+    await repo.parkDead(
+      { endpoint: "app", seq: deadSeq, attempts: 7, lastError: "HTTP 503", parkedAt: new Date().toISOString() },
+      { endpoint: "app", lastSeq: deadSeq, attempts: 7, nextAttemptAt: null, lastError: "HTTP 503" },
+    );
     await repo.saveWebhookCursor({ endpoint: "app", lastSeq: cursorSeq, attempts: 0, nextAttemptAt: null, lastError: null });
 
     const r = await pruneOnce(repo, [{ name: "app" }], 1, new Date(Date.now() + 2 * DAY));
@@ -117,7 +120,7 @@ describe("pruneOnce", () => {
     const seqs = await seqsOf(t);
     const dead = seqs[1]!;
     await repo.webhookCursor("app");
-    await repo.parkDead({ endpoint: "app", seq: dead, attempts: 1, lastError: "x", parkedAt: new Date().toISOString() });
+    await repo.parkDead({ endpoint: "app", seq: dead, attempts: 1, lastError: "x", parkedAt: new Date().toISOString() }, { endpoint: "app", lastSeq: dead, attempts: 1, nextAttemptAt: null, lastError: "x" });
     await repo.saveWebhookCursor({ endpoint: "app", lastSeq: seqs.at(-1)!, attempts: 0, nextAttemptAt: null, lastError: null });
     await pruneOnce(repo, [{ name: "app" }], 1, new Date(Date.now() + 2 * DAY));
     expect(await seqsOf(t)).toEqual([dead]);
