@@ -18,6 +18,8 @@ const args = [
   "src/main.ts",
   // The checkpoint thread (src/storage/checkpointer.ts) is its own entrypoint in the executable.
   "src/storage/checkpoint-worker.ts",
+  // So is the read thread (src/storage/read-thread.ts).
+  "src/storage/read-worker.ts",
   "--outfile",
   outfile,
 ];

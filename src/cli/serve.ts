@@ -37,6 +37,8 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
   const storage = withStorage(config, io, {
     backgroundCheckpoints: true,
     onCheckpointFailure: (reason) => logger.warn("WAL checkpoints run on the request thread: the checkpoint thread failed.", { error: reason }),
+    readThread: true,
+    onReadThreadFailure: (reason) => logger.warn("Costly list queries run on the request thread: the read thread failed.", { error: reason }),
     onWritesStopped: (error) =>
       logger.error("An fdatasync of the database failed: the changes since the last good one may be lost, and every write is refused until scimd is restarted (check the disk first).", {
         error: error instanceof Error ? error.message : String(error),

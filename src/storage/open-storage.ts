@@ -6,6 +6,7 @@ import { fdatasyncFd, fsyncPath, fsyncPathAsync } from "./fsync.ts";
 import { SqliteRepository } from "./repository.ts";
 import { SqliteTokenStore } from "./token-store.ts";
 import { Checkpointer } from "./checkpointer.ts";
+import { ReadThread } from "./read-thread.ts";
 
 /**
  * Makes the WAL (every committed frame in it) durable, off the event loop. The WAL is opened once and kept:
@@ -79,6 +80,10 @@ export function openStorage(
     create?: boolean;
     backgroundCheckpoints?: boolean;
     onCheckpointFailure?: (reason: string) => void;
+    /** List queries that scan a table run on a thread of their own (the server's; see ReadThread). */
+    readThread?: boolean;
+    /** Told once if the read thread cannot start: such queries then run on the event loop. */
+    onReadThreadFailure?: (reason: string) => void;
     /** Told once if an fdatasync of the WAL fails: every write is refused from then on, until a restart. */
     onWritesStopped?: (error: unknown) => void;
     /** For tests: see WAL_SIZE_LIMIT_BYTES. */
@@ -117,6 +122,8 @@ export function openStorage(
       : undefined;
   if (checkpointer) writer.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
   const repo = new SqliteRepository(writer, reader, sync, checkpointer ? () => checkpointer.committed() : undefined, opts.onWritesStopped);
+  const readThread = opts.readThread && path !== ":memory:" ? new ReadThread(path, (reason) => opts.onReadThreadFailure?.(reason)) : undefined;
+  if (readThread) repo.useReadThread(readThread);
   const tokens = new SqliteTokenStore(writer, toDrizzle(reader), toDrizzle(writer), (fn) => repo.exclusive(fn), repo.reads);
   let closed = false;
   return {
@@ -129,6 +136,7 @@ export function openStorage(
       closed = true;
       // Without drain() first (a server that could not start), the thread is ended here.
       checkpointer?.terminate();
+      readThread?.terminate();
       repo.close();
       wal?.close();
     },

@@ -1,3 +1,4 @@
+import { ServiceUnavailableError } from "../core/errors.ts";
 import type { Database, Statement } from "bun:sqlite";
 import { and, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import type {
@@ -27,6 +28,7 @@ import { compileFilter, compileSort, joinBalanced } from "./filter-to-sql.ts";
 import { directoryUsers, groupMembers, requestFailures, scimGroups, scimUsers, webhookCursors, webhookDead } from "./schema.ts";
 import { GROUP_TARGET, USER_TARGET } from "./sql-targets.ts";
 import { ReadConnections } from "./read-connections.ts";
+import { ReadThread, ReadThreadUnavailable, scansATable, type ThreadStatement } from "./read-thread.ts";
 import { WriteQueue } from "./write-queue.ts";
 
 const fold = (s: string) => s.toLowerCase();
@@ -186,37 +188,76 @@ class SqliteReader implements Reader {
     const version = this.reads.current();
     const queryKey = `${kind}\u0000${where.sql}\u0000${JSON.stringify(where.params)}`;
     const countKey = `${queryKey}\u0000count`;
-    const countAll = (): number => {
-      const cached = this.listCache.get(countKey);
-      if (cached?.version === version && cached.total !== undefined) return cached.total;
-      const total = (this.q(`SELECT count(*) AS n FROM ${from} WHERE ${where.sql}`).get(...where.params) as { n: number }).n;
+    const count: ThreadStatement = { sql: `SELECT count(*) AS n FROM ${from} WHERE ${where.sql}`, params: where.params };
+    const cached = this.listCache.get(countKey);
+    const cachedTotal = cached?.version === version ? cached.total : undefined;
+    if (q.count <= 0) {
+      if (cachedTotal !== undefined) return { totalResults: cachedTotal, resources: [] };
+      const total = ((await this.read(count, 1)).page[0] as { n: number }).n;
       this.remember(countKey, version, { total });
-      return total;
-    };
-    if (q.count <= 0) return { totalResults: countAll(), resources: [] };
+      return { totalResults: total, resources: [] };
+    }
     const columns = `${a}.id AS id, ${a}.data AS data, ${a}.version AS version, ${a}.created AS created, ${a}.last_modified AS lastModified, ${a}.rowid AS rowid`;
     type Row = { id: string; data: string; version: number; created: string; lastModified: string; rowid: number };
-    let rows: Row[];
     // LIMIT and OFFSET are written into the SQL as integers: bound as parameters they made SQLite's lookup of
     // one user by userName five times slower (10 µs against 2 µs). They are whole numbers checked here.
     const limit = sqlInteger(q.count);
     const offset = sqlInteger(Math.max(0, q.startIndex - 1));
-    const page = offset > 0 ? `LIMIT ${limit} OFFSET ${offset}` : `LIMIT ${limit}`;
+    const pageClause = offset > 0 ? `LIMIT ${limit} OFFSET ${offset}` : `LIMIT ${limit}`;
+    let page: ThreadStatement;
     if (q.sortBy) {
       // A stable order (the sort key, then the rowid) so that paging returns each resource exactly once.
       const order = `${compileSort(q.sortBy, q.sortOrder ?? "ascending", rs, target)}, ${a}.rowid`;
-      rows = this.q(`SELECT ${columns} FROM ${from} WHERE ${where.sql} ORDER BY ${order} ${page}`).all(...where.params) as Row[];
+      page = { sql: `SELECT ${columns} FROM ${from} WHERE ${where.sql} ORDER BY ${order} ${pageClause}`, params: where.params };
     } else {
       const seek = this.listCache.get(`${queryKey}\u0000at\u0000${q.startIndex}`);
-      rows =
+      page =
         seek?.version === version && seek.lastRowid !== undefined
-          ? (this.q(`SELECT ${columns} FROM ${from} WHERE (${where.sql}) AND ${a}.rowid > ? ORDER BY ${a}.rowid LIMIT ${limit}`).all(...where.params, seek.lastRowid) as Row[])
-          : (this.q(`SELECT ${columns} FROM ${from} WHERE ${where.sql} ORDER BY ${a}.rowid ${page}`).all(...where.params) as Row[]);
-      if (rows.length === q.count) this.remember(`${queryKey}\u0000at\u0000${q.startIndex + q.count}`, version, { lastRowid: rows[rows.length - 1]!.rowid });
+          ? { sql: `SELECT ${columns} FROM ${from} WHERE (${where.sql}) AND ${a}.rowid > ? ORDER BY ${a}.rowid LIMIT ${limit}`, params: [...where.params, seek.lastRowid] }
+          : { sql: `SELECT ${columns} FROM ${from} WHERE ${where.sql} ORDER BY ${a}.rowid ${pageClause}`, params: where.params };
     }
     // A first page that is not full holds every match (Entra's lookups by userName or externalId): no count.
-    const total = q.startIndex <= 1 && rows.length < q.count ? rows.length : countAll();
+    const firstPage = q.startIndex <= 1;
+    const result = await this.read(page, q.count, cachedTotal === undefined ? count : undefined, firstPage ? "whenFull" : "always");
+    const rows = result.page as Row[];
+    if (!q.sortBy && rows.length === q.count) this.remember(`${queryKey}\u0000at\u0000${q.startIndex + q.count}`, version, { lastRowid: rows[rows.length - 1]!.rowid });
+    if (result.total !== undefined) this.remember(countKey, version, { total: result.total });
+    const total = firstPage && rows.length < q.count ? rows.length : (cachedTotal ?? result.total!);
     return { totalResults: total, resources: rows.map(toStored) };
+  }
+
+  /** The read thread, when this reader may use it (never inside a write transaction: it sees only committed data). */
+  protected readThread: ReadThread | undefined;
+  /** Per page query's SQL text, whether its plan scans a table (bounded, emptied when full). */
+  private readonly scans = new Map<string, boolean>();
+
+  /**
+   * A page query and, when given, its count (always, or when the page is full) in one snapshot: on the read
+   * thread when the page's plan scans a table, else here.
+   */
+  private async read(page: ThreadStatement, limit: number, count?: ThreadStatement, countWhen: "always" | "whenFull" = "always"): Promise<{ page: unknown[]; total?: number }> {
+    const thread = this.readThread;
+    if (thread?.available) {
+      let scans = this.scans.get(page.sql);
+      if (scans === undefined) {
+        scans = scansATable(this.reads.db(), page.sql, page.params);
+        if (this.scans.size >= 1024) this.scans.clear();
+        this.scans.set(page.sql, scans);
+      }
+      if (scans) {
+        try {
+          return await thread.run({ page, limit, count, countWhen });
+        } catch (e) {
+          if (!(e instanceof ReadThreadUnavailable)) throw e;
+          // Closed by a shutdown past its drain time: not run here, where it would hold the stopping server.
+          if (e.reason === "closed") throw new ServiceUnavailableError("The server is stopping, so this query was abandoned; retry it.");
+          // The thread died: the query runs here.
+        }
+      }
+    }
+    const rows = this.q(page.sql).all(...page.params);
+    const total = count && (countWhen === "always" || rows.length >= limit) ? (this.q(count.sql).get(...count.params) as { n: number }).n : undefined;
+    return { page: rows, total };
   }
 
   async existing(ids: readonly string[]): Promise<Map<string, MemberRef>> {
@@ -585,6 +626,11 @@ export class SqliteRepository extends SqliteReader implements Repository {
       },
       stopped: onWritesStopped,
     });
+  }
+
+  /** List queries that scan a table run on `thread` from now on (see ReadThread). */
+  useReadThread(thread: ReadThread): void {
+    this.readThread = thread;
   }
 
   /** Whether writes are refused since an fsync failed (until the database is opened again). */

@@ -37,10 +37,10 @@ export function testConfig(overrides: DeepPartial<Config> = {}, dbPath = ":memor
 }
 
 /** A fresh app on its own database file (in a temp dir, deleted on close) with one SCIM token. */
-export async function createTestApp(overrides: DeepPartial<Config> = {}, opts: { clock?: () => Date } = {}): Promise<TestApp> {
+export async function createTestApp(overrides: DeepPartial<Config> = {}, opts: { clock?: () => Date; storage?: Parameters<typeof openStorage>[1] } = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), "scimd-test-"));
   const config = testConfig(overrides, join(dir, "scimd.db"));
-  const storage = openStorage(config.storage.path);
+  const storage = openStorage(config.storage.path, opts.storage);
   const logs: string[] = [];
   const logger: Logger = createLogger({ level: "debug", write: (l) => logs.push(l) });
   const service = new ScimService({ repo: storage.repo, options: serviceOptions(config), logger, clock: opts.clock });

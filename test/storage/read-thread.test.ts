@@ -1,0 +1,106 @@
+// List queries whose plan scans a table run on the read thread (src/storage/read-thread.ts): the event loop
+// goes on answering lookups while one runs, and the answers are the same as on the event loop.
+import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
+import { openStorage, type Storage } from "../../src/storage/open-storage.ts";
+import { ReadThread } from "../../src/storage/read-thread.ts";
+import { createTestApp, type TestApp } from "../support/app.ts";
+
+const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
+const USERS = 2_000;
+let t: TestApp;
+/** The same database opened without a read thread: every query on its own event loop. */
+let plain: Storage;
+let someId = "";
+
+beforeAll(async () => {
+  t = await createTestApp({}, { storage: { readThread: true } });
+  for (let i = 0; i < USERS; i += 100) {
+    const created = await Promise.all(
+      Array.from({ length: 100 }, (_, j) => {
+        const n = i + j;
+        return t.json("POST", "/scim/Users", {
+          schemas: [USER],
+          userName: `user${n}@example.com`,
+          displayName: `User ${String(n).padStart(4, "0")}`,
+          title: n % 3 === 0 ? "Engineer" : "Sales",
+          emails: [{ type: "work", value: `user${n}@example.com`, primary: true }, { type: "home", value: `u${n}@home.example` }],
+        });
+      }),
+    );
+    someId ||= created[0]!.body.id;
+  }
+  plain = openStorage(t.config.storage.path, { migrate: false });
+  // The thread opens its connection in the background.
+  for (let i = 0; i < 200 && !(t.storage.repo as unknown as { readThread?: ReadThread }).readThread?.available; i++) await Bun.sleep(10);
+}, 60_000);
+afterAll(() => {
+  plain.close();
+  t.close();
+});
+
+/** An `or` of 150 `co` comparisons on emails.value: a scan of every email, 150 times over. */
+const costly = Array.from({ length: 150 }, (_, i) => `emails.value co "zq${i}x"`).join(" or ");
+
+describe("the read thread", () => {
+  test("while a costly filter runs on it, a lookup is answered (on the event loop it waited for the filter to end)", async () => {
+    const order: string[] = [];
+    const slow = t.json("GET", `/scim/Users?filter=${encodeURIComponent(costly)}`).then((r) => (order.push("costly"), r));
+    // On the event loop this timer could only fire once the costly query had ended.
+    await Bun.sleep(5);
+    const quick = await t.json("GET", `/scim/Users/${someId}`);
+    order.push("lookup");
+    const res = await slow;
+    expect(quick.status).toBe(200);
+    expect([res.status, res.body.totalResults]).toEqual([200, 0]);
+    expect(order).toEqual(["lookup", "costly"]);
+  });
+
+  test("answers what the event loop answers: filters, sorting, paging, counts", async () => {
+    const queries = [
+      { filter: 'title eq "Engineer"', startIndex: 1, count: 50 },
+      { filter: 'title eq "Engineer"', startIndex: 601, count: 100 },
+      { filter: 'emails.value co "9@home"', startIndex: 1, count: 1000 },
+      { filter: 'displayName sw "User 01" or title ne "Sales"', startIndex: 3, count: 7, sortBy: "displayName", sortOrder: "descending" as const },
+      { startIndex: 1, count: 10, sortBy: "emails", sortOrder: "ascending" as const },
+      { filter: 'title eq "Engineer"', startIndex: 1, count: 0 },
+      { filter: 'userName eq "user7@example.com"', startIndex: 1, count: 100 },
+    ];
+    const { parseFilter } = await import("../../src/core/filter/parse-filter.ts");
+    const { USER: USER_RS } = await import("../../src/core/schema/registry.ts");
+    const run = spyOn(ReadThread.prototype, "run");
+    try {
+      for (const q of queries) {
+        const query = {
+          filter: q.filter ? parseFilter(q.filter, USER_RS) : undefined,
+          startIndex: q.startIndex,
+          count: q.count,
+          sortBy: q.sortBy,
+          sortOrder: q.sortOrder,
+        };
+        const threaded = await t.storage.repo.list("User", query);
+        const local = await plain.repo.list("User", query);
+        expect([q, threaded.totalResults, threaded.resources.map((r) => r.id)]).toEqual([q, local.totalResults, local.resources.map((r) => r.id)]);
+      }
+      // The scans went to the thread; the lookup by userName (an index) did not.
+      expect(run.mock.calls.length).toBeGreaterThanOrEqual(5);
+      const before = run.mock.calls.length;
+      await t.storage.repo.list("User", { filter: parseFilter('userName eq "user8@example.com"', USER_RS), startIndex: 1, count: 100 });
+      expect(run.mock.calls.length).toBe(before);
+    } finally {
+      run.mockRestore();
+    }
+  });
+
+  test("a query in flight when the storage is closed (a shutdown past its drain time) fails as 503 instead of running on the event loop", async () => {
+    const { parseFilter } = await import("../../src/core/filter/parse-filter.ts");
+    const { USER: USER_RS } = await import("../../src/core/schema/registry.ts");
+    const { ServiceUnavailableError } = await import("../../src/core/errors.ts");
+    const other = openStorage(t.config.storage.path, { migrate: false, readThread: true });
+    const thread = (other.repo as unknown as { readThread: ReadThread }).readThread;
+    for (let i = 0; i < 200 && !thread.available; i++) await Bun.sleep(10);
+    expect(thread.available).toBe(true);
+    const pending = other.repo.list("User", { filter: parseFilter(costly, USER_RS), startIndex: 1, count: 100 });
+    other.close();
+    expect(await pending.then(() => null, (e: unknown) => e)).toBeInstanceOf(ServiceUnavailableError);
+  });
+});
