@@ -2,14 +2,15 @@
 export const clip = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max)}…` : text);
 
 /**
- * A client's text as a message shows it: in JSON quotes (so quotes, control characters and lone surrogates come
- * out escaped), with the line separators JSON leaves bare (U+0085, U+2028, U+2029) escaped too, so that an error
- * stays one line, and cut to `max` characters so that a 5,000-character path is not echoed back whole.
+ * A client's text as a message shows it: in JSON quotes (so quotes, C0 control characters and lone surrogates
+ * come out escaped), with what JSON leaves bare escaped too: DEL and the C1 controls (U+007F-U+009F, U+0085 a
+ * line break to some readers) and the line separators U+2028 and U+2029, so that an error stays one line and
+ * shows the character it names; cut to `max` characters so that a 5,000-character path is not echoed back whole.
  * A value that is not a string is shown as its JSON text, cut the same way.
  */
 export function quoted(value: unknown, max = 60): string {
   const text = typeof value === "string" ? JSON.stringify(clip(value, max)) : clip(JSON.stringify(value) ?? String(value), max);
-  return text.replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return text.replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /**

@@ -10,6 +10,11 @@ describe("quoted: client text inside an error message", () => {
     expect(quoted("a\u2028b\u2029c\u0085d")).toBe('"a\\u2028b\\u2029c\\u0085d"');
     expect(JSON.parse(quoted("a\u2028b\u2029c\u0085d"))).toBe("a\u2028b\u2029c\u0085d");
   });
+  test("escapes DEL and the C1 controls, which JSON.stringify leaves bare, so a message shows the character it names", () => {
+    expect(JSON.stringify("\u009f")).toBe('"\u009f"');
+    expect(quoted("del\u007f c1\u0080\u0090\u009f")).toBe('"del\\u007f c1\\u0080\\u0090\\u009f"');
+    expect(quoted("é\u00a0ü")).toBe('"é\u00a0ü"'); // U+00A0 and above are printable text
+  });
   test("escapes a lone surrogate rather than passing it on", () => {
     expect(quoted("x\ud800")).toBe('"x\\ud800"');
   });
