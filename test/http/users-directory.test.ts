@@ -884,6 +884,17 @@ describe("attributes scimd does not define, as Entra sends them for a custom map
     expect(put.body[ENTERPRISE_USER_SCHEMA]).toEqual({ department: "Sales" });
   });
 
+  test("a manager sent as a one-element array of its id is that id, by POST and PATCH, as [{value}] is (it was a 400)", async () => {
+    const t = await app();
+    const u = await create(t, user("listed@contoso.com", { [ENTERPRISE_USER_SCHEMA]: { manager: ["mgr-1"] } }));
+    expect(u[ENTERPRISE_USER_SCHEMA].manager).toEqual({ value: "mgr-1" });
+    const res = await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "add", path: `${ENTERPRISE_USER_SCHEMA}:manager`, value: ["mgr-2"] }));
+    expect(res.status).toBe(200);
+    expect(res.body[ENTERPRISE_USER_SCHEMA].manager).toEqual({ value: "mgr-2" });
+    // Two ids are no single manager.
+    expect((await t.json("PATCH", `/scim/Users/${u.id}`, patchOp({ op: "add", path: `${ENTERPRISE_USER_SCHEMA}:manager`, value: ["a", "b"] }))).status).toBe(400);
+  });
+
   test("the dotted extension path of Entra jobs made before December 2018 (customappsso) sets the manager and department", async () => {
     const t = await app();
     const u = await create(t, user("dotted@contoso.com"));

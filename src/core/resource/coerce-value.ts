@@ -122,10 +122,13 @@ export function qualifiersOnly(element: unknown): boolean {
   return isPlainObject(element) && Object.keys(element).every((k) => QUALIFIERS.has(k));
 }
 
-// Entra ID sends the manager as a bare id string ("urn:...:manager": "<id>") as well as {"value": "<id>"}.
+// Entra ID sends the manager as a bare id string ("urn:...:manager": "<id>") as well as {"value": "<id>"}; a
+// one-element array of it (["<id>"]) is that id too, as [{"value": "<id>"}] is taken for {"value": "<id>"}.
 export function referenceShorthand(def: AttributeDef, value: unknown): unknown {
-  if (def.type !== "complex" || def.multiValued || typeof value !== "string") return value;
-  return valueSubOf(def) ? { value } : value;
+  if (def.type !== "complex" || def.multiValued || !valueSubOf(def)) return value;
+  if (typeof value === "string") return { value };
+  if (Array.isArray(value) && value.length === 1 && typeof value[0] === "string") return { value: value[0] };
+  return value;
 }
 
 // Entra ID clears the manager with {"value": ""} rather than a remove operation.
