@@ -29,6 +29,11 @@ self.onmessage = (event: MessageEvent<{ open: string } | ReadRequest | "close">)
     try {
       db = new Database(m.open, { readonly: true });
       db.exec("PRAGMA busy_timeout = 5000");
+      // As the server's own connections (storage/db.ts): a large sort stays in memory rather than writing the
+      // directory's rows to the system's temporary folder (which may also be read-only in a container).
+      db.exec("PRAGMA temp_store = MEMORY");
+      // A quarter of theirs: a scan reads each page once, and the thread's memory counts toward the server's.
+      db.exec("PRAGMA cache_size = -4096");
       postMessage({ opened: true });
     } catch (e) {
       postMessage({ opened: false, error: String(e) });

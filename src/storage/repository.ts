@@ -28,7 +28,7 @@ import { compileFilter, compileSort, joinBalanced } from "./filter-to-sql.ts";
 import { directoryUsers, groupMembers, requestFailures, scimGroups, scimUsers, webhookCursors, webhookDead } from "./schema.ts";
 import { GROUP_TARGET, USER_TARGET } from "./sql-targets.ts";
 import { ReadConnections } from "./read-connections.ts";
-import { ReadThread, ReadThreadUnavailable, scansATable, type ThreadStatement } from "./read-thread.ts";
+import { mayReadATable, ReadThread, ReadThreadUnavailable, type ThreadStatement } from "./read-thread.ts";
 import { WriteQueue } from "./write-queue.ts";
 
 const fold = (s: string) => s.toLowerCase();
@@ -205,20 +205,24 @@ class SqliteReader implements Reader {
     const offset = sqlInteger(Math.max(0, q.startIndex - 1));
     const pageClause = offset > 0 ? `LIMIT ${limit} OFFSET ${offset}` : `LIMIT ${limit}`;
     let page: ThreadStatement;
+    // Paging through everything, unsorted, from the start or from where the last page ended: LIMIT bounds it.
+    let bounded = false;
     if (q.sortBy) {
       // A stable order (the sort key, then the rowid) so that paging returns each resource exactly once.
       const order = `${compileSort(q.sortBy, q.sortOrder ?? "ascending", rs, target)}, ${a}.rowid`;
       page = { sql: `SELECT ${columns} FROM ${from} WHERE ${where.sql} ORDER BY ${order} ${pageClause}`, params: where.params };
     } else {
       const seek = this.listCache.get(`${queryKey}\u0000at\u0000${q.startIndex}`);
+      const seeking = seek?.version === version && seek.lastRowid !== undefined;
+      bounded = !q.filter && (offset === 0 || seeking);
       page =
-        seek?.version === version && seek.lastRowid !== undefined
+        seeking && seek?.lastRowid !== undefined
           ? { sql: `SELECT ${columns} FROM ${from} WHERE (${where.sql}) AND ${a}.rowid > ? ORDER BY ${a}.rowid LIMIT ${limit}`, params: [...where.params, seek.lastRowid] }
           : { sql: `SELECT ${columns} FROM ${from} WHERE ${where.sql} ORDER BY ${a}.rowid ${pageClause}`, params: where.params };
     }
     // A first page that is not full holds every match (Entra's lookups by userName or externalId): no count.
     const firstPage = q.startIndex <= 1;
-    const result = await this.read(page, q.count, cachedTotal === undefined ? count : undefined, firstPage ? "whenFull" : "always");
+    const result = await this.read(page, q.count, cachedTotal === undefined ? count : undefined, firstPage ? "whenFull" : "always", bounded);
     const rows = result.page as Row[];
     if (!q.sortBy && rows.length === q.count) this.remember(`${queryKey}\u0000at\u0000${q.startIndex + q.count}`, version, { lastRowid: rows[rows.length - 1]!.rowid });
     if (result.total !== undefined) this.remember(countKey, version, { total: result.total });
@@ -228,23 +232,33 @@ class SqliteReader implements Reader {
 
   /** The read thread, when this reader may use it (never inside a write transaction: it sees only committed data). */
   protected readThread: ReadThread | undefined;
-  /** Per page query's SQL text, whether its plan scans a table (bounded, emptied when full). */
-  private readonly scans = new Map<string, boolean>();
+  /**
+   * Per page query's SQL text, whether its plan may read a whole table (bounded, emptied when full). The plan
+   * does not depend on the parameters' values: filters compare with instr/substr (no LIKE optimisation), LIMIT
+   * and OFFSET are in the text, and SQLite is built without STAT4.
+   */
+  private readonly costly = new Map<string, boolean>();
 
   /**
    * A page query and, when given, its count (always, or when the page is full) in one snapshot: on the read
-   * thread when the page's plan scans a table, else here.
+   * thread when the page's plan may read a whole table and the page is not `bounded` by its LIMIT, else here.
    */
-  private async read(page: ThreadStatement, limit: number, count?: ThreadStatement, countWhen: "always" | "whenFull" = "always"): Promise<{ page: unknown[]; total?: number }> {
+  private async read(
+    page: ThreadStatement,
+    limit: number,
+    count?: ThreadStatement,
+    countWhen: "always" | "whenFull" = "always",
+    bounded = false,
+  ): Promise<{ page: unknown[]; total?: number }> {
     const thread = this.readThread;
-    if (thread?.available) {
-      let scans = this.scans.get(page.sql);
-      if (scans === undefined) {
-        scans = scansATable(this.reads.db(), page.sql, page.params);
-        if (this.scans.size >= 1024) this.scans.clear();
-        this.scans.set(page.sql, scans);
+    if (thread?.available && !bounded) {
+      let costly = this.costly.get(page.sql);
+      if (costly === undefined) {
+        costly = mayReadATable(this.reads.db(), page.sql, page.params);
+        if (this.costly.size >= 1024) this.costly.clear();
+        this.costly.set(page.sql, costly);
       }
-      if (scans) {
+      if (costly) {
         try {
           return await thread.run({ page, limit, count, countWhen });
         } catch (e) {

@@ -91,6 +91,28 @@ describe("the read thread", () => {
     }
   });
 
+  test("a costly filter joined to an index range (userName gt) still runs on the thread; paging through everything unsorted stays here", async () => {
+    const { parseFilter } = await import("../../src/core/filter/parse-filter.ts");
+    const { USER: USER_RS } = await import("../../src/core/schema/registry.ts");
+    const run = spyOn(ReadThread.prototype, "run");
+    try {
+      // SQLite searches the userName index by a range as wide as the table: its plan says SEARCH, not SCAN.
+      const ranged = parseFilter(`userName gt "a" and (${costly})`, USER_RS);
+      const threaded = await t.storage.repo.list("User", { filter: ranged, startIndex: 1, count: 0 });
+      expect(threaded.totalResults).toBe(0);
+      expect(run.mock.calls.length).toBe(1);
+      await t.storage.repo.list("User", { filter: parseFilter(`userName ge "a" and (${costly})`, USER_RS), startIndex: 1, count: 10, sortBy: "userName" });
+      expect(run.mock.calls.length).toBe(2);
+      // The first page of everything, and the next one from where it ended: bounded by LIMIT.
+      const first = await t.storage.repo.list("User", { startIndex: 1, count: 100 });
+      await t.storage.repo.list("User", { startIndex: 101, count: 100 });
+      expect(first.resources).toHaveLength(100);
+      expect(run.mock.calls.length).toBe(2);
+    } finally {
+      run.mockRestore();
+    }
+  });
+
   test("a query in flight when the storage is closed (a shutdown past its drain time) fails as 503 instead of running on the event loop", async () => {
     const { parseFilter } = await import("../../src/core/filter/parse-filter.ts");
     const { USER: USER_RS } = await import("../../src/core/schema/registry.ts");
