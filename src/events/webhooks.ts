@@ -1,7 +1,7 @@
 import { Webhook } from "standardwebhooks";
 import type { WebhookConfig } from "../config/schema.ts";
 import { parseDuration } from "../config/load.ts";
-import type { EventRecord, Repository, WebhookCursor } from "../core/repository.ts";
+import { StorageUnavailable, type EventRecord, type Repository, type WebhookCursor } from "../core/repository.ts";
 import type { Logger } from "../log/logger.ts";
 import { shownUrl } from "../core/quote.ts";
 import { typeMatches } from "../core/event-types.ts";
@@ -209,6 +209,12 @@ export class WebhookWorker {
           unsaved = 0;
         }
       } catch (e) {
+        if (e instanceof StorageUnavailable && e.reason === "stopped") {
+          // Writes are stopped after a failed fdatasync: the position cannot be saved, and delivering on from a
+          // position read back from the database would send the same events again and again until a restart.
+          logger.error("Webhook delivery stopped: the database takes no writes since an fdatasync failed; it resumes after a restart.", { endpoint: endpoint.label });
+          return;
+        }
         logger.error("Webhook delivery loop failed; retrying.", { endpoint: endpoint.label, error: e instanceof Error ? e.message : String(e) });
         // Read again from the database. Deliveries made since the last save are not repeated while the search
         // position is past them; after a restart they are (at least once).

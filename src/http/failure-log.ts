@@ -1,5 +1,5 @@
 import type { ScimError } from "../core/errors.ts";
-import type { Repository } from "../core/repository.ts";
+import { StorageUnavailable, type Repository } from "../core/repository.ts";
 import type { Logger } from "../log/logger.ts";
 import { requestExpiredToken, requestToken } from "./plugins/auth.ts";
 import { TokenRateLimit } from "./rate-limit.ts";
@@ -70,7 +70,11 @@ export function failureRecorder(repo: Repository, logger: Logger, clock: () => D
       detail: error.detail.slice(0, 1000),
     };
     setTimeout(() => {
-      repo.recordFailure(failure).catch((e: unknown) => logger.warn("Could not record a failed request.", { error: String(e) }));
+      repo.recordFailure(failure).catch((e: unknown) => {
+        // Writes are stopped after a failed fdatasync, which was logged once: not a line more per failed request.
+        if (e instanceof StorageUnavailable && e.reason === "stopped") return;
+        logger.warn("Could not record a failed request.", { error: String(e) });
+      });
     }, 0);
   };
 }

@@ -190,23 +190,32 @@ export class WriteQueue {
     return this.undurable.length > 0 || this.syncing > 0;
   }
 
+  /** The outcomes of the fsyncs in flight, taken in the order they started. */
+  private outcomes: Promise<void> = Promise.resolve();
+
   private startSync(): void {
     const covered = this.undurable;
     this.undurable = [];
     this.syncing++;
-    this.sync!().then(
-      () => {
+    const outcome = this.sync!().then(
+      () => null,
+      (e: unknown) => ({ error: e ?? new Error("fsync failed") }),
+    );
+    // Taken in start order: Linux reports a write-back error to one fsync of a file description, so a later
+    // fsync on the same descriptor may succeed while an earlier one is about to fail for pages both covered.
+    this.outcomes = this.outcomes
+      .then(() => outcome)
+      .then((failure) => {
         // A success after another fsync failed proves nothing (see stoppedBy).
-        if (this.stoppedBy) return this.syncFailed(covered, this.stoppedBy.error);
+        if (failure || this.stoppedBy) return this.syncFailed(covered, failure ? failure.error : this.stoppedBy!.error);
         // An fsync makes durable everything written before it started, so marks only grow as syncs complete.
         this.hooks.durable?.(covered[covered.length - 1]!.mark);
         for (const { settle } of covered) settle();
-      },
-      (e: unknown) => this.syncFailed(covered, e ?? new Error("fsync failed")),
-    ).finally(() => {
-      this.syncing--;
-      if (this.undurable.length && this.syncing < this.maxSyncs && !this.stoppedBy) this.startSync();
-    });
+      })
+      .finally(() => {
+        this.syncing--;
+        if (this.undurable.length && this.syncing < this.maxSyncs && !this.stoppedBy) this.startSync();
+      });
   }
 
   /**

@@ -88,6 +88,15 @@ test("a failed fdatasync: that request is told its change may or may not be kept
   expect([bob.status, bob.body.totalResults]).toEqual([200, 0]);
   expect((await call("GET", `/scim/Users/${kept.body.id}`)).body.title).toBeUndefined();
 
+  // Once stopped, a refused write or a failed read adds no log line of its own (the stop was logged once; the
+  // server logs each request's line): it used to log an error per refused write and a warning per failure
+  // record it could not write.
+  const linesBefore = logs.length;
+  expect((await call("POST", "/scim/Users", { schemas: [USER], userName: "carol@example.com" })).status).toBe(503);
+  expect((await call("GET", "/scim/Users/no-such-id")).status).toBe(404);
+  await Bun.sleep(20); // failure records are written after the response
+  expect(logs.slice(linesBefore).filter((l) => /"level":"(warn|error)"/.test(l))).toEqual([]);
+
   // Reads are served; the load balancer is told to stop sending traffic.
   expect((await call("GET", `/scim/Users/${kept.body.id}`)).status).toBe(200);
   await Bun.sleep(20); // every fsync has ended

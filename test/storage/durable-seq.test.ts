@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { endpointsOf, WebhookWorker } from "../../src/events/webhooks.ts";
-import { silentLogger } from "../../src/log/logger.ts";
+import { createLogger, silentLogger } from "../../src/log/logger.ts";
 import { migrateDatabase, openDatabase } from "../../src/storage/db.ts";
 import { SqliteRepository } from "../../src/storage/repository.ts";
 
@@ -95,4 +95,47 @@ describe("durableSeq", () => {
     await until(() => received.length === 1);
     expect(received).toEqual([{ name: "alice", syncsPending: 0 }]);
   });
+
+  test("once an fsync has failed, the worker stops delivering, says so once, and never sends an event twice", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "scimd-durable-"));
+    const path = join(dir, "scimd.db");
+    const writer = openDatabase(path, { create: true });
+    migrateDatabase(writer);
+    writer.exec("PRAGMA synchronous = NORMAL");
+    const reader = openDatabase(path);
+    const state = { fail: false };
+    const sync = async () => {
+      if (state.fail) throw Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" });
+    };
+    const repo = new SqliteRepository(writer, reader, sync);
+    cleanups.push(() => {
+      writer.close();
+      reader.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const ids: string[] = [];
+    // A receiver that takes 100 ms: the writes stop while the worker has deliveries it has not saved.
+    const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: async (r) => (ids.push(r.headers.get("webhook-id")!), await Bun.sleep(100), new Response("ok")) });
+    cleanups.push(() => server.stop(true));
+    const lines: string[] = [];
+    const logger = createLogger({ level: "warn", write: (l) => lines.push(l) });
+    const endpoints = endpointsOf([
+      { name: "w", url: `http://127.0.0.1:${server.port}/hook`, secret: `whsec_${btoa("0123456789abcdef0123456789abcdef")}`, events: ["*"], retry_base: "1s", retry_max: "1m", max_age: "1h", timeout: "5s" },
+    ] as never);
+    const worker = new WebhookWorker({ repo, endpoints, logger, pollMs: 10 });
+    worker.start();
+    cleanups.push(() => void worker.stop());
+    await Bun.sleep(50);
+    for (let i = 0; i < 5; i++) await repo.write((tx) => tx.appendEvent({ type: "user.created", time: new Date().toISOString(), name: `u${i}` }));
+    await until(() => ids.length === 2);
+    state.fail = true;
+    await repo.write((tx) => tx.appendEvent({ type: "user.created", time: new Date().toISOString(), name: "lost" })).catch(() => undefined);
+    expect(repo.writesStopped).toBe(true);
+    // The worker's next save is refused: it stops. Read back from its saved position, it sent the same events
+    // again every two seconds until a restart.
+    await Bun.sleep(2_500);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(lines.filter((l) => l.includes("Webhook delivery stopped"))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes("Webhook delivery loop failed")).length).toBeLessThanOrEqual(1);
+  }, 10_000);
 });

@@ -34,7 +34,7 @@ function setup() {
 }
 
 describe("WriteQueue group commit", () => {
-  test("a write is acknowledged only by an fsync started after its commit; two run at once, a third waits", async () => {
+  test("a write is acknowledged only by an fsync started after its commit; two run at once, a third waits; outcomes are taken in start order", async () => {
     const { started, acked, write } = setup();
     void write(1);
     await turn();
@@ -50,16 +50,37 @@ describe("WriteQueue group commit", () => {
     expect(acked).toEqual([]);
     started[1]!.done();
     await turn();
-    // The second fsync acknowledges its own write only (the first write waits for the fsync it was given)
-    // and, having ended, starts the fsync for the third.
-    expect(acked).toEqual([2]);
+    // The second fsync's success waits for the first's outcome (Linux reports a write-back error to one fsync
+    // of a file description: the first could still fail for pages both covered).
+    expect(acked).toEqual([]);
+    expect(started.length).toBe(2);
+    started[0]!.done();
+    await turn();
+    // Both taken, in order; the third write gets its fsync.
+    expect(acked).toEqual([1, 2]);
     expect(started.map((s) => s.rows)).toEqual([1, 2, 3]);
     started[2]!.done();
     await turn();
-    expect(acked).toEqual([2, 3]);
-    started[0]!.done();
+    expect(acked).toEqual([1, 2, 3]);
+  });
+
+  test("a later fsync that succeeds before an earlier one fails does not acknowledge its writes", async () => {
+    const { db, queue, started } = setup();
+    const reasons = new Map<number, string>();
+    const write = (v: number) =>
+      queue.run(() => db.query("INSERT INTO t (v) VALUES (?)").run(v)).then(
+        () => reasons.set(v, "acked"),
+        (e: StorageUnavailable) => reasons.set(v, e.reason),
+      );
+    const writes = [write(1)];
     await turn();
-    expect(acked).toEqual([2, 3, 1]);
+    writes.push(write(2));
+    await turn();
+    started[1]!.done();
+    await turn();
+    started[0]!.fail(Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" }));
+    await Promise.all(writes);
+    expect([...reasons.entries()].sort()).toEqual([[1, "unsynced"], [2, "unsynced"]]);
   });
 
   test("a failed fsync fails what it covered and everything committed since as unsynced, even if a later fsync succeeds; then every write is refused", async () => {

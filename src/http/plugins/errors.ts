@@ -7,11 +7,10 @@ import { errorResponse, asScimError } from "../scim-response.ts";
 import { pathOf } from "../request-url.ts";
 import { clip } from "../../core/quote.ts";
 
-const STORAGE_LOG: Record<StorageUnavailable["reason"], string> = {
+const STORAGE_LOG: Record<Exclude<StorageUnavailable["reason"], "stopped">, string> = {
   full: "The disk is full: writes fail until space is freed.",
   failed: "The disk reported an error: writes fail.",
   unsynced: "A change was committed but its fdatasync failed: it may be lost.",
-  stopped: "A write was refused: writes are stopped since an fdatasync failed; restart scimd once the disk is checked.",
 };
 
 /** What the client is told: whether anything of its request was kept, and what to do. */
@@ -35,8 +34,9 @@ export const scimErrors = (logger: Logger, record: RecordFailure) =>
     };
     if (isScimError(error)) return failed(error);
     if (error instanceof StorageUnavailable) {
-      // Entra ID and Okta retry a 503 later.
-      logger.error(STORAGE_LOG[error.reason], { method: request.method, path: pathOf(request.url), error: error.message });
+      // Entra ID and Okta retry a 503 later. Once writes are stopped, the stop itself was logged: each refused
+      // write is only the request's own line.
+      if (error.reason !== "stopped") logger.error(STORAGE_LOG[error.reason], { method: request.method, path: pathOf(request.url), error: error.message });
       return failed(new ServiceUnavailableError(STORAGE_DETAIL[error.reason]), { "retry-after": "60" });
     }
     switch (code) {
