@@ -222,11 +222,11 @@ class SqliteReader implements Reader {
     }
     // A first page that is not full holds every match (Entra's lookups by userName or externalId): no count.
     const firstPage = q.startIndex <= 1;
-    const result = await this.read(page, q.count, cachedTotal === undefined ? count : undefined, firstPage ? "whenFull" : "always", bounded);
+    const result = await this.read(page, q.count, { statement: count, when: firstPage ? "whenFull" : "always", cached: cachedTotal }, bounded);
     const rows = result.page as Row[];
     if (!q.sortBy && rows.length === q.count) this.remember(`${queryKey}\u0000at\u0000${q.startIndex + q.count}`, version, { lastRowid: rows[rows.length - 1]!.rowid });
     if (result.total !== undefined) this.remember(countKey, version, { total: result.total });
-    const total = firstPage && rows.length < q.count ? rows.length : (cachedTotal ?? result.total!);
+    const total = firstPage && rows.length < q.count ? rows.length : result.total!;
     return { totalResults: total, resources: rows.map(toStored) };
   }
 
@@ -242,14 +242,17 @@ class SqliteReader implements Reader {
   /**
    * A page query and, when given, its count (always, or when the page is full) in one snapshot: on the read
    * thread when the page's plan may read a whole table and the page is not `bounded` by its LIMIT, else here.
+   * A `cached` total (read under the version of this turn) is used here only: the thread's snapshot may be newer
+   * than that version (writes commit while a query waits for it), so it counts in its own snapshot.
    */
   private async read(
     page: ThreadStatement,
     limit: number,
-    count?: ThreadStatement,
-    countWhen: "always" | "whenFull" = "always",
+    countOf?: { readonly statement: ThreadStatement; readonly when: "always" | "whenFull"; readonly cached?: number },
     bounded = false,
   ): Promise<{ page: unknown[]; total?: number }> {
+    const count = countOf?.statement;
+    const countWhen = countOf?.when ?? "always";
     const thread = this.readThread;
     if (thread?.available && !bounded) {
       let costly = this.costly.get(page.sql);
@@ -270,6 +273,7 @@ class SqliteReader implements Reader {
       }
     }
     const rows = this.q(page.sql).all(...page.params);
+    if (countOf?.cached !== undefined) return { page: rows, total: countOf.cached };
     const total = count && (countWhen === "always" || rows.length >= limit) ? (this.q(count.sql).get(...count.params) as { n: number }).n : undefined;
     return { page: rows, total };
   }

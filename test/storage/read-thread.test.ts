@@ -113,6 +113,25 @@ describe("the read thread", () => {
     }
   });
 
+  test("a page read on the thread carries the total of its own snapshot, not one cached before writes committed while it waited", async () => {
+    const { parseFilter } = await import("../../src/core/filter/parse-filter.ts");
+    const { USER: USER_RS } = await import("../../src/core/schema/registry.ts");
+    const marker = `mk${Date.now()}`;
+    const post = (i: number) => t.json("POST", "/scim/Users", { schemas: [USER], userName: `${marker}-${i}@example.com`, emails: [{ value: `${marker}-${i}@example.com` }] });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => post(i)));
+    const filter = parseFilter(`emails.value co "${marker}"`, USER_RS);
+    const first = await t.storage.repo.list("User", { filter, startIndex: 2, count: 1000 });
+    expect([first.totalResults, first.resources.length]).toEqual([10, 9]); // and the total is cached
+    // The thread is busy; the same page waits behind it while 50 more matching users are committed.
+    const busy = t.storage.repo.list("User", { filter: parseFilter(costly, USER_RS), startIndex: 1, count: 0 });
+    const again = t.storage.repo.list("User", { filter, startIndex: 2, count: 1000 });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => post(10 + i)));
+    const page = await again;
+    await busy;
+    // It said 10 with 59 resources: the cached total with a newer page.
+    expect([page.totalResults, page.resources.length]).toEqual([60, 59]);
+  });
+
   test("a query in flight when the storage is closed (a shutdown past its drain time) fails as 503 instead of running on the event loop", async () => {
     const { parseFilter } = await import("../../src/core/filter/parse-filter.ts");
     const { USER: USER_RS } = await import("../../src/core/schema/registry.ts");
