@@ -155,8 +155,11 @@ export class NotImplementedError extends ScimError {
 }
 
 export class ServiceUnavailableError extends ScimError {
-  constructor(detail: string) {
+  /** Sent as Retry-After when set. */
+  readonly retryAfterSeconds?: number;
+  constructor(detail: string, opts: { retryAfterSeconds?: number } = {}) {
     super(503, detail);
+    this.retryAfterSeconds = opts.retryAfterSeconds;
   }
 }
 

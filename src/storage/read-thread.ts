@@ -39,6 +39,20 @@ export class ReadThreadUnavailable extends Error {
   }
 }
 
+/**
+ * Queries waiting for the thread at most (the one running included). They run one at a time, each for up to
+ * seconds: a longer queue only makes the last ones wait past the clients' patience (and past Bun's idle
+ * timeout, which closes a connection whose answer takes 30 s), while the thread still does their work.
+ */
+export const MAX_QUEUED = 8;
+
+/** Thrown by run() when MAX_QUEUED queries are already waiting: the request is refused (503) rather than queued. */
+export class ReadThreadBusy extends Error {
+  constructor() {
+    super("the read thread has too many queries waiting");
+  }
+}
+
 export class ReadThread {
   private readonly worker: Worker;
   private opened = false;
@@ -76,8 +90,14 @@ export class ReadThread {
     return this.opened && !this.failed && !this.closed;
   }
 
+  /** Queries sent and not yet answered (the one running included). */
+  get queued(): number {
+    return this.pending.size;
+  }
+
   run(request: Omit<ReadRequest, "id">): Promise<{ page: unknown[]; total?: number }> {
     if (!this.available) return Promise.reject(new ReadThreadUnavailable(this.closed ? "closed" : "failed"));
+    if (this.pending.size >= MAX_QUEUED) return Promise.reject(new ReadThreadBusy());
     const id = this.nextId++;
     // A request in flight keeps the process alive until it is answered, as one on the event loop would.
     if (this.pending.size === 0) this.worker.ref();

@@ -28,7 +28,7 @@ import { compileFilter, compileSort, joinBalanced } from "./filter-to-sql.ts";
 import { directoryUsers, groupMembers, requestFailures, scimGroups, scimUsers, webhookCursors, webhookDead } from "./schema.ts";
 import { GROUP_TARGET, USER_TARGET } from "./sql-targets.ts";
 import { ReadConnections } from "./read-connections.ts";
-import { mayReadATable, ReadThread, ReadThreadUnavailable, type ThreadStatement } from "./read-thread.ts";
+import { MAX_QUEUED, mayReadATable, ReadThread, ReadThreadBusy, ReadThreadUnavailable, type ThreadStatement } from "./read-thread.ts";
 import { WriteQueue } from "./write-queue.ts";
 
 const fold = (s: string) => s.toLowerCase();
@@ -265,6 +265,11 @@ class SqliteReader implements Reader {
         try {
           return await thread.run({ page, limit, count, countWhen });
         } catch (e) {
+          if (e instanceof ReadThreadBusy)
+            throw new ServiceUnavailableError(
+              `The server is already running ${MAX_QUEUED} costly queries (filters no index answers, sorts, counts), so this one was refused; retry it later, or filter by userName, externalId, id or an email address.`,
+              { retryAfterSeconds: 5 },
+            );
           if (!(e instanceof ReadThreadUnavailable)) throw e;
           // Closed by a shutdown past its drain time: not run here, where it would hold the stopping server.
           if (e.reason === "closed") throw new ServiceUnavailableError("The server is stopping, so this query was abandoned; retry it.");

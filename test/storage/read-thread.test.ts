@@ -2,7 +2,7 @@
 // goes on answering lookups while one runs, and the answers are the same as on the event loop.
 import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
 import { openStorage, type Storage } from "../../src/storage/open-storage.ts";
-import { ReadThread } from "../../src/storage/read-thread.ts";
+import { MAX_QUEUED, ReadThread } from "../../src/storage/read-thread.ts";
 import { createTestApp, type TestApp } from "../support/app.ts";
 
 const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -130,6 +130,21 @@ describe("the read thread", () => {
     await busy;
     // It said 10 with 59 resources: the cached total with a newer page.
     expect([page.totalResults, page.resources.length]).toEqual([60, 59]);
+  });
+
+  test(`at most ${MAX_QUEUED} costly queries wait for the thread; more are a 503 with Retry-After, and lookups go on`, async () => {
+    const sent = MAX_QUEUED + 3;
+    const all = Array.from({ length: sent }, (_, i) => t.json("GET", `/scim/Users?count=0&startIndex=${i + 1}&filter=${encodeURIComponent(costly)}`));
+    const lookup = await t.json("GET", `/scim/Users/${someId}`);
+    expect(lookup.status).toBe(200);
+    const answers = await Promise.all(all);
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(MAX_QUEUED);
+    const refused = answers.filter((a) => a.status === 503);
+    expect(refused).toHaveLength(sent - MAX_QUEUED);
+    for (const r of refused) {
+      expect(r.headers.get("retry-after")).toBe("5");
+      expect(r.body.detail).toContain("costly queries");
+    }
   });
 
   test("a query in flight when the storage is closed (a shutdown past its drain time) fails as 503 instead of running on the event loop", async () => {

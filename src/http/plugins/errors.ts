@@ -32,7 +32,8 @@ export const scimErrors = (logger: Logger, record: RecordFailure) =>
       record(request, e);
       return errorResponse(e, e instanceof MethodNotAllowedError ? { allow: e.allow } : headers);
     };
-    if (isScimError(error)) return failed(error);
+    if (isScimError(error))
+      return failed(error, error instanceof ServiceUnavailableError && error.retryAfterSeconds ? { "retry-after": String(error.retryAfterSeconds) } : {});
     if (error instanceof StorageUnavailable) {
       // Entra ID and Okta retry a 503 later. Once writes are stopped, the stop itself was logged: each refused
       // write is only the request's own line.
