@@ -184,6 +184,8 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
       while (inFlight > 0 && Date.now() < deadline) await Bun.sleep(10);
       if (inFlight > 0) logger.warn("Shutdown timeout reached with requests still running; closing them.", { inFlight });
       await server.stop(true);
+      // Queries still waiting for the read thread are abandoned now, while their failures can still be recorded.
+      const readRunning = await storage.stopReads();
       stopRetention();
       await reconciled;
       await worker.stop();
@@ -195,6 +197,11 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
       metrics?.stop();
       lock.release();
       logger.info("scimd stopped", { signal });
+      // A statement the read thread was running when it was abandoned holds the process until SQLite finishes
+      // it (seconds, for the costliest filters): everything is closed, so the process ends without it, once
+      // main has set the exit code. (An unref'd timer never fired: the event loop ended, and Bun then waited
+      // for the thread.)
+      if (readRunning) setTimeout(() => process.exit(), 100);
       resolve();
     };
     process.on("SIGTERM", () => void stop("SIGTERM"));

@@ -121,6 +121,19 @@ export class ReadThread {
     this.pending.clear();
   }
 
+  /** Closes the thread's connection and ends the thread, when no query is running (else see terminate). */
+  async close(): Promise<void> {
+    if (this.closed || this.failed) return;
+    if (this.pending.size > 0) return this.terminate();
+    this.closed = true;
+    await new Promise<void>((resolve) => {
+      const timeout = setTimeout(resolve, 1_000);
+      this.closing = () => (clearTimeout(timeout), resolve());
+      this.worker.postMessage("close");
+    });
+    this.worker.terminate();
+  }
+
   /** Ends the thread at once; a query in flight is abandoned (its request fails: the server is stopping). */
   terminate(): void {
     if (this.closed || this.failed) return;
