@@ -3,18 +3,15 @@
 // own user, a 409), and nothing committed from then on can be called durable: scimd stops taking writes, says
 // so in the log and on /readyz, and keeps serving reads.
 import { afterEach, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createApp } from "../../src/app.ts";
 import { ScimService } from "../../src/core/service.ts";
 import { generateSecret, hashSecret } from "../../src/core/tokens.ts";
 import { createLogger } from "../../src/log/logger.ts";
 import { serviceOptions } from "../../src/service-options.ts";
-import { migrateDatabase, openDatabase, toDrizzle } from "../../src/storage/db.ts";
-import { SqliteRepository } from "../../src/storage/repository.ts";
+import { toDrizzle } from "../../src/storage/db.ts";
 import { SqliteTokenStore } from "../../src/storage/token-store.ts";
 import { testConfig } from "../support/app.ts";
+import { repoWithSync } from "../support/repo-with-sync.ts";
 
 const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 const cleanups: (() => void)[] = [];
@@ -23,33 +20,26 @@ afterEach(() => {
 });
 
 async function appWithFailingSync() {
-  const dir = mkdtempSync(join(tmpdir(), "scimd-fsync-"));
-  const path = join(dir, "scimd.db");
-  const writer = openDatabase(path, { create: true });
-  migrateDatabase(writer);
-  writer.exec("PRAGMA synchronous = NORMAL");
-  const reader = openDatabase(path);
   const state = { failNext: false };
-  const sync = async () => {
-    if (!state.failNext) return;
-    state.failNext = false;
-    throw Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" });
-  };
+  const stopped: unknown[] = [];
+  const opened = repoWithSync(
+    async () => {
+      if (!state.failNext) return;
+      state.failNext = false;
+      throw Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" });
+    },
+    (e) => stopped.push(e),
+  );
+  const { repo, writer, reader, path } = opened;
   const logs: string[] = [];
   const logger = createLogger({ level: "debug", write: (l) => logs.push(l) });
-  const stopped: unknown[] = [];
-  const repo = new SqliteRepository(writer, reader, sync, undefined, (e) => stopped.push(e));
   const tokens = new SqliteTokenStore(writer, toDrizzle(reader), toDrizzle(writer), (fn) => repo.exclusive(fn), repo.reads);
   const config = testConfig({}, path);
   const service = new ScimService({ repo, options: serviceOptions(config), logger });
   const token = generateSecret();
   await tokens.create("t", hashSecret(token), "scim", new Date().toISOString(), null);
   const app = createApp({ config, service, tokens, repo, logger, ready: () => !repo.writesStopped });
-  cleanups.push(() => {
-    writer.close();
-    reader.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  cleanups.push(() => opened.close());
   const call = async (method: string, p: string, body?: unknown) => {
     const r = await app.handle(
       new Request(`http://localhost${p}`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/scim+json" }, body: body ? JSON.stringify(body) : undefined }),

@@ -3,13 +3,9 @@
 // a power cut after being sent, an event's seq would be given to the next event, which receivers would drop
 // as a duplicate of the one they had (webhook-id evt_<seq>).
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { endpointsOf, WebhookWorker } from "../../src/events/webhooks.ts";
 import { createLogger, silentLogger } from "../../src/log/logger.ts";
-import { migrateDatabase, openDatabase } from "../../src/storage/db.ts";
-import { SqliteRepository } from "../../src/storage/repository.ts";
+import { repoWithSync } from "../support/repo-with-sync.ts";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -18,22 +14,12 @@ afterEach(() => {
 
 /** A repository on a fresh file whose fsyncs the test completes by hand. */
 function repoWithManualSync() {
-  const dir = mkdtempSync(join(tmpdir(), "scimd-durable-"));
-  const path = join(dir, "scimd.db");
-  const writer = openDatabase(path, { create: true });
-  migrateDatabase(writer);
-  writer.exec("PRAGMA synchronous = NORMAL");
-  const reader = openDatabase(path);
   // fsyncs complete at once until `hold` is set; then they wait for completeSyncs().
   const pending: (() => void)[] = [];
   const state = { hold: false };
-  const sync = () => (state.hold ? new Promise<void>((resolve) => pending.push(resolve)) : Promise.resolve());
-  const repo = new SqliteRepository(writer, reader, sync);
-  cleanups.push(() => {
-    writer.close();
-    reader.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const opened = repoWithSync(() => (state.hold ? new Promise<void>((resolve) => pending.push(resolve)) : Promise.resolve()));
+  cleanups.push(() => opened.close());
+  const repo = opened.repo;
   const completeSyncs = () => {
     state.hold = false;
     for (const done of pending.splice(0)) done();
@@ -97,22 +83,12 @@ describe("durableSeq", () => {
   });
 
   test("once an fsync has failed, the worker stops delivering, says so once, and never sends an event twice", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "scimd-durable-"));
-    const path = join(dir, "scimd.db");
-    const writer = openDatabase(path, { create: true });
-    migrateDatabase(writer);
-    writer.exec("PRAGMA synchronous = NORMAL");
-    const reader = openDatabase(path);
     const state = { fail: false };
-    const sync = async () => {
+    const opened = repoWithSync(async () => {
       if (state.fail) throw Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" });
-    };
-    const repo = new SqliteRepository(writer, reader, sync);
-    cleanups.push(() => {
-      writer.close();
-      reader.close();
-      rmSync(dir, { recursive: true, force: true });
     });
+    cleanups.push(() => opened.close());
+    const repo = opened.repo;
     const ids: string[] = [];
     // A receiver that takes 100 ms: the writes stop while the worker has deliveries it has not saved.
     const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: async (r) => (ids.push(r.headers.get("webhook-id")!), await Bun.sleep(100), new Response("ok")) });

@@ -25,12 +25,14 @@ function setup() {
   const queue = new WriteQueue(db, m.sync);
   const acked: number[] = [];
   const failed: number[] = [];
+  /** How each write ended: "acked", or the StorageUnavailable reason it failed with. */
+  const reasons = new Map<number, string>();
   const write = (v: number) =>
     queue.run(() => db.query("INSERT INTO t (v) VALUES (?)").run(v)).then(
-      () => acked.push(v),
-      () => failed.push(v),
+      () => (acked.push(v), reasons.set(v, "acked")),
+      (e: StorageUnavailable) => (failed.push(v), reasons.set(v, e.reason)),
     );
-  return { db, queue, started: m.started, acked, failed, write };
+  return { db, queue, started: m.started, acked, failed, reasons, write };
 }
 
 describe("WriteQueue group commit", () => {
@@ -65,13 +67,7 @@ describe("WriteQueue group commit", () => {
   });
 
   test("a later fsync that succeeds before an earlier one fails does not acknowledge its writes", async () => {
-    const { db, queue, started } = setup();
-    const reasons = new Map<number, string>();
-    const write = (v: number) =>
-      queue.run(() => db.query("INSERT INTO t (v) VALUES (?)").run(v)).then(
-        () => reasons.set(v, "acked"),
-        (e: StorageUnavailable) => reasons.set(v, e.reason),
-      );
+    const { started, reasons, write } = setup();
     const writes = [write(1)];
     await turn();
     writes.push(write(2));
@@ -84,13 +80,7 @@ describe("WriteQueue group commit", () => {
   });
 
   test("a failed fsync fails what it covered and everything committed since as unsynced, even if a later fsync succeeds; then every write is refused", async () => {
-    const { db, queue, started } = setup();
-    const reasons = new Map<number, string>();
-    const write = (v: number) =>
-      queue.run(() => db.query("INSERT INTO t (v) VALUES (?)").run(v)).then(
-        () => reasons.set(v, "acked"),
-        (e: StorageUnavailable) => reasons.set(v, e.reason),
-      );
+    const { db, queue, started, reasons, write } = setup();
     const writes = [write(1)];
     await turn();
     writes.push(write(2));
