@@ -184,13 +184,17 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
       while (inFlight > 0 && Date.now() < deadline) await Bun.sleep(10);
       if (inFlight > 0) logger.warn("Shutdown timeout reached with requests still running; closing them.", { inFlight });
       await server.stop(true);
-      // Queries still waiting for the read thread are abandoned now, while their failures can still be recorded.
+      // Queries still waiting for the read thread are abandoned now, while their failures can still be recorded:
+      // their requests end at once with a 503 (bounded wait), and the records they schedule are written by the
+      // flush below.
       const readRunning = await storage.stopReads();
+      const abandonedBy = Date.now() + 1_000;
+      while (inFlight > 0 && Date.now() < abandonedBy) await Bun.sleep(5);
       stopRetention();
       await reconciled;
       await worker.stop();
       // Writes scheduled after the last responses (failure records, token last use) run before the close.
-      await Bun.sleep(0);
+      await Bun.sleep(1);
       await storage.repo.write(async () => undefined).catch(() => undefined);
       await storage.drain();
       storage.close();

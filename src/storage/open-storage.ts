@@ -149,10 +149,11 @@ export function openStorage(
       closed = true;
       // Without drain() first (a server that could not start), the thread is ended here.
       checkpointer?.terminate();
+      const abandoned = readsAbandoned || (readThread?.queued ?? 0) > 0;
       readThread?.terminate();
       // Closing the last connections tries to checkpoint the WAL, which the abandoned statement's read lock
       // blocks: it would wait busy_timeout (5 s) for nothing. The WAL is kept and used at the next start.
-      if (readsAbandoned || readThread?.queued) for (const db of new Set([writer, reader])) db.exec("PRAGMA busy_timeout = 0");
+      if (abandoned) for (const db of new Set([writer, reader])) db.exec("PRAGMA busy_timeout = 0");
       repo.close();
       wal?.close();
     },
