@@ -254,6 +254,7 @@ class SqliteReader implements Reader {
     const count = countOf?.statement;
     const countWhen = countOf?.when ?? "always";
     const thread = this.readThread;
+    let waited = false;
     if (thread?.available && !bounded) {
       let costly = this.costly.get(page.sql);
       if (costly === undefined) {
@@ -273,12 +274,13 @@ class SqliteReader implements Reader {
           if (!(e instanceof ReadThreadUnavailable)) throw e;
           // Closed by a shutdown past its drain time: not run here, where it would hold the stopping server.
           if (e.reason === "closed") throw new ServiceUnavailableError("The server is stopping, so this query was abandoned; retry it.");
-          // The thread died: the query runs here.
+          // The thread died: the query runs here, in a later snapshot than the cached total's.
+          waited = true;
         }
       }
     }
     const rows = this.q(page.sql).all(...page.params);
-    if (countOf?.cached !== undefined) return { page: rows, total: countOf.cached };
+    if (countOf?.cached !== undefined && !waited) return { page: rows, total: countOf.cached };
     const total = count && (countWhen === "always" || rows.length >= limit) ? (this.q(count.sql).get(...count.params) as { n: number }).n : undefined;
     return { page: rows, total };
   }

@@ -2,7 +2,7 @@
 // goes on answering lookups while one runs, and the answers are the same as on the event loop.
 import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
 import { openStorage, type Storage } from "../../src/storage/open-storage.ts";
-import { MAX_QUEUED, ReadThread } from "../../src/storage/read-thread.ts";
+import { MAX_QUEUED, ReadThread, ReadThreadUnavailable } from "../../src/storage/read-thread.ts";
 import { createTestApp, type TestApp } from "../support/app.ts";
 
 const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -130,6 +130,27 @@ describe("the read thread", () => {
     await busy;
     // It said 10 with 59 resources: the cached total with a newer page.
     expect([page.totalResults, page.resources.length]).toEqual([60, 59]);
+  });
+
+  test("a query the thread could not answer (it died) runs here with a fresh count, not the total cached before the wait", async () => {
+    const { parseFilter } = await import("../../src/core/filter/parse-filter.ts");
+    const { USER: USER_RS } = await import("../../src/core/schema/registry.ts");
+    const marker = `dd${Date.now()}`;
+    const post = (i: number) => t.json("POST", "/scim/Users", { schemas: [USER], userName: `${marker}-${i}@example.com`, emails: [{ value: `${marker}-${i}@example.com` }] });
+    await Promise.all(Array.from({ length: 5 }, (_, i) => post(i)));
+    const filter = parseFilter(`emails.value co "${marker}"`, USER_RS);
+    expect((await t.storage.repo.list("User", { filter, startIndex: 2, count: 1000 })).totalResults).toBe(5); // cached
+    // While the request waits for the thread, 20 more matching users are committed; then the thread dies.
+    const run = spyOn(ReadThread.prototype, "run").mockImplementation(async () => {
+      await Promise.all(Array.from({ length: 20 }, (_, i) => post(5 + i)));
+      throw new ReadThreadUnavailable("failed");
+    });
+    try {
+      const page = await t.storage.repo.list("User", { filter, startIndex: 2, count: 1000 });
+      expect([page.totalResults, page.resources.length]).toEqual([25, 24]);
+    } finally {
+      run.mockRestore();
+    }
   });
 
   test(`at most ${MAX_QUEUED} costly queries wait for the thread; more are a 503 with Retry-After, and lookups go on`, async () => {
