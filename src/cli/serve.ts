@@ -180,16 +180,18 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
       // Stop accepting, let in-flight requests finish (bounded), close idle keep-alive connections (Bun's
       // stop(false) would wait for clients to hang up), then checkpoint and close the database.
       void server.stop(false);
-      const deadline = Date.now() + timeout;
-      while (inFlight > 0 && Date.now() < deadline) await Bun.sleep(10);
+      const requestsEnded = async (ms: number) => {
+        const deadline = Date.now() + ms;
+        while (inFlight > 0 && Date.now() < deadline) await Bun.sleep(5);
+      };
+      await requestsEnded(timeout);
       if (inFlight > 0) logger.warn("Shutdown timeout reached with requests still running; closing them.", { inFlight });
       await server.stop(true);
       // Queries still waiting for the read thread are abandoned now, while their failures can still be recorded:
       // their requests end at once with a 503 (bounded wait), and the records they schedule are written by the
       // flush below.
       const readRunning = await storage.stopReads();
-      const abandonedBy = Date.now() + 1_000;
-      while (inFlight > 0 && Date.now() < abandonedBy) await Bun.sleep(5);
+      await requestsEnded(1_000);
       stopRetention();
       await reconciled;
       await worker.stop();

@@ -267,6 +267,9 @@ export class StorageUnavailable extends Error {
   }
 }
 
+/** Whether `e` is the refusal of a write because writes are stopped (its cause was logged once, when they stopped). */
+export const isWritesStopped = (e: unknown): boolean => e instanceof StorageUnavailable && e.reason === "stopped";
+
 export type TokenScope = "scim" | "admin";
 
 /** Bearer tokens; only a hash of each secret is stored. */

@@ -1,7 +1,7 @@
 import { Webhook } from "standardwebhooks";
 import type { WebhookConfig } from "../config/schema.ts";
 import { parseDuration } from "../config/load.ts";
-import { StorageUnavailable, type EventRecord, type Repository, type WebhookCursor } from "../core/repository.ts";
+import { isWritesStopped, type EventRecord, type Repository, type WebhookCursor } from "../core/repository.ts";
 import type { Logger } from "../log/logger.ts";
 import { shownUrl } from "../core/quote.ts";
 import { typeMatches } from "../core/event-types.ts";
@@ -209,7 +209,7 @@ export class WebhookWorker {
           unsaved = 0;
         }
       } catch (e) {
-        if (e instanceof StorageUnavailable && e.reason === "stopped") {
+        if (isWritesStopped(e)) {
           // Writes are stopped after a failed fdatasync: the position cannot be saved, and delivering on from a
           // position read back from the database would send the same events again and again until a restart.
           logger.error("Webhook delivery stopped: the database takes no writes since an fdatasync failed; it resumes after a restart.", { endpoint: endpoint.label });

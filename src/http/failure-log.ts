@@ -1,5 +1,5 @@
 import type { ScimError } from "../core/errors.ts";
-import { StorageUnavailable, type Repository } from "../core/repository.ts";
+import { isWritesStopped, type Repository } from "../core/repository.ts";
 import type { Logger } from "../log/logger.ts";
 import { requestExpiredToken, requestToken } from "./plugins/auth.ts";
 import { TokenRateLimit } from "./rate-limit.ts";
@@ -72,7 +72,7 @@ export function failureRecorder(repo: Repository, logger: Logger, clock: () => D
     setTimeout(() => {
       repo.recordFailure(failure).catch((e: unknown) => {
         // Writes are stopped after a failed fdatasync, which was logged once: not a line more per failed request.
-        if (e instanceof StorageUnavailable && e.reason === "stopped") return;
+        if (isWritesStopped(e)) return;
         logger.warn("Could not record a failed request.", { error: String(e) });
       });
     }, 0);

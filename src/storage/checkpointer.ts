@@ -1,3 +1,5 @@
+import { workerModule } from "./worker-module.ts";
+
 /**
  * WAL checkpoints on a worker thread. SQLite's automatic checkpoint runs inside the COMMIT that crosses the
  * threshold, on the event loop: it copies every frame since the last one into the database file (two system
@@ -9,13 +11,6 @@
  */
 const INTERVAL_MS = 1000;
 
-/**
- * The worker's module: beside this file when running from source; in the executable built by
- * scripts/build.ts, where it is an entrypoint of its own, under the bundle root as "./storage/…".
- */
-function workerSpecifier(): string {
-  return import.meta.url.startsWith("file:///$bunfs/") ? "./storage/checkpoint-worker.ts" : new URL("./checkpoint-worker.ts", import.meta.url).href;
-}
 
 export class Checkpointer {
   private readonly worker: Worker;
@@ -30,7 +25,7 @@ export class Checkpointer {
 
   /** `onFailure` is told once if the thread cannot start or open the database: checkpoints are then SQLite's own again. */
   constructor(path: string, private readonly onFailure: (reason: string) => void) {
-    this.worker = new Worker(workerSpecifier());
+    this.worker = new Worker(workerModule("checkpoint-worker.ts"));
     // The worker must not keep a finished process alive.
     this.worker.unref();
     this.worker.onerror = (e) => this.fail(e.message);

@@ -54,10 +54,7 @@ export interface Storage {
   ready(): boolean;
   /** Ends background work (the checkpoint thread); call before close() when it was started. */
   drain(): Promise<void>;
-  /**
-   * Ends the read thread, failing the queries waiting for it; true when one was running. SQLite cannot be
-   * interrupted from here: the running statement holds its thread, and so the process, until it ends.
-   */
+  /** Ends the read thread, failing the queries waiting for it; true when this call left one running (see ReadThread.abandoned). */
   stopReads(): Promise<boolean>;
   close(): void;
 }
@@ -131,29 +128,25 @@ export function openStorage(
   if (readThread) repo.useReadThread(readThread);
   const tokens = new SqliteTokenStore(writer, toDrizzle(reader), toDrizzle(writer), (fn) => repo.exclusive(fn), repo.reads);
   let closed = false;
-  /** The read thread was ended with a statement running: its connection stays open, with its read lock. */
-  let readsAbandoned = false;
   return {
     repo,
     tokens,
     ready: () => !closed && isMigrated(reader) && !repo.writesStopped,
     drain: async () => checkpointer?.close(),
     async stopReads() {
-      if (!readThread) return false;
-      readsAbandoned = readThread.queued > 0;
+      if (!readThread || readThread.abandoned) return false;
       await readThread.close();
-      return readsAbandoned;
+      return readThread.abandoned;
     },
     close() {
       if (closed) return;
       closed = true;
       // Without drain() first (a server that could not start), the thread is ended here.
       checkpointer?.terminate();
-      const abandoned = readsAbandoned || (readThread?.queued ?? 0) > 0;
       readThread?.terminate();
       // Closing the last connections tries to checkpoint the WAL, which the abandoned statement's read lock
       // blocks: it would wait busy_timeout (5 s) for nothing. The WAL is kept and used at the next start.
-      if (abandoned) for (const db of new Set([writer, reader])) db.exec("PRAGMA busy_timeout = 0");
+      if (readThread?.abandoned) for (const db of new Set([writer, reader])) db.exec("PRAGMA busy_timeout = 0");
       repo.close();
       wal?.close();
     },

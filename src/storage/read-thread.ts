@@ -6,7 +6,8 @@
  * userName, externalId, id, an email, a group's displayName, and paging by rowid) uses an index and stays on the
  * event loop, where it is cheaper than a round trip to the thread.
  */
-import { Database } from "bun:sqlite";
+import type { Database } from "bun:sqlite";
+import { workerModule } from "./worker-module.ts";
 
 export interface ThreadStatement {
   readonly sql: string;
@@ -23,11 +24,6 @@ export interface ReadRequest {
 }
 
 export type ReadReply = { readonly id: number; readonly page: unknown[]; readonly total?: number } | { readonly id: number; readonly error: string; readonly code?: string };
-
-/** The worker's module, as the checkpointer finds its own (see checkpointer.ts). */
-function workerSpecifier(): string {
-  return import.meta.url.startsWith("file:///$bunfs/") ? "./storage/read-worker.ts" : new URL("./read-worker.ts", import.meta.url).href;
-}
 
 /**
  * Thrown by run() when the thread is not there: `failed` (it could not start, or died), and the caller reads on
@@ -61,10 +57,15 @@ export class ReadThread {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: { page: unknown[]; total?: number }) => void; reject: (e: Error) => void }>();
   private closing: (() => void) | null = null;
+  /**
+   * Ended with a statement running: SQLite cannot be interrupted from here, so the statement holds its thread
+   * (and the process) until it ends, and its connection keeps its read lock meanwhile.
+   */
+  abandoned = false;
 
   /** `onFailure` is told once if the thread cannot start or open the database: lists then run on the event loop. */
   constructor(path: string, private readonly onFailure: (reason: string) => void) {
-    this.worker = new Worker(workerSpecifier());
+    this.worker = new Worker(workerModule("read-worker.ts"));
     this.worker.unref();
     this.worker.onerror = (e) => this.fail(e.message);
     this.worker.onmessage = (event: MessageEvent<ReadReply | { opened: boolean; error?: string } | { closed: true }>) => {
@@ -88,11 +89,6 @@ export class ReadThread {
   /** Whether queries can be sent (the thread has opened the database and is not closed). */
   get available(): boolean {
     return this.opened && !this.failed && !this.closed;
-  }
-
-  /** Queries sent and not yet answered (the one running included). */
-  get queued(): number {
-    return this.pending.size;
   }
 
   run(request: Omit<ReadRequest, "id">): Promise<{ page: unknown[]; total?: number }> {
@@ -138,6 +134,7 @@ export class ReadThread {
   terminate(): void {
     if (this.closed || this.failed) return;
     this.closed = true;
+    this.abandoned = this.pending.size > 0;
     this.rejectPending("closed");
     this.worker.terminate();
   }

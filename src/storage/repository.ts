@@ -1,4 +1,3 @@
-import { ServiceUnavailableError } from "../core/errors.ts";
 import type { Database, Statement } from "bun:sqlite";
 import { and, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import type {
@@ -20,6 +19,7 @@ import type {
   StoredResource,
   WriteTx,
 } from "../core/repository.ts";
+import { ServiceUnavailableError } from "../core/errors.ts";
 import { UniqueViolation } from "../core/repository.ts";
 import { GROUP, USER } from "../core/schema/registry.ts";
 import type { ScimResource } from "../core/resource/types.ts";
@@ -213,11 +213,11 @@ class SqliteReader implements Reader {
       page = { sql: `SELECT ${columns} FROM ${from} WHERE ${where.sql} ORDER BY ${order} ${pageClause}`, params: where.params };
     } else {
       const seek = this.listCache.get(`${queryKey}\u0000at\u0000${q.startIndex}`);
-      const seeking = seek?.version === version && seek.lastRowid !== undefined;
-      bounded = !q.filter && (offset === 0 || seeking);
+      const lastRowid = seek?.version === version ? seek.lastRowid : undefined;
+      bounded = !q.filter && (offset === 0 || lastRowid !== undefined);
       page =
-        seeking && seek?.lastRowid !== undefined
-          ? { sql: `SELECT ${columns} FROM ${from} WHERE (${where.sql}) AND ${a}.rowid > ? ORDER BY ${a}.rowid LIMIT ${limit}`, params: [...where.params, seek.lastRowid] }
+        lastRowid !== undefined
+          ? { sql: `SELECT ${columns} FROM ${from} WHERE (${where.sql}) AND ${a}.rowid > ? ORDER BY ${a}.rowid LIMIT ${limit}`, params: [...where.params, lastRowid] }
           : { sql: `SELECT ${columns} FROM ${from} WHERE ${where.sql} ORDER BY ${a}.rowid ${pageClause}`, params: where.params };
     }
     // A first page that is not full holds every match (Entra's lookups by userName or externalId): no count.
@@ -668,8 +668,8 @@ export class SqliteRepository extends SqliteReader implements Repository {
 
   /**
    * The newest event that is durable. While a committed batch waits for its fsync, or once an fsync has
-   * failed, that is the last event an fsync has covered; otherwise every committed event, this process's and other processes' (the CLI commits
-   * with synchronous = FULL).
+   * failed, that is the last event an fsync has covered; otherwise every committed event, this process's and
+   * other processes' (the CLI commits with synchronous = FULL).
    */
   async durableSeq(): Promise<number> {
     // After a failed fsync nothing committed since the last good one is durable, whatever comes next.

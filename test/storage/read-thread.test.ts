@@ -1,6 +1,9 @@
 // List queries whose plan scans a table run on the read thread (src/storage/read-thread.ts): the event loop
 // goes on answering lookups while one runs, and the answers are the same as on the event loop.
 import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
+import { ServiceUnavailableError } from "../../src/core/errors.ts";
+import { parseFilter } from "../../src/core/filter/parse-filter.ts";
+import { USER as USER_RS } from "../../src/core/schema/registry.ts";
 import { openStorage, type Storage } from "../../src/storage/open-storage.ts";
 import { MAX_QUEUED, ReadThread, ReadThreadUnavailable } from "../../src/storage/read-thread.ts";
 import { createTestApp, type TestApp } from "../support/app.ts";
@@ -38,6 +41,14 @@ afterAll(() => {
   t.close();
 });
 
+/** Users whose email holds a marker of their own, created `n` at a time from number `from`; the filter that finds them. */
+function markedUsers(prefix: string) {
+  const marker = `${prefix}${Date.now()}`;
+  const post = (from: number, n: number) =>
+    Promise.all(Array.from({ length: n }, (_, i) => t.json("POST", "/scim/Users", { schemas: [USER], userName: `${marker}-${from + i}@example.com`, emails: [{ value: `${marker}-${from + i}@example.com` }] })));
+  return { post, filter: parseFilter(`emails.value co "${marker}"`, USER_RS) };
+}
+
 /** An `or` of 150 `co` comparisons on emails.value: a scan of every email, 150 times over. */
 const costly = Array.from({ length: 150 }, (_, i) => `emails.value co "zq${i}x"`).join(" or ");
 
@@ -65,8 +76,6 @@ describe("the read thread", () => {
       { filter: 'title eq "Engineer"', startIndex: 1, count: 0 },
       { filter: 'userName eq "user7@example.com"', startIndex: 1, count: 100 },
     ];
-    const { parseFilter } = await import("../../src/core/filter/parse-filter.ts");
-    const { USER: USER_RS } = await import("../../src/core/schema/registry.ts");
     const run = spyOn(ReadThread.prototype, "run");
     try {
       for (const q of queries) {
@@ -92,8 +101,6 @@ describe("the read thread", () => {
   });
 
   test("a costly filter joined to an index range (userName gt) still runs on the thread; paging through everything unsorted stays here", async () => {
-    const { parseFilter } = await import("../../src/core/filter/parse-filter.ts");
-    const { USER: USER_RS } = await import("../../src/core/schema/registry.ts");
     const run = spyOn(ReadThread.prototype, "run");
     try {
       // SQLite searches the userName index by a range as wide as the table: its plan says SEARCH, not SCAN.
@@ -114,18 +121,14 @@ describe("the read thread", () => {
   });
 
   test("a page read on the thread carries the total of its own snapshot, not one cached before writes committed while it waited", async () => {
-    const { parseFilter } = await import("../../src/core/filter/parse-filter.ts");
-    const { USER: USER_RS } = await import("../../src/core/schema/registry.ts");
-    const marker = `mk${Date.now()}`;
-    const post = (i: number) => t.json("POST", "/scim/Users", { schemas: [USER], userName: `${marker}-${i}@example.com`, emails: [{ value: `${marker}-${i}@example.com` }] });
-    await Promise.all(Array.from({ length: 10 }, (_, i) => post(i)));
-    const filter = parseFilter(`emails.value co "${marker}"`, USER_RS);
+    const { post, filter } = markedUsers("mk");
+    await post(0, 10);
     const first = await t.storage.repo.list("User", { filter, startIndex: 2, count: 1000 });
     expect([first.totalResults, first.resources.length]).toEqual([10, 9]); // and the total is cached
     // The thread is busy; the same page waits behind it while 50 more matching users are committed.
     const busy = t.storage.repo.list("User", { filter: parseFilter(costly, USER_RS), startIndex: 1, count: 0 });
     const again = t.storage.repo.list("User", { filter, startIndex: 2, count: 1000 });
-    await Promise.all(Array.from({ length: 50 }, (_, i) => post(10 + i)));
+    await post(10, 50);
     const page = await again;
     await busy;
     // It said 10 with 59 resources: the cached total with a newer page.
@@ -133,16 +136,12 @@ describe("the read thread", () => {
   });
 
   test("a query the thread could not answer (it died) runs here with a fresh count, not the total cached before the wait", async () => {
-    const { parseFilter } = await import("../../src/core/filter/parse-filter.ts");
-    const { USER: USER_RS } = await import("../../src/core/schema/registry.ts");
-    const marker = `dd${Date.now()}`;
-    const post = (i: number) => t.json("POST", "/scim/Users", { schemas: [USER], userName: `${marker}-${i}@example.com`, emails: [{ value: `${marker}-${i}@example.com` }] });
-    await Promise.all(Array.from({ length: 5 }, (_, i) => post(i)));
-    const filter = parseFilter(`emails.value co "${marker}"`, USER_RS);
+    const { post, filter } = markedUsers("dd");
+    await post(0, 5);
     expect((await t.storage.repo.list("User", { filter, startIndex: 2, count: 1000 })).totalResults).toBe(5); // cached
     // While the request waits for the thread, 20 more matching users are committed; then the thread dies.
     const run = spyOn(ReadThread.prototype, "run").mockImplementation(async () => {
-      await Promise.all(Array.from({ length: 20 }, (_, i) => post(5 + i)));
+      await post(5, 20);
       throw new ReadThreadUnavailable("failed");
     });
     try {
@@ -169,9 +168,6 @@ describe("the read thread", () => {
   });
 
   test("a query in flight when the storage is closed (a shutdown past its drain time) fails as 503 instead of running on the event loop", async () => {
-    const { parseFilter } = await import("../../src/core/filter/parse-filter.ts");
-    const { USER: USER_RS } = await import("../../src/core/schema/registry.ts");
-    const { ServiceUnavailableError } = await import("../../src/core/errors.ts");
     const other = openStorage(t.config.storage.path, { migrate: false, readThread: true });
     const thread = (other.repo as unknown as { readThread: ReadThread }).readThread;
     for (let i = 0; i < 200 && !thread.available; i++) await Bun.sleep(10);

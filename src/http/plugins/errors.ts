@@ -28,17 +28,17 @@ const STORAGE_DETAIL: Record<StorageUnavailable["reason"], string> = {
  */
 export const scimErrors = (logger: Logger, record: RecordFailure) =>
   new Elysia({ name: "scimd/errors" }).onError({ as: "global" }, ({ code, error, request }) => {
-    const failed = (e: ScimError, headers: Record<string, string> = {}) => {
+    const failed = (e: ScimError) => {
       record(request, e);
-      return errorResponse(e, e instanceof MethodNotAllowedError ? { allow: e.allow } : headers);
+      if (e instanceof MethodNotAllowedError) return errorResponse(e, { allow: e.allow });
+      return errorResponse(e, e instanceof ServiceUnavailableError && e.retryAfterSeconds ? { "retry-after": String(e.retryAfterSeconds) } : {});
     };
-    if (isScimError(error))
-      return failed(error, error instanceof ServiceUnavailableError && error.retryAfterSeconds ? { "retry-after": String(error.retryAfterSeconds) } : {});
+    if (isScimError(error)) return failed(error);
     if (error instanceof StorageUnavailable) {
       // Entra ID and Okta retry a 503 later. Once writes are stopped, the stop itself was logged: each refused
       // write is only the request's own line.
       if (error.reason !== "stopped") logger.error(STORAGE_LOG[error.reason], { method: request.method, path: pathOf(request.url), error: error.message });
-      return failed(new ServiceUnavailableError(STORAGE_DETAIL[error.reason]), { "retry-after": "60" });
+      return failed(new ServiceUnavailableError(STORAGE_DETAIL[error.reason], { retryAfterSeconds: 60 }));
     }
     switch (code) {
       case "NOT_FOUND":
