@@ -168,12 +168,22 @@ export function leafOf(r: ResolvedAttribute): AttributeDef {
   return r.subAttribute ?? r.attribute;
 }
 
-/** Every top-level attribute of the resource type: common, core and each extension's. */
-export function topLevelAttributes(rs: ResourceSchema): { schema: SchemaDef; extension: boolean; attribute: AttributeDef }[] {
-  const out: { schema: SchemaDef; extension: boolean; attribute: AttributeDef }[] = [];
-  for (const a of COMMON_ATTRIBUTES) out.push({ schema: rs.core, extension: false, attribute: a });
-  for (const a of rs.core.attributes) out.push({ schema: rs.core, extension: false, attribute: a });
-  for (const s of rs.extensions) for (const a of s.attributes) out.push({ schema: s, extension: true, attribute: a });
+type TopLevelAttribute = { readonly schema: SchemaDef; readonly extension: boolean; readonly attribute: AttributeDef };
+const topLevel = new WeakMap<ResourceSchema, readonly TopLevelAttribute[]>();
+
+/**
+ * Every top-level attribute of the resource type: common, core and each extension's. Built once per resource
+ * schema (a PATCH asks twice; building it allocated some 40 objects each time).
+ */
+export function topLevelAttributes(rs: ResourceSchema): readonly TopLevelAttribute[] {
+  let out = topLevel.get(rs);
+  if (out) return out;
+  const list: TopLevelAttribute[] = [];
+  for (const a of COMMON_ATTRIBUTES) list.push({ schema: rs.core, extension: false, attribute: a });
+  for (const a of rs.core.attributes) list.push({ schema: rs.core, extension: false, attribute: a });
+  for (const s of rs.extensions) for (const a of s.attributes) list.push({ schema: s, extension: true, attribute: a });
+  out = Object.freeze(list);
+  topLevel.set(rs, out);
   return out;
 }
 
