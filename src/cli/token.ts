@@ -1,7 +1,8 @@
 import type { TokenScope } from "../core/repository.ts";
 import { UniqueViolation } from "../core/repository.ts";
 import { generateSecret, hashSecret, parseExpiry } from "../core/tokens.ts";
-import { CliError, readConfig, table, withStorage, type Io } from "./common.ts";
+import { existsSync } from "node:fs";
+import { CliError, databasePath, readConfig, table, withStorage, type Io } from "./common.ts";
 import { quoted } from "../core/quote.ts";
 
 export interface TokenArgs {
@@ -33,11 +34,17 @@ export async function tokenCommand(args: TokenArgs, io: Io): Promise<void> {
         if (ms > 100 * 31_536_000_000) throw new CliError(`The expiry ${quoted(args.expires)} is more than 100 years; leave --expires out for a token that does not expire.`, 2);
         expiresAt = new Date(Date.now() + ms).toISOString();
       }
+      // A token made in a database the server does not use is refused by it (401) with nothing to say why: run
+      // without --config from another folder, the command makes ./data/scimd.db there. It says so.
+      const path = databasePath(config, io);
+      const fresh = path !== ":memory:" && !existsSync(path);
       const storage = withStorage(config, io);
       try {
         const secret = generateSecret();
         await storage.tokens.create(name, hashSecret(secret), scope, new Date().toISOString(), expiresAt);
-        io.out(`Created token "${name}" (scope ${scope}, ${expiresAt ? `expires ${expiresAt}` : "does not expire"}). It is shown once; store it now:`);
+        if (fresh)
+          io.err(`scimd: there was no database at ${path}, so a new one was made there; if the server uses another one, this token is not in it: run "scimd token create" again with --config and the server's configuration file.`);
+        io.out(`Created token "${name}" in ${path} (scope ${scope}, ${expiresAt ? `expires ${expiresAt}` : "does not expire"}). It is shown once; store it now:`);
         io.out(secret);
       } catch (e) {
         if (e instanceof UniqueViolation) throw new CliError(`A token named "${name}" already exists; choose another name or revoke it first.`, 1);

@@ -61,7 +61,7 @@ export function ensureDatabaseFolder(path: string): void {
 export function openDatabase(path: string, opts: { readonly?: boolean; create?: boolean } = {}): Database {
   if (path !== ":memory:") {
     if (!existsSync(path) && opts.create === false)
-      throw new StorageError(`The database ${path} does not exist; start scimd once or run "scimd migrate" to create it.`);
+      throw new StorageError(`The database ${path} does not exist; pass --config with the server's configuration file, or start scimd once or run "scimd migrate" to create it.`);
     ensureDatabaseFolder(path);
   }
   // bun:sqlite's Database.query() keeps only 20 statements per connection by default (least recently used

@@ -216,7 +216,7 @@ describe("migrate", () => {
         const r = await run([...argv, "--config", "c.toml"], { cwd: dir });
         expect(r.code).toBe(1);
         expectOneSentence(r.err);
-        expect(r.err.join("\n")).toContain(`The database ${join(dir, "typo/scimd.db")} does not exist; start scimd once or run "scimd migrate" to create it.`);
+        expect(r.err.join("\n")).toContain(`The database ${join(dir, "typo/scimd.db")} does not exist; pass --config with the server's configuration file, or start scimd once or run "scimd migrate" to create it.`);
         expect(existsSync(join(dir, "typo"))).toBe(false);
       }
     } finally {

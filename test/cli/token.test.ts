@@ -1,7 +1,7 @@
 // `scimd token create|list|revoke` in-process, against a real database and a running in-process app.
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { authenticate, hashSecret } from "../../src/core/tokens.ts";
 import { openStorage } from "../../src/storage/open-storage.ts";
@@ -23,12 +23,27 @@ async function createToken(w: Workspace, name: string, extra: string[] = []) {
 describe("token create", () => {
   test("prints the secret once, alone on the last line of stdout", async () => {
     const w = ws();
+    await createToken(w, "first"); // the database exists from here on: nothing on stderr (below)
     const { r, lines, secret } = await createToken(w, "entra");
     expect(secret).toMatch(SECRET);
     const all = [...r.out, ...r.err].join("\n");
     expect(all.split(secret).length - 1).toBe(1);
     for (const l of lines.slice(0, -1)) expect(l).not.toContain(secret);
     expect(r.err.filter(Boolean)).toEqual([]);
+  });
+
+  test("names the database it wrote to, and says on stderr when it had to make that database", async () => {
+    // Run from another folder without --config, it made a database there, and the server refused the token.
+    const w = ws();
+    expect(existsSync(w.db)).toBe(false);
+    const first = await createToken(w, "entra");
+    expect(first.lines[0]).toContain(` in ${w.db} `);
+    expectOneSentence(first.r.err);
+    expect(first.r.err.join("\n")).toContain(`there was no database at ${w.db}, so a new one was made there`);
+    expect(first.r.err.join("\n")).toContain("--config");
+    const second = await createToken(w, "okta");
+    expect(second.lines[0]).toContain(` in ${w.db} `);
+    expect(second.r.err.filter(Boolean)).toEqual([]);
   });
 
   test("the printed secret authenticates as that token", async () => {
