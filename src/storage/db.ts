@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import { migrate } from "drizzle-orm/bun-sqlite/migrator";
@@ -49,10 +49,13 @@ function configure(db: Database): void {
   db.exec(`PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
 }
 
-/** The folder of the database (and of its lock file), created if missing; a StorageError saying so if it cannot be. */
+/**
+ * The folder of the database (and of its lock file), created if missing, owner-only (0700, as systemd's
+ * StateDirectory): the database holds personal data and token hashes. A StorageError saying so if it cannot be.
+ */
 export function ensureDatabaseFolder(path: string): void {
   try {
-    mkdirSync(dirname(resolve(path)), { recursive: true });
+    mkdirSync(dirname(resolve(path)), { recursive: true, mode: 0o700 });
   } catch {
     throw new StorageError(`Cannot create the folder for the database ${path}; check [storage] path and its permissions.`);
   }
@@ -63,6 +66,15 @@ export function openDatabase(path: string, opts: { readonly?: boolean; create?: 
     if (!existsSync(path) && opts.create === false)
       throw new StorageError(`The database ${path} does not exist; pass --config with the server's configuration file, or start scimd once or run "scimd migrate" to create it.`);
     ensureDatabaseFolder(path);
+    // A new database is made owner-only (0600) whatever the umask (a container's is 022), before SQLite opens
+    // it: SQLite gives its -wal and -shm files the database file's mode.
+    if (!opts.readonly && !existsSync(path)) {
+      try {
+        closeSync(openSync(path, "wx", 0o600));
+      } catch (e) {
+        if ((e as { code?: string }).code !== "EEXIST") throw new StorageError(`Cannot create the database ${path} (${(e as Error).message}); check [storage] path and its permissions.`);
+      }
+    }
   }
   // bun:sqlite's Database.query() keeps only 20 statements per connection by default (least recently used
   // first out): one create or PATCH runs about a dozen on the writer beside the reads, so statements were

@@ -51,6 +51,9 @@ test("the backup unit and timer write a nightly backup with the same user and st
   expect(s.get("Service.ExecStart")![0]).toContain('/usr/local/bin/scimd backup --config "$CREDENTIALS_DIRECTORY/scimd.toml"');
   expect(s.get("Service.User")).toEqual(directives("scimd.service").get("Service.User")!);
   expect(s.get("Service.StateDirectory")).toEqual(["scimd"]);
+  // The same mode as scimd.service's: with another, systemd complains at each run, and a backup run before the
+  // service's first start made the folder 0755.
+  expect(s.get("Service.StateDirectoryMode")).toEqual(directives("scimd.service").get("Service.StateDirectoryMode")!);
   const t = directives("scimd-backup.timer");
   expect(t.get("Timer.OnCalendar")![0]).toMatch(/\d\d:\d\d/);
   expect(t.get("Timer.Persistent")).toEqual(["yes"]);
