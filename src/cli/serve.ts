@@ -27,6 +27,9 @@ export interface ServeArgs {
 
 const DRAIN_WINDOW_MS = 500;
 
+/** The level of a request's log line: info for success, warn for a client error (4xx), error for 5xx. */
+export const levelOf = (status: number): "info" | "warn" | "error" => (status >= 500 ? "error" : status >= 400 ? "warn" : "info");
+
 export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
   const { config, source, overrides } = readConfig(args.config, io);
   const logger: Logger = createLogger({ level: config.logging.level, format: config.logging.format });
@@ -95,7 +98,7 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
         const started = performance.now();
         const absolute = withAbsoluteUrl(received, origin);
         if (!absolute) {
-          logger.info("request", { method: received.method, path: clip(received.url, 200), status: 400 });
+          logger.warn("request", { method: received.method, path: clip(received.url, 200), status: 400 });
           return errorResponse(noOriginError(), { connection: "close" });
         }
         const request = withRoutableHost(absolute);
@@ -110,7 +113,9 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
         }
         if (draining) response.headers.set("connection", "close");
         metrics?.observe(request.method, path, response.status, (performance.now() - started) / 1000);
-        logger.info("request", {
+        // A failed request's line is a warning (an error for 5xx): with [logging] level = "warn" the failures
+        // are still in the log, the successes are not.
+        logger[levelOf(response.status)]("request", {
           requestId: response.headers.get("x-request-id") ?? undefined,
           method: request.method,
           // Anyone chooses the path (up to 16 KB): a log line keeps the first 1,000 characters.

@@ -65,6 +65,8 @@ describe("a full session against the binary", () => {
     expect(requests.filter((l) => (l.status as number) >= 400).length).toBe(7);
     // The peer address is on failed requests only (a successful one is identified by its token name).
     for (const l of requests) expect(l.client).toBe((l.status as number) >= 400 ? "127.0.0.1" : undefined);
+    // A failed request's line is a warning, so that level = "warn" keeps the failures (below).
+    for (const l of requests) expect(l.level).toBe((l.status as number) >= 400 ? "warn" : "info");
   });
 });
 
@@ -94,8 +96,13 @@ test('[logging] format = "pretty" and level = "warn" apply to every line', async
   const token = p.stderr.join("\n").match(/scimd_[A-Za-z0-9_-]+/)![0];
   const r = await fetch(`${p.url}/scim/Users`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/scim+json" }, body: JSON.stringify({ schemas: [USER], userName: "bob@example.com", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": { department: "Nowhere" } }) });
   expect(r.status).toBe(201);
+  expect((await fetch(`${p.url}/scim/Users`)).status).toBe(401);
   expect(await p.stop("SIGTERM")).toBe(0);
   expect(p.stdout.length).toBeGreaterThan(0);
+  // The failed request's line is kept, the successful one's is not.
+  const requestLines = p.stdout.filter((l) => / request /.test(l));
+  expect(requestLines).toHaveLength(1);
+  expect(requestLines[0]).toMatch(/WARN  ?request .*401/);
   for (const l of p.stdout) {
     expect(l.startsWith("{")).toBe(false);
     expect(l).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z (WARN |ERROR) /);
