@@ -13,7 +13,8 @@ export const ServerSection = Type.Object(
   {
     host: Type.String({ default: "0.0.0.0", minLength: 1 }),
     port: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
-    public_url: Type.String({ default: "", pattern: "^(https?://.+)?$", hint: "use an http:// or https:// URL such as https://scim.example.com/scim, or leave it empty" }),
+    // A query or a fragment would end up inside every Location (".../scim?x=1/Users/…"): refused.
+    public_url: Type.String({ default: "", pattern: "^(https?://[^/?#\\s]+(/[^?#\\s]*)?)?$", hint: "use an http:// or https:// URL without a query or fragment, such as https://scim.example.com/scim, or leave it empty" }),
     trust_proxy: Type.Boolean({ default: false }),
     shutdown_timeout: Type.String({ ...Duration, default: "10s" }),
     /** `[server.tls]`: PEM files; both empty = plain HTTP. Re-read on SIGHUP. */
