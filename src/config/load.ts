@@ -202,19 +202,29 @@ function findLine(text: string, key: string): number | undefined {
   const parts = key.split(".");
   const lines = text.split("\n");
   let section = "";
+  // [[webhooks]] entries are sections "webhooks.0", "webhooks.1"…, as keys name them ("webhooks.1.events").
+  const entries = new Map<string, number>();
+  // The header of the key's own section: the line given for a key its entry leaves out (a missing secret).
+  let sectionLine: number | undefined;
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i]!.trim();
-    const header = /^\[\[?\s*([^\]]+?)\s*\]\]?/.exec(l);
+    const header = /^\[(\[?)\s*([^\]]+?)\s*\]\]?/.exec(l);
     if (header) {
-      section = header[1]!;
+      section = header[2]!;
+      if (header[1]) {
+        const n = entries.get(section) ?? 0;
+        entries.set(section, n + 1);
+        section = `${section}.${n}`;
+      }
       if (parts.length === 1 && section === parts[0]) return i + 1;
+      if (section === parts.slice(0, -1).join(".")) sectionLine = i + 1;
       continue;
     }
     const kv = /^([A-Za-z0-9_-]+)\s*=/.exec(l);
     if (kv && section === "" && kv[1] === parts[0]) return i + 1;
     if (kv && parts.length >= 2 && section === parts.slice(0, -1).join(".") && kv[1] === parts.at(-1)) return i + 1;
   }
-  return undefined;
+  return sectionLine;
 }
 
 /**

@@ -554,6 +554,19 @@ describe("values an administrator can get wrong in ways that hurt later", () => 
     expect(errors[0]).not.toContain("undefined");
   });
 
+  test("an error in a [[webhooks]] entry names the line: of the key, or of the entry's header for a key it lacks", () => {
+    const two = `[server]\nport = 9000\n\n${webhook('name = "a"')}\n${webhook('name = "b"\nevents = ["user.create"]')}`;
+    const errors = errorsOf(two);
+    expect(errors).toHaveLength(1);
+    const eventsLine = two.split("\n").findIndex((l) => l.startsWith("events")) + 1;
+    expect(errors[0]).toContain(`, line ${eventsLine}: Configuration key "webhooks.1.events"`);
+    const missing = `[[webhooks]]\nurl = "https://a.example.com/h"\nsecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"\n\n[[webhooks]]\nurl = "https://b.example.com/h"\n`;
+    expect(errorsOf(missing)[0]).toContain(', line 5: Configuration key "webhooks.1.secret" is missing');
+    const same = `${webhook('name = "a"')}\n${webhook('name = "a"')}`;
+    const nameLine = same.split("\n").findLastIndex((l) => l.startsWith("name")) + 1;
+    expect(errorsOf(same)[0]).toContain(`, line ${nameLine}: Configuration key "webhooks.1.name"`);
+  });
+
   test("a patterned key's error says what to write, not the regular expression", () => {
     const errors = errorsOf(`[server]\nshutdown_timeout = "10 seconds"\n`);
     expect(errors).toHaveLength(1);
