@@ -1,5 +1,6 @@
 import type { EventRecord, FailureRecord } from "../core/repository.ts";
 import { parseWholeNumber } from "../core/whole-number.ts";
+import { EVENT_TYPES, matchesNoType } from "../core/event-types.ts";
 import { eventJson } from "../events/event-json.ts";
 import { CliError, readConfig, withStorage, type Io } from "./common.ts";
 import { quoted } from "../core/quote.ts";
@@ -49,13 +50,18 @@ export async function eventsCommand(args: EventsArgs, io: Io): Promise<void> {
   const { config } = readConfig(args.config, io);
   const since = args.since === undefined ? 0 : parseWholeNumber(args.since);
   if (since === undefined) throw new CliError(`--since takes a sequence number (0 or more), not ${quoted(args.since)}.`, 2);
+  const types = args.type ? args.type.split(",").map((t) => t.trim()).filter(Boolean) : undefined;
+  // A pattern that can match nothing printed "No events match." and exit 0, as if there were none; the same
+  // pattern in a [[webhooks]] events list is a configuration error.
+  const unknown = types?.find(matchesNoType);
+  if (unknown !== undefined)
+    throw new CliError(`--type ${quoted(unknown)} matches no event type; use one of ${EVENT_TYPES.join(", ")}, a prefix such as "user.*", or "*".`, 2);
   const storage = withStorage(config, io, { create: false });
   try {
     // A user's history is kept under its record's username; a SCIM userName it was renamed to finds it too.
     const user = args.user === undefined ? undefined : ((await findDirectoryUser(storage.repo, args.user))?.username ?? args.user);
     let after = since;
     let printed = 0;
-    const types = args.type ? args.type.split(",").map((t) => t.trim()).filter(Boolean) : undefined;
     for (;;) {
       let count: number;
       if (args.failed) {

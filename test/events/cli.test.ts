@@ -208,6 +208,18 @@ describe("scimd events", () => {
     }
   });
 
+  test("a --type that matches no event type exits 2 with one sentence naming the types; it printed 'No events match.' and exit 0", async () => {
+    const e = await env();
+    for (const bad of ["user.create", "user", "users.*", "user.created,group.member_add"]) {
+      const r = await e.run(["events", "--type", bad]);
+      expect([bad, r.code]).toEqual([bad, 2]);
+      expect(r.err).toHaveLength(1);
+      expect(r.err[0]).toMatch(/^scimd: --type ".*" matches no event type; use one of user\.created, /);
+      expect(r.out).toEqual([]);
+    }
+    for (const ok of ["*", "user.*", "user.created,group.member_added"]) expect((await e.run(["events", "--type", ok])).code).toBe(0);
+  });
+
   test("--follow (the binary) prints existing events, then one written by another connection, without restarting", async () => {
     const e = await env();
     await workload(e.t);
