@@ -116,6 +116,12 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
     if (parseDuration(w.retry_max)! < parseDuration(w.retry_base)!)
       errors.push(`${origin(`webhooks.${i}.retry_max`)}Configuration key "webhooks.${i}.retry_max" (${w.retry_max}) is shorter than retry_base (${w.retry_base}); make it at least as long.`);
   }
+  // /metrics on a second listener at the server's own address: serve failed with "the port is in use; stop
+  // what holds it or change [server] port", and what held it was scimd itself.
+  if (config.metrics.enabled && config.metrics.listen && sameListener(config.metrics.listen, config.server.host, config.server.port))
+    errors.push(
+      `${origin("metrics.listen")}Configuration key "metrics.listen" (${config.metrics.listen}) is the server's own address and port; give /metrics another port, or leave listen empty to serve it on the main port.`,
+    );
   const names = new Set<string>();
   for (const [i, w] of config.webhooks.entries()) {
     const name = w.name || w.url;
@@ -135,6 +141,17 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
     .filter(([key]) => at(fromFile, key) !== undefined && JSON.stringify(at(fromFile, key)) !== JSON.stringify(at(raw, key)))
     .map(([key, variable]) => `${variable} overrides ${key} set in ${path}.`);
   return { ok: true, config, source, overrides };
+}
+
+/** Whether "host:port" would listen where [server] host and port do (the same host, or either on every address). */
+function sameListener(listen: string, host: string, port: number): boolean {
+  const i = listen.lastIndexOf(":");
+  if (Number(listen.slice(i + 1)) !== port) return false;
+  const bare = (h: string) => h.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  const wildcard = (h: string) => h === "0.0.0.0" || h === "::";
+  const a = bare(listen.slice(0, i));
+  const b = bare(host);
+  return a === b || wildcard(a) || wildcard(b);
 }
 
 /** Keys whose schema is a list but whose value is a TOML table (dotted paths). */

@@ -567,6 +567,17 @@ describe("values an administrator can get wrong in ways that hurt later", () => 
     expect(errorsOf(same)[0]).toContain(`, line ${nameLine}: Configuration key "webhooks.1.name"`);
   });
 
+  test("[metrics] listen at the server's own address and port is an error (serve blamed another program for the port)", () => {
+    const metrics = (host: string, listen: string, enabled = true) => `[server]\nhost = "${host}"\nport = 19480\n\n[metrics]\nenabled = ${enabled}\nlisten = "${listen}"\n`;
+    for (const [host, listen] of [["127.0.0.1", "127.0.0.1:19480"], ["0.0.0.0", "127.0.0.1:19480"], ["127.0.0.1", "0.0.0.0:19480"], ["::1", "[::1]:19480"], ["localhost", "LOCALHOST:19480"]]) {
+      const errors = errorsOf(metrics(host!, listen!));
+      expect([listen, errors.length]).toEqual([listen, 1]);
+      expect(errors[0]).toContain(`, line 7: Configuration key "metrics.listen" (${listen}) is the server's own address and port; give /metrics another port`);
+    }
+    for (const [host, listen] of [["127.0.0.1", "127.0.0.1:9464"], ["127.0.0.1", "10.0.0.5:19480"]]) expect(errorsOf(metrics(host!, listen!))).toEqual([]);
+    expect(errorsOf(metrics("127.0.0.1", "127.0.0.1:19480", false))).toEqual([]); // not served: nothing listens there
+  });
+
   test("a patterned key's error says what to write, not the regular expression", () => {
     const errors = errorsOf(`[server]\nshutdown_timeout = "10 seconds"\n`);
     expect(errors).toHaveLength(1);
