@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
@@ -80,7 +81,7 @@ export function listenFailure(where: string, e: unknown, settings: { port: strin
     const hostFailure = hostname === undefined ? undefined : cannotListenOn(hostname);
     if (hostFailure === undefined) return `Cannot listen on ${where}: the port is in use; stop what holds it or change ${settings.port}.`;
     message = hostFailure;
-  } else if (hostname !== undefined && UNRESOLVED.includes(code)) message = unresolved(hostname);
+  } else if (hostname !== undefined) message = listenProblem(hostname, e);
   return `Cannot listen on ${where} (${message.replace(/\.\s+/g, "; ")}); check ${settings.address}.`;
 }
 
@@ -90,12 +91,20 @@ export function cannotListenOn(hostname: string): string | undefined {
     Bun.serve({ hostname, port: 0, reusePort: false, development: false, fetch: () => new Response() }).stop(true);
     return undefined;
   } catch (e) {
-    const message = (e as Error).message ?? String(e);
-    // A name that does not resolve comes back as ENOENT, ENOTFOUND or EINVAL, or as "in use" again.
-    const code = (e as { code?: string }).code ?? "";
-    if (/in use/i.test(message) || UNRESOLVED.includes(code)) return unresolved(hostname);
-    return message;
+    return listenProblem(hostname, e);
   }
+}
+
+/** Why listening on `hostname` failed with `e`, in words (cannotListenOn). */
+export function listenProblem(hostname: string, e: unknown): string {
+  const message = (e as Error).message ?? String(e);
+  // A name that does not resolve comes back as ENOENT, ENOTFOUND or EINVAL, or as "in use" again, and with
+  // some resolvers as an unrelated errno (ENOTTY was seen): for a name, anything but an address that is not
+  // this machine's or a denied port is taken for one that does not resolve.
+  const code = (e as { code?: string }).code ?? "";
+  const name = isIP(hostname.replace(/^\[(.*)\]$/, "$1")) === 0;
+  if (/in use/i.test(message) || UNRESOLVED.includes(code) || (name && code !== "EADDRNOTAVAIL" && code !== "EACCES")) return unresolved(hostname);
+  return message;
 }
 
 /** Bun's codes for a host name that does not resolve ("ENOENT: no such file or directory, listen"). */

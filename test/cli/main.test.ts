@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { expectOneSentence, run, workspaces } from "./cli-helpers.ts";
 import { freePort } from "../support/binary.ts";
+import { listenProblem } from "../../src/cli/common.ts";
 
 const pkg = JSON.parse(readFileSync(resolve(import.meta.dir, "../../package.json"), "utf8")) as { version: string };
 
@@ -287,6 +288,15 @@ describe("serve cannot listen", () => {
     expectOneSentence(elsewhere.err);
     expect(elsewhere.err.join("\n")).toContain("check [server] host");
     expect(elsewhere.err.join("\n")).not.toContain("in use");
+    // The resolver's failure for a name may come back as an unrelated errno (ENOTTY was seen): still said
+    // as a name that does not resolve; an address or a port the system refuses keeps its own words.
+    const enotty = Object.assign(new Error("ENOTTY: inappropriate ioctl for device, listen"), { code: "ENOTTY" });
+    expect(listenProblem("scim.example.com", enotty)).toBe("scim.example.com does not resolve to an address of this machine");
+    const notHere = Object.assign(new Error("EADDRNOTAVAIL: address not available, listen"), { code: "EADDRNOTAVAIL" });
+    expect(listenProblem("192.0.2.1", notHere)).toBe(notHere.message);
+    expect(listenProblem("192.0.2.1", enotty)).toBe(enotty.message);
+    const denied = Object.assign(new Error("EACCES: permission denied, listen"), { code: "EACCES" });
+    expect(listenProblem("scim.example.com", denied)).toBe(denied.message);
     // A name that does not resolve (.invalid, RFC 6761): Bun says "Is port N in use?" for [metrics] listen.
     const port = String(freePort());
     for (const env of [{ SCIMD_SERVER_HOST: "nohost.invalid", SCIMD_SERVER_PORT: port } as Record<string, string>, { SCIMD_SERVER_HOST: "127.0.0.1", SCIMD_SERVER_PORT: "0", SCIMD_METRICS_ENABLED: "true", SCIMD_METRICS_LISTEN: `nohost.invalid:${port}` }]) {
