@@ -38,7 +38,7 @@ export async function restoreCommand(args: BackupArgs, io: Io): Promise<void> {
       tokens === "from backup"
         ? "the tokens are the backup's"
         : `tokens: ${tokens.kept} in force before the restore kept, ${tokens.fromBackup} from the backup, ${tokens.revokedSince} revoked since the backup left out`;
-    io.out(`Restored ${databasePath(config, io)} from ${file} (${users} users, ${groups} groups; ${credentials}). Start scimd again.`);
+    io.out(`Restored ${databasePath(config, io)} from ${file} (${users} user${users === 1 ? "" : "s"}, ${groups} group${groups === 1 ? "" : "s"}; ${credentials}). Start scimd again.`);
     for (const w of warnings ?? []) io.err(`scimd: ${w}`);
   } catch (e) {
     throw asCliError(e);

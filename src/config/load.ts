@@ -188,6 +188,8 @@ function describeError(key: string, message: string, value: unknown, schema?: TS
   if (value === undefined) return `Configuration key "${key}" is missing${hint ? `; ${hint}` : "; set it"}; see scimd.example.toml.`;
   const shown = shownValue(key, value, schema);
   if (hint && typeof value === "string") return `Configuration key "${key}" has a bad value ${shown}: ${hint}; see scimd.example.toml.`;
+  // A duration written as a number (shutdown_timeout = 10) read "expected string".
+  if (hint && (schema as { type?: string }).type === "string") return `Configuration key "${key}" has a bad value ${shown}, not a quoted string: ${hint}; see scimd.example.toml.`;
   // A choice (a union of literals): TypeBox only says "Expected union value"; list the allowed values.
   const choices = (schema as { anyOf?: { const?: unknown }[] } | undefined)?.anyOf;
   if (choices?.length && choices.every((c) => c.const !== undefined))

@@ -578,6 +578,12 @@ describe("values an administrator can get wrong in ways that hurt later", () => 
     expect(errorsOf(metrics("127.0.0.1", "127.0.0.1:19480", false))).toEqual([]); // not served: nothing listens there
   });
 
+  test("a duration written as a number says it needs a quoted string and what to write (it read 'expected string')", () => {
+    const errors = errorsOf(`[server]\nshutdown_timeout = 10\n`);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('Configuration key "server.shutdown_timeout" has a bad value 10, not a quoted string: use a duration such as 500ms, 10s, 5m, 1h or 90d; see scimd.example.toml.');
+  });
+
   test("a patterned key's error says what to write, not the regular expression", () => {
     const errors = errorsOf(`[server]\nshutdown_timeout = "10 seconds"\n`);
     expect(errors).toHaveLength(1);

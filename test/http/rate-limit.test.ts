@@ -46,10 +46,14 @@ describe("over HTTP (compiled binary)", () => {
     for (let i = 0; i < 8; i++) {
       const r = await fetch(`${s.baseUrl}/Users`, { headers: { authorization: `Bearer wrong-${i}` } });
       statuses.push(r.status);
-      const body = (await r.json()) as { schemas: string[]; status: string };
+      const body = (await r.json()) as { schemas: string[]; status: string; detail: string };
       expect(body.schemas).toEqual(["urn:ietf:params:scim:api:messages:2.0:Error"]);
       expect(body.status).toBe(String(r.status));
-      if (r.status === 429) retryAfter = r.headers.get("retry-after");
+      if (r.status === 429) {
+        retryAfter = r.headers.get("retry-after");
+        // The detail says the same wait as the header, in words ("1 second", not "1 seconds").
+        expect(body.detail).toContain(`wait ${retryAfter} second${retryAfter === "1" ? "" : "s"} and retry`);
+      }
     }
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(statuses.slice(6)).toEqual([429, 429]);

@@ -88,7 +88,7 @@ export const auth = (opts: AuthOptions) => {
       const blockedFor = address ? (opts.throttle?.retryAfter(address) ?? 0) : 0;
       if (blockedFor > 0)
         return fail(
-          new TooManyRequestsError(`Too many failed authentications from this address; wait ${blockedFor} seconds and retry with a valid token.`),
+          new TooManyRequestsError(`Too many failed authentications from this address; wait ${blockedFor} second${blockedFor === 1 ? "" : "s"} and retry with a valid token.`),
           { "retry-after": String(blockedFor), ...closing },
         );
       if (delay > 0) await Bun.sleep(delay);
@@ -107,7 +107,7 @@ export const auth = (opts: AuthOptions) => {
       );
     const wait = opts.tokenRate?.take(result.token.id) ?? 0;
     if (wait > 0)
-      return fail(new TooManyRequestsError(`This token is over its request rate; wait ${wait} seconds and retry.`), { "retry-after": String(wait) });
+      return fail(new TooManyRequestsError(`This token is over its request rate; wait ${wait} second${wait === 1 ? "" : "s"} and retry.`), { "retry-after": String(wait) });
     const length = Number(request.headers.get("content-length") ?? "0");
     if (length > opts.maxBodyBytes) return fail(new PayloadTooLargeError(`The request body is larger than ${opts.maxBodyBytes} bytes; send a smaller request.`));
     touch(result.token, now);
