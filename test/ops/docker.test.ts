@@ -74,4 +74,8 @@ test("the binary serves with the image's environment from a read-only working di
   const down = spawnSync(bin, ["healthcheck"], { cwd: work, env: { ...env }, encoding: "utf8" });
   expect(down.status).toBe(1);
   expect(down.stderr).toContain("did not answer");
+  // A configuration it cannot read is unhealthy (1) too: Docker reserves exit code 2 of a health check.
+  const broken = spawnSync(bin, ["healthcheck"], { cwd: work, env: { ...env, SCIMD_SERVER_PORT: "eighty" }, encoding: "utf8" });
+  expect(broken.stderr).toContain("SCIMD_SERVER_PORT");
+  expect(broken.status).toBe(1);
 });
