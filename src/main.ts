@@ -47,8 +47,9 @@ function argsProblem(e: unknown): string {
   return `The command line is not valid; run "scimd help" for the options.`;
 }
 
-/** Commands whose only inputs are options. */
+/** Commands, and subcommands, whose only inputs are options. */
 const NO_ARGUMENTS = new Set(["serve", "events", "migrate", "check-config", "healthcheck", "version"]);
+const NO_ARGUMENTS_SUB = new Set(["token list", "users list", "users export", "groups list", "webhooks status"]);
 
 /** argv -> command. Returns the exit code; every failure is one sentence on stderr. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
@@ -68,6 +69,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     // Commands that take no arguments refuse stray ones (`scimd serve extra` started a server on the defaults).
     if (NO_ARGUMENTS.has(command) && rest.length)
       throw new CliError(`"scimd ${command}" takes no arguments, but was given ${quoted(rest.join(" "))}; put options after it (--config FILE), as "scimd help" shows.`, 2);
+    if (rest.length > 1 && NO_ARGUMENTS_SUB.has(`${command} ${rest[0]}`))
+      throw new CliError(`"scimd ${command} ${rest[0]}" takes no arguments, but was given ${quoted(rest.slice(1).join(" "))}; it takes only options (such as --config FILE), as "scimd help" shows.`, 2);
     switch (command) {
       case "serve":
         await serveCommand({ config: values.config }, io);

@@ -64,6 +64,12 @@ describe("bad usage exits 2 with one sentence on stderr", () => {
     { argv: ["serve", "extra"], mention: '"scimd serve" takes no arguments, but was given "extra"' },
     { argv: ["version", "extra"], mention: "takes no arguments" },
     { argv: ["check-config", "/etc/scimd/scimd.toml"], mention: "--config FILE" },
+    // The same for subcommands that take none: `users list extra` listed every user, the word ignored.
+    { argv: ["users", "list", "extra"], mention: '"scimd users list" takes no arguments, but was given "extra"' },
+    { argv: ["users", "export", "users.csv"], mention: '"scimd users export" takes no arguments, but was given "users.csv"' },
+    { argv: ["groups", "list", "Staff"], mention: '"scimd groups list" takes no arguments' },
+    { argv: ["token", "list", "entra"], mention: '"scimd token list" takes no arguments' },
+    { argv: ["webhooks", "status", "app"], mention: '"scimd webhooks status" takes no arguments' },
   ];
   for (const c of cases) {
     test(c.argv.join(" "), async () => {
