@@ -140,7 +140,10 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
   const overrides = [...fromEnv]
     .filter(([key]) => at(fromFile, key) !== undefined && JSON.stringify(at(fromFile, key)) !== JSON.stringify(at(raw, key)))
     .map(([key, variable]) => `${variable} overrides ${key} set in ${path}.`);
-  return { ok: true, config, source, overrides };
+  // Without a file, the variables are the whole configuration: "built-in defaults" alone hid them from the
+  // start line and check-config (a container's SCIMD_STORAGE_PATH, say).
+  const variables = [...new Set(fromEnv.values())].sort();
+  return { ok: true, config, source: path || variables.length === 0 ? source : `built-in defaults and ${variables.join(", ")}`, overrides };
 }
 
 /** Whether "host:port" would listen where [server] host and port do (the same host, or either on every address). */

@@ -136,6 +136,14 @@ describe("built-in defaults", () => {
     expect(r.config.storage.path).toBe("./data/scimd.db");
   });
 
+  test("with no file, the variables in force are named in the source (their values are not)", () => {
+    const r = loadConfig({ env: { SCIMD_STORAGE_PATH: "/data/secret-name.db", SCIMD_SERVER_PORT: "9000", HOME: "/root" }, cwd: folder() });
+    expect(r).toMatchObject({ ok: true, source: "built-in defaults and SCIMD_SERVER_PORT, SCIMD_STORAGE_PATH" });
+    // With a file, the file is the source; variables that replace its keys are reported as overrides.
+    const dir = folder({ "scimd.toml": "[server]\nport = 8000\n" });
+    expect(loadConfig({ env: { SCIMD_SERVER_PORT: "9000" }, cwd: dir })).toMatchObject({ ok: true, source: join(dir, "scimd.toml") });
+  });
+
   test("an empty file is a valid configuration with every default", () => {
     const dir = folder({ "empty.toml": "" });
     const r = loadConfig({ file: "empty.toml", env: {}, cwd: dir });
