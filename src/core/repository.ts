@@ -65,6 +65,9 @@ export interface DirectoryRecord {
 
 export type DirectoryFields = Omit<DirectoryRecord, "id" | "scimId" | "username" | "deleted" | "createdAt" | "updatedAt">;
 
+/** What updateDirectory may change: the fields, and the SCIM id, username and deleted mark. */
+export type DirectoryChange = Partial<DirectoryFields> & { scimId?: string | null; username?: string; deleted?: boolean };
+
 export interface TokenRecord {
   readonly id: number;
   readonly name: string;
@@ -97,7 +100,11 @@ export interface MembershipWriter {
 
 export interface DirectoryWriter {
   insertDirectory(username: string, scimId: string, fields: DirectoryFields, at: string): Promise<DirectoryRecord>;
-  updateDirectory(id: number, change: Partial<DirectoryFields> & { scimId?: string | null; username?: string; deleted?: boolean }, at: string): Promise<DirectoryRecord>;
+  /**
+   * Writes `change` (and updatedAt) to `record`, which must be the record as read in this transaction: the
+   * record returned is it with the change applied.
+   */
+  updateDirectory(record: DirectoryRecord, change: DirectoryChange, at: string): Promise<DirectoryRecord>;
   deleteDirectory(id: number): Promise<void>;
 }
 

@@ -357,7 +357,7 @@ export class ScimService {
     let record: DirectoryRecord;
     if (previous) {
       // A user deleted in "deactivate" mode comes back: its account is re-used, not duplicated.
-      record = await tx.updateDirectory(previous.id, { ...mapped.fields, scimId: stored.id, deleted: false }, at);
+      record = await tx.updateDirectory(previous, { ...mapped.fields, scimId: stored.id, deleted: false }, at);
       this.log.info("Re-used the directory record of a previously deleted user.", { userName: previous.username, requestId: ctx.requestId });
     } else {
       record = await tx.insertDirectory(mapped.username, stored.id, mapped.fields, at);
@@ -466,7 +466,7 @@ export class ScimService {
         const record = await tx.directoryByScimId(id);
         if (record) {
           if (this.opts.deleteMode === "delete") await tx.deleteDirectory(record.id);
-          else await tx.updateDirectory(record.id, { active: false, deleted: true, scimId: null }, this.clock().toISOString());
+          else await tx.updateDirectory(record, { active: false, deleted: true, scimId: null }, this.clock().toISOString());
         }
         await this.emit(tx, ctx, "user.deleted", "User", id, record?.username ?? String(current.data.userName), { mode: this.opts.deleteMode });
       } else {
@@ -573,7 +573,7 @@ export class ScimService {
         // rename): the record is left as it was (its updatedAt too), and the event names those attributes.
         await this.emit(tx, ctx, "user.updated", "User", next.id, record.username, { changes: {}, attributes: changedAttributes(current.data, next.data) });
       } else {
-        const after = await tx.updateDirectory(record.id, change, next.lastModified);
+        const after = await tx.updateDirectory(record, change, next.lastModified);
         if (after.username !== record.username) changed.username = { before: record.username, after: after.username };
         const type = record.active && !after.active ? "user.deactivated" : !record.active && after.active ? "user.reactivated" : "user.updated";
         await this.emit(tx, ctx, type, "User", next.id, after.username, { changes: changed });
@@ -831,7 +831,7 @@ export class ScimService {
           if (!user || !record) continue;
           const { fields, changes } = changesOf(user, record);
           if (Object.keys(changes).length === 0) continue;
-          await tx.updateDirectory(record.id, fields, this.clock().toISOString());
+          await tx.updateDirectory(record, fields, this.clock().toISOString());
           await this.emit(tx, SYSTEM, "user.updated", "User", id, record.username, { changes, reason: "directory lists" });
           n++;
         }

@@ -8,6 +8,7 @@ import type {
   FailureRecord,
   NewEvent,
   NewFailure,
+  DirectoryChange,
   DirectoryFields,
   DirectoryRecord,
   ListQuery,
@@ -563,45 +564,47 @@ class SqliteWriteTx extends SqliteReader implements WriteTx {
     return rows.map((r) => r.id);
   }
 
+  // Neither statement reads the row back (RETURNING): the record is what was written, and RETURNING more than
+  // doubled the statement's cost (7.5 against 3.2 µs for the update of a PATCH).
   async insertDirectory(username: string, scimId: string, fields: DirectoryFields, at: string): Promise<DirectoryRecord> {
     try {
-      const row = this
-        .q(
-          `INSERT INTO directory_users (scim_id, username, username_folded, active, description, profession, email, first_name, last_name, phone, mobile, employee_code, department, company, site, deleted, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?) RETURNING ${DIRECTORY_SELECT}`,
-        )
-        .get(
-          scimId, username, fold(username), fields.active ? 1 : 0, fields.description, fields.profession, fields.email, fields.firstName, fields.lastName,
-          fields.phone, fields.mobile, fields.employeeCode, fields.department, fields.company, fields.site, at, at,
-        ) as DirectoryRow;
-      return toDirectory(row)!;
+      const { lastInsertRowid } = this.q(
+        `INSERT INTO directory_users (scim_id, username, username_folded, active, description, profession, email, first_name, last_name, phone, mobile, employee_code, department, company, site, deleted, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+      ).run(
+        scimId, username, fold(username), fields.active ? 1 : 0, fields.description, fields.profession, fields.email, fields.firstName, fields.lastName,
+        fields.phone, fields.mobile, fields.employeeCode, fields.department, fields.company, fields.site, at, at,
+      );
+      return {
+        id: Number(lastInsertRowid), scimId, username, active: fields.active, description: fields.description, profession: fields.profession, email: fields.email,
+        firstName: fields.firstName, lastName: fields.lastName, phone: fields.phone, mobile: fields.mobile, employeeCode: fields.employeeCode,
+        department: fields.department, company: fields.company, site: fields.site, deleted: false, createdAt: at, updatedAt: at,
+      };
     } catch (e) {
       if (isUniqueError(e)) throw new UniqueViolation("userName");
       throw e;
     }
   }
 
-  async updateDirectory(
-    id: number,
-    change: Partial<DirectoryFields> & { scimId?: string | null; username?: string; deleted?: boolean },
-    at: string,
-  ): Promise<DirectoryRecord> {
+  async updateDirectory(record: DirectoryRecord, change: DirectoryChange, at: string): Promise<DirectoryRecord> {
     const sets: string[] = ["updated_at = ?"];
     const params: (string | number | null)[] = [at];
-    for (const [key, value] of Object.entries(change)) {
+    const next: Record<string, unknown> = { ...record, updatedAt: at };
+    for (const key in change) {
+      const value = change[key as keyof DirectoryChange];
       const column = DIRECTORY_COLUMNS[key as keyof typeof DIRECTORY_COLUMNS];
       if (!column || value === undefined) continue;
       sets.push(`${column} = ?`);
-      params.push(typeof value === "boolean" ? (value ? 1 : 0) : (value as string | null));
+      params.push(typeof value === "boolean" ? (value ? 1 : 0) : value);
+      next[key] = value;
       if (key === "username") {
         sets.push("username_folded = ?");
         params.push(fold(value as string));
       }
     }
     try {
-      const row = this.q(`UPDATE directory_users SET ${sets.join(", ")} WHERE id = ? RETURNING ${DIRECTORY_SELECT}`).get(...params, id) as DirectoryRow | null;
-      if (!row) throw new Error(`directory record ${id} does not exist`);
-      return toDirectory(row)!;
+      if (this.q(`UPDATE directory_users SET ${sets.join(", ")} WHERE id = ?`).run(...params, record.id).changes !== 1) throw new Error(`directory record ${record.id} does not exist`);
+      return next as unknown as DirectoryRecord;
     } catch (e) {
       if (isUniqueError(e)) throw new UniqueViolation("userName");
       throw e;

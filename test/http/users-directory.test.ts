@@ -411,7 +411,7 @@ describe("mapped fields", () => {
     expect((await t.storage.repo.directoryByScimId(u.id))!.department).toBe("Marketing");
     // The same lists again: the users are not read (a record changed behind scimd's back stays as it is).
     const record = (await t.storage.repo.directoryByScimId(u.id))!;
-    await t.storage.repo.write((tx) => tx.updateDirectory(record.id, { department: null }, record.updatedAt));
+    await t.storage.repo.write((tx) => tx.updateDirectory(record, { department: null }, record.updatedAt));
     expect(await withLists(["Marketing"]).reconcileReferences()).toEqual({ changed: 0, finished: true });
     expect((await t.storage.repo.directoryByScimId(u.id))!.department).toBeNull();
     // Other lists: read again.

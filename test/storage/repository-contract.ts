@@ -794,7 +794,7 @@ export function runRepositoryContract(name: string, open: OpenRepository): void 
         expect(Object.keys(rec).sort()).toEqual(keys);
         expect(Object.keys((await repo.directoryByUsername("keys"))!).sort()).toEqual(keys);
         expect(Object.keys((await repo.directoryByScimId(u.id))!).sort()).toEqual(keys);
-        expect(Object.keys(await repo.write((tx) => tx.updateDirectory(rec.id, { site: "Lyon" }, LATER))).sort()).toEqual(keys);
+        expect(Object.keys(await repo.write((tx) => tx.updateDirectory(rec, { site: "Lyon" }, LATER))).sort()).toEqual(keys);
         for await (const r of repo.listDirectory()) expect(Object.keys(r).sort()).toEqual(keys);
       });
 
@@ -808,7 +808,7 @@ export function runRepositoryContract(name: string, open: OpenRepository): void 
       test("updateDirectory changes only the given fields and updatedAt", async () => {
         const u = await withUser("sam");
         const rec = await repo.write((tx) => tx.insertDirectory("sam", u.id, fields, AT));
-        const next = await repo.write((tx) => tx.updateDirectory(rec.id, { department: "Sales", phone: null }, LATER));
+        const next = await repo.write((tx) => tx.updateDirectory(rec, { department: "Sales", phone: null }, LATER));
         expect(next).toEqual({ ...rec, department: "Sales", phone: null, updatedAt: LATER });
         expect(await repo.directoryByUsername("sam")).toEqual(next);
       });
@@ -816,10 +816,12 @@ export function runRepositoryContract(name: string, open: OpenRepository): void 
       test("updateDirectory can rename (found by the new name, not the old), mark deleted and detach the SCIM id", async () => {
         const u = await withUser("tom");
         const rec = await repo.write((tx) => tx.insertDirectory("tom", u.id, fields, AT));
-        await repo.write((tx) => tx.updateDirectory(rec.id, { username: "Thomas" }, LATER));
+        const renamed = await repo.write((tx) => tx.updateDirectory(rec, { username: "Thomas" }, LATER));
         expect(await repo.directoryByUsername("tom")).toBeNull();
         expect((await repo.directoryByUsername("thomas"))!.id).toBe(rec.id);
-        const gone = await repo.write((tx) => tx.updateDirectory(rec.id, { active: false, deleted: true, scimId: null }, LATER));
+        expect(await repo.directoryByUsername("thomas")).toEqual(renamed);
+        const gone = await repo.write((tx) => tx.updateDirectory(renamed, { active: false, deleted: true, scimId: null }, LATER));
+        expect(await repo.directoryByUsername("thomas")).toEqual(gone);
         expect(gone).toMatchObject({ id: rec.id, username: "Thomas", active: false, deleted: true, scimId: null });
         expect(await repo.directoryByScimId(u.id)).toBeNull();
       });
@@ -829,7 +831,7 @@ export function runRepositoryContract(name: string, open: OpenRepository): void 
         const b = await withUser("vic");
         await repo.write((tx) => tx.insertDirectory("uma", a.id, fields, AT));
         const rb = await repo.write((tx) => tx.insertDirectory("vic", b.id, fields, AT));
-        await expect(repo.write((tx) => tx.updateDirectory(rb.id, { username: "UMA" }, LATER))).rejects.toBeInstanceOf(UniqueViolation);
+        await expect(repo.write((tx) => tx.updateDirectory(rb, { username: "UMA" }, LATER))).rejects.toBeInstanceOf(UniqueViolation);
         expect((await repo.directoryByUsername("vic"))!.id).toBe(rb.id);
       });
 
@@ -837,12 +839,13 @@ export function runRepositoryContract(name: string, open: OpenRepository): void 
         const u = await withUser("wendy");
         const rec = await repo.write((tx) => tx.insertDirectory("wendy", u.id, fields, AT));
         await repo.write(async (tx) => {
-          await tx.updateDirectory(rec.id, { active: false, deleted: true, scimId: null }, LATER);
+          await tx.updateDirectory(rec, { active: false, deleted: true, scimId: null }, LATER);
           await tx.delete("User", u.id);
         });
         expect(await repo.directoryByUsername("wendy")).toMatchObject({ id: rec.id, deleted: true, active: false, scimId: null });
         const again = await withUser("Wendy");
-        await repo.write((tx) => tx.updateDirectory(rec.id, { scimId: again.id, deleted: false, active: true }, LATER));
+        const detached = (await repo.directoryByUsername("wendy"))!;
+        await repo.write((tx) => tx.updateDirectory(detached, { scimId: again.id, deleted: false, active: true }, LATER));
         expect(await repo.directoryByScimId(again.id)).toMatchObject({ id: rec.id, deleted: false, active: true });
       });
 
@@ -860,7 +863,7 @@ export function runRepositoryContract(name: string, open: OpenRepository): void 
           const u = await withUser(n);
           recs.push(await repo.write((tx) => tx.insertDirectory(n, u.id, { ...fields, description: n }, AT)));
         }
-        await repo.write((tx) => tx.updateDirectory(recs[1]!.id, { deleted: true, active: false, scimId: null }, LATER));
+        await repo.write((tx) => tx.updateDirectory(recs[1]!, { deleted: true, active: false, scimId: null }, LATER));
         const live = await collect(repo.listDirectory());
         expect(live.map((r) => r.username)).toEqual(["ya", "yc"]);
         const all = await collect(repo.listDirectory({ includeDeleted: true }));
@@ -875,7 +878,7 @@ export function runRepositoryContract(name: string, open: OpenRepository): void 
             const u = userResource(`dir-${i}`);
             await tx.insert("User", u);
             const rec = await tx.insertDirectory(`dir-${i}`, u.id, emptyFields, AT);
-            if (i % 10 === 0) await tx.updateDirectory(rec.id, { deleted: true, scimId: null }, AT);
+            if (i % 10 === 0) await tx.updateDirectory(rec, { deleted: true, scimId: null }, AT);
           }
         });
         const live = await collect(repo.listDirectory());
