@@ -23,9 +23,13 @@ interface Journal {
   entries: { idx: number; when: number; tag: string }[];
 }
 
-function latestKnownMigration(folder: string): number {
+function knownMigrations(folder: string): number[] {
   const journal = JSON.parse(readFileSync(join(folder, "meta/_journal.json"), "utf8")) as Journal;
-  return Math.max(...journal.entries.map((e) => e.when));
+  return journal.entries.map((e) => e.when);
+}
+
+function latestKnownMigration(folder: string): number {
+  return Math.max(...knownMigrations(folder));
 }
 
 const QUERY_CACHE_SIZE = 512;
@@ -117,6 +121,15 @@ export function migrateDatabase(db: Database, folder = migrationsFolder()): { ap
     if (newest.m !== null && Number(newest.m) > known)
       throw new StorageError(
         "The database was created by a newer version of scimd; run that version or restore a backup made by this one.",
+      );
+    // An applied migration this binary does not know, older than its newest: a development build's (the first
+    // migration was rewritten before the first release). Drizzle would run the rewritten one again over the
+    // existing tables and fail with some twenty lines of SQL.
+    const whens = new Set(knownMigrations(folder));
+    const applied = db.query("SELECT created_at AS c FROM __drizzle_migrations").all() as { c: number | string }[];
+    if (applied.some((r) => !whens.has(Number(r.c))))
+      throw new StorageError(
+        "The database was made by an early development build of scimd whose migrations this version does not know; export its users with that build (scimd users export) and provision them again into a new database.",
       );
   }
   migrate(drizzle(db, { schema }), { migrationsFolder: folder });

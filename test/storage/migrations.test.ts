@@ -295,6 +295,45 @@ describe("a database made by a newer scimd is refused", () => {
   }
 });
 
+describe("a database from a development build whose migration history this version does not know is refused", () => {
+  // The first migration was rewritten twice before the first release; a database made in between had a
+  // migration row this binary has never heard of, and drizzle ran the first migration again over its tables.
+  function devDatabase(): string {
+    const path = join(tempDir(), "dev.db");
+    openStorage(path).close();
+    const db = new Database(path);
+    db.run("UPDATE __drizzle_migrations SET created_at = created_at - 451000 WHERE created_at = (SELECT min(created_at) FROM __drizzle_migrations)");
+    db.close();
+    return path;
+  }
+
+  test("migrateDatabase and openStorage throw one sentence saying what to do, and change nothing", () => {
+    const path = devDatabase();
+    const db = openDatabase(path);
+    try {
+      const before = appliedCount(db);
+      const tables = db.query("SELECT count(*) AS n FROM sqlite_master").get();
+      let error: unknown;
+      try {
+        migrateDatabase(db);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(StorageError);
+      const message = (error as Error).message;
+      expect(message).toContain("early development build");
+      expect(message).toContain("scimd users export");
+      expect(message).not.toContain("\n");
+      expect(message).not.toContain("CREATE TABLE");
+      expect(appliedCount(db)).toBe(before);
+      expect(db.query("SELECT count(*) AS n FROM sqlite_master").get()).toEqual(tables);
+    } finally {
+      db.close();
+    }
+    expect(() => openStorage(path)).toThrow(/early development build/);
+  });
+});
+
 describe("another application's SQLite database at [storage] path", () => {
   const foreignDatabase = () => {
     const path = join(tempDir(), "theirs.db");
