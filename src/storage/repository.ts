@@ -710,8 +710,10 @@ export class SqliteRepository extends SqliteReader implements Repository {
         if (n < PRUNE_BATCH) return total;
       }
     };
+    // Token events are kept for good: a few per token, and for a revocation made before revoked_tokens
+    // (migration 0005) the token.created event is all a restore has to keep that token revoked.
     const ev = await inBatches(
-      "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE time < ? AND seq <= ? AND seq NOT IN (SELECT seq FROM webhook_dead) ORDER BY seq LIMIT ?)",
+      "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE time < ? AND seq <= ? AND type NOT LIKE 'token.%' AND seq NOT IN (SELECT seq FROM webhook_dead) ORDER BY seq LIMIT ?)",
       before,
       keepAfterSeq,
     );

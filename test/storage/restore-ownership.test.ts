@@ -173,9 +173,13 @@ describe("tokens after a restore", () => {
     backupDatabase(live, b0);
     const s = openStorage(live);
     await s.tokens.revoke("leaked");
-    // Retention prunes every event (the revocation's and the creation's) older than its cut-off.
+    // Retention prunes every event older than its cut-off but the tokens' (kept for good, below); with those
+    // gone too, revoked_tokens alone keeps the token revoked.
     await s.repo.prune(new Date(Date.now() + 86_400_000).toISOString(), Number.MAX_SAFE_INTEGER);
-    expect(await s.repo.countEvents({ types: ["token.created", "token.revoked"] })).toBe(0);
+    expect(await s.repo.countEvents({ types: ["token.created", "token.revoked"] })).toBe(3);
+    const raw = new Database(live);
+    raw.run("DELETE FROM events WHERE type LIKE 'token.%'");
+    raw.close();
     s.close();
     expect(restoreUnderLock(b0, live).tokens).toMatchObject({ revokedSince: 1, fromBackup: 0 });
     expect(await namesAndHashes(live)).toEqual(["entra=b"]);
@@ -183,6 +187,25 @@ describe("tokens after a restore", () => {
     const b1 = join(dir, "b1.db");
     backupDatabase(live, b1);
     for (const file of [b0, b1, b0]) restoreUnderLock(file, live);
+    expect(await namesAndHashes(live)).toEqual(["entra=b"]);
+  });
+
+  test("a token revoked before revoked_tokens existed (an older build deleted its row) stays revoked after retention ran", async () => {
+    const dir = join(root, "tokens-pre-0005");
+    mkdirSync(dir);
+    const live = join(dir, "live.db");
+    await dbWith(live, { leaked: "a".repeat(64), entra: "b".repeat(64) });
+    const b0 = join(dir, "b0.db");
+    backupDatabase(live, b0);
+    // What a build before migration 0005 did to revoke: the row deleted, an event, no revoked_tokens entry.
+    const raw = new Database(live);
+    raw.run("DELETE FROM tokens WHERE name = 'leaked'");
+    raw.close();
+    const s = openStorage(live);
+    await s.repo.prune(new Date(Date.now() + 86_400_000).toISOString(), Number.MAX_SAFE_INTEGER);
+    s.close();
+    // Its token.created event outlived retention: the restore knows the replaced database had and lost it.
+    expect(restoreUnderLock(b0, live).tokens).toMatchObject({ revokedSince: 1, fromBackup: 0 });
     expect(await namesAndHashes(live)).toEqual(["entra=b"]);
   });
 });
