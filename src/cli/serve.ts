@@ -11,6 +11,7 @@ import { requestToken } from "../http/plugins/auth.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { serviceOptions } from "../service-options.ts";
 import { lockPathOf } from "../storage/server-lock.ts";
+import { exposedDatabaseFiles } from "../storage/database-files.ts";
 import { VERSION } from "../version.ts";
 import { CliError, databasePath, listenFailure, lockDatabase, readConfig, withStorage, type Io } from "./common.ts";
 import { startMetrics } from "./serve-metrics.ts";
@@ -47,6 +48,12 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
         error: error instanceof Error ? error.message : String(error),
       }),
   });
+  // New databases are made owner-only; one made by an older build, or by hand, under umask 022 is not.
+  const exposed = exposedDatabaseFiles(databasePath(config, io));
+  if (exposed.length)
+    logger.warn("Other users of this machine can read the database (personal data, token hashes); run chmod 600 on its files and chmod 700 on its folder.", {
+      files: exposed.map((f) => `${f.file} (${f.mode.toString(8).padStart(4, "0")})`),
+    });
   const service = new ScimService({ repo: storage.repo, options: serviceOptions(config), logger });
   await service.ensureDefaultGroup();
 

@@ -66,3 +66,17 @@ export function tempNameFor(target: string): string {
   const abs = resolve(target);
   return join(dirname(abs), `.${basename(abs)}.${process.pid}.${Date.now()}.tmp`);
 }
+
+/**
+ * The database's files (the database, its -wal and -shm) that users other than the owner may read or write,
+ * with their modes: a database made by an older build, or by hand, under umask 022 is 0644.
+ */
+export function exposedDatabaseFiles(path: string): { file: string; mode: number }[] {
+  if (path === ":memory:") return [];
+  const out: { file: string; mode: number }[] = [];
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    const st = statOrNull(file);
+    if (st && (st.mode & 0o077) !== 0) out.push({ file, mode: st.mode & 0o777 });
+  }
+  return out;
+}
