@@ -5,8 +5,16 @@
 import { $ } from "bun";
 
 const outfile = process.argv[2] ?? "dist/scimd";
+const root = `${import.meta.dir}/..`;
+// The commit it is built from, for `scimd version` and the start line: every build said "0.1.0", so a database
+// or a bug report could not be tied to one. "+modified" when the working tree had uncommitted changes; none
+// outside a git clone.
+const git = (...a: string[]) => Bun.spawnSync(["git", "-C", root, ...a], { stderr: "ignore" });
+const head = git("rev-parse", "--short=12", "HEAD");
+const commit = head.exitCode === 0 ? head.stdout.toString().trim() + (git("status", "--porcelain").stdout.toString().trim() ? "+modified" : "") : "";
 const args = [
   "build",
+  ...(commit ? [`--define=SCIMD_COMMIT=${JSON.stringify(commit)}`] : []),
   "--compile",
   "--minify-syntax",
   "--minify-whitespace",
@@ -24,5 +32,5 @@ const args = [
   outfile,
 ];
 const started = performance.now();
-await $`${process.execPath} ${args}`.cwd(`${import.meta.dir}/..`);
-console.log(`built ${outfile} in ${Math.round(performance.now() - started)} ms`);
+await $`${process.execPath} ${args}`.cwd(root);
+console.log(`built ${outfile}${commit ? ` (commit ${commit})` : ""} in ${Math.round(performance.now() - started)} ms`);

@@ -12,7 +12,7 @@ import { migrateCommand } from "./cli/migrate.ts";
 import { serveCommand } from "./cli/serve.ts";
 import { tokenCommand } from "./cli/token.ts";
 import { usersCommand } from "./cli/users.ts";
-import { VERSION } from "./version.ts";
+import { VERSION_LINE } from "./version.ts";
 
 const OPTIONS = {
   config: { type: "string" },
@@ -106,7 +106,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         await healthcheckCommand({ config: values.config }, io);
         return 0;
       case "version":
-        io.out(`scimd ${VERSION}`);
+        io.out(`scimd ${VERSION_LINE}`);
         return 0;
       default:
         throw new CliError(`Unknown command "${command}"; run "scimd help" for the list.`, 2);

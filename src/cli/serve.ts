@@ -12,7 +12,7 @@ import { createLogger, type Logger } from "../log/logger.ts";
 import { serviceOptions } from "../service-options.ts";
 import { lockPathOf } from "../storage/server-lock.ts";
 import { exposedDatabaseFiles } from "../storage/database-files.ts";
-import { VERSION } from "../version.ts";
+import { COMMIT, VERSION } from "../version.ts";
 import { CliError, databasePath, listenFailure, lockDatabase, readConfig, withStorage, type Io } from "./common.ts";
 import { startMetrics } from "./serve-metrics.ts";
 import { noOriginError, pathOf, withAbsoluteUrl, withRoutableHost } from "../http/request-url.ts";
@@ -176,7 +176,7 @@ export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
         : logger.info("Stopped applying the [directory] lists to existing directory records; the next start goes on.", { records: changed }),
     (e) => logger.warn("Applying the [directory] lists to existing directory records stopped.", { error: e instanceof Error ? e.message : String(e) }),
   );
-  logger.info("scimd started", { version: VERSION, url: `${server.scheme}://${host}:${server.port}/scim`, config: source, database: config.storage.path, ...(server.certificate ? { certificate: server.certificate.fingerprint, certificateValidTo: server.certificate.validTo } : {}), ...(metrics ? { metrics: metrics.where } : {}) });
+  logger.info("scimd started", { version: VERSION, ...(COMMIT ? { commit: COMMIT } : {}), url: `${server.scheme}://${host}:${server.port}/scim`, config: source, database: config.storage.path, ...(server.certificate ? { certificate: server.certificate.fingerprint, certificateValidTo: server.certificate.validTo } : {}), ...(metrics ? { metrics: metrics.where } : {}) });
 
   await new Promise<void>((resolve) => {
     let stopping = false;

@@ -261,11 +261,16 @@ describe("CLI through the binary", () => {
     }
   });
 
-  test("version prints the package.json version", () => {
+  test("version prints the package.json version and the commit the executable was built from", () => {
     const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
     const r = exec(["version"]);
     expect(r.status).toBe(0);
-    expect(r.stdout.trim()).toBe(`scimd ${version}`);
+    const inGit = spawnSync("git", ["-C", ROOT, "rev-parse", "HEAD"]).status === 0;
+    if (!inGit) return expect(r.stdout.trim()).toBe(`scimd ${version}`); // built outside a clone: no commit to name
+    const m = /^scimd (\S+) \(commit ([0-9a-f]{12})(\+modified)?\)$/.exec(r.stdout.trim());
+    expect(m?.[1]).toBe(version);
+    // A commit of this repository (the executable is rebuilt only when src/ or drizzle/ changed, so not always HEAD).
+    expect(spawnSync("git", ["-C", ROOT, "cat-file", "-e", `${m![2]}^{commit}`]).status).toBe(0);
   });
 
   test("output into a pipe its reader has closed (| head) ends quietly with status 141, as SIGPIPE would", async () => {
