@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseAttributeList, projectResource } from "../../../src/core/resource/project.ts";
+import { parseAttributeList, picksFor, projectResource } from "../../../src/core/resource/project.ts";
 import { GROUP, USER, type ResourceSchema } from "../../../src/core/schema/registry.ts";
 import { attr } from "../../../src/core/schema/types.ts";
 import { ENTERPRISE_USER_SCHEMA, USER_SCHEMA } from "../../../src/core/schema/urns.ts";
@@ -158,5 +158,23 @@ describe("projectResource: returned characteristic", () => {
   ];
   test.each(cases)("%s", (_label, opts, expected) => {
     expect(projectResource(resource, TEST, opts)).toEqual({ schemas: [USER_SCHEMA], id: "1", ...expected });
+  });
+});
+
+describe("a request's list of names is resolved once", () => {
+  test("picksFor returns the same picks for the same list (a page projects each resource with it), fresh ones for another list or resource type", () => {
+    const names = ["userName", "emails.value", "a0", "a1"];
+    const first = picksFor(USER, names);
+    expect(picksFor(USER, names)).toBe(first);
+    expect(picksFor(USER, [...names])).not.toBe(first);
+    expect(picksFor(GROUP, names)).not.toBe(first);
+  });
+
+  test("projecting many resources with one list gives each the same result as a list of its own", () => {
+    const names = ["userName", "name.givenName", ...Array.from({ length: 500 }, (_, i) => `unknown${i}`)];
+    const users = Array.from({ length: 50 }, (_, i) => ({ ...enterpriseUser, id: `u${i}`, userName: `user${i}` }));
+    const shared = users.map((u) => projectResource(u, USER, { attributes: names }));
+    expect(shared).toEqual(users.map((u) => projectResource(u, USER, { attributes: [...names] })));
+    expect(shared[7]).toEqual({ schemas: expect.any(Array), id: "u7", userName: "user7", name: { givenName: enterpriseUser.name.givenName } });
   });
 });
