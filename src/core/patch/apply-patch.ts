@@ -1,5 +1,5 @@
-import { InvalidPathError, InvalidValueError, NoTargetError } from "../errors.ts";
-import { assertNever, pathToString } from "../filter/ast.ts";
+import { InvalidPathError, InvalidValueError, NoTargetError, TooManyError } from "../errors.ts";
+import { assertNever, pathToString, type FilterNode } from "../filter/ast.ts";
 import type { ScimResource } from "../resource/types.ts";
 import { resolveAttribute, splitUrn, topLevelAttributes, type ResourceSchema } from "../schema/registry.ts";
 import type { SchemaDef } from "../schema/types.ts";
@@ -7,6 +7,7 @@ import { parsePath } from "../path/parse-path.ts";
 import { applyAdd } from "./add.ts";
 import {
   assertWritable,
+  containerOf,
   currentValue,
   deepEqual,
   isPlainObject,
@@ -31,6 +32,7 @@ export function applyPatch(resource: ScimResource, ops: readonly PatchOperation[
   // A resource is JSON data (parsed from a request or from storage), so a JSON round trip is an exact deep
   // copy, and five times cheaper than structuredClone (1.7 µs against 8.9 µs for an Entra user).
   const out = JSON.parse(JSON.stringify(resource)) as ScimResource;
+  workLeft = MAX_PATCH_WORK;
   for (const op of ops) applyOperation(out, op, rs, onUnknown);
   dropWriteOnly(out, rs);
   assertRequiredKept(resource, out, rs);
@@ -59,7 +61,47 @@ function applyOperation(resource: ScimResource, op: PatchOperation, rs: Resource
   }
 }
 
+/**
+ * The most comparisons one PATCH may need. Each change of an attribute counts the values it may visit: the
+ * attribute's values, times its value filter's terms plus the values it brings (to find duplicates). Within
+ * [limits] a request could send a thousand filtered operations on a user of 18,000 emails: 66 s on the event
+ * loop, every other request waiting. Entra's largest PATCH needs a few hundred.
+ */
+export const MAX_PATCH_WORK = 2_000_000;
+
+/** What is left of MAX_PATCH_WORK for the applyPatch running (synchronous, so one at a time). */
+let workLeft = MAX_PATCH_WORK;
+
+function spend(resource: ScimResource, target: AttributeTarget, value: unknown): void {
+  const current = containerOf(resource, target.owner, false)?.[target.def.name];
+  const values = Array.isArray(current) ? current.length : 1;
+  const terms = target.kind === "filtered" ? termsOf(target.filter) : 1;
+  workLeft -= (values + 1) * (terms + (Array.isArray(value) ? value.length : 1));
+  if (workLeft < 0)
+    throw new TooManyError(
+      `The PATCH request would compare too many values (over ${MAX_PATCH_WORK.toLocaleString("en-US")} value and filter comparisons); send fewer operations, or operations on fewer values.`,
+    );
+}
+
+function termsOf(f: FilterNode): number {
+  switch (f.kind) {
+    case "compare":
+    case "present":
+      return 1;
+    case "and":
+    case "or":
+      return termsOf(f.left) + termsOf(f.right);
+    case "not":
+      return termsOf(f.expr);
+    case "valuePath":
+      return termsOf(f.filter);
+    default:
+      return assertNever(f);
+  }
+}
+
 function applyToAttribute(resource: ScimResource, kind: PatchOpKind, target: AttributeTarget, value: unknown): void {
+  spend(resource, target, value);
   // RFC 7643 §2.5: null is "unassigned". On a sub-attribute or a filtered element it is a remove, with its
   // rules (an element left with only type and primary goes).
   if (value === null && kind !== "remove" && target.kind !== "attribute") return applyRemove(resource, target, undefined);

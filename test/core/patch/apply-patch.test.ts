@@ -317,3 +317,41 @@ describe("path cache", () => {
     expect(Object.keys(r).filter((k) => k.toLowerCase() === E.toLowerCase())).toEqual([E]);
   });
 });
+
+describe("a PATCH's work is bounded (MAX_PATCH_WORK)", () => {
+  const many = (n: number): ScimResource => ({
+    schemas: [USER_SCHEMA],
+    userName: "big",
+    emails: Array.from({ length: n }, (_, i) => ({ value: `e${i}@x.example`, type: "work" })),
+  });
+  const filtered = (terms: number) => ({
+    op: "replace",
+    // The last term matches the last value (a filter that matches none is a noTarget error at once).
+    path: `emails[${Array.from({ length: terms - 1 }, (_, i) => `value co "zz${i}"`).join(" or ")} or value eq "e4999@x.example"].type`,
+    value: "home",
+  });
+
+  test("filtered operations over many values that would need more than the bound are a 400 tooMany, naming what to do", () => {
+    // 5,000 values x (20 terms + 1) a operation: 100 operations are some 10 million comparisons.
+    const e = thrown(() => patch(many(5000), Array.from({ length: 100 }, () => filtered(20))));
+    expect(isScimError(e) && e.status).toBe(400);
+    expect(isScimError(e) && e.scimType).toBe("tooMany");
+    expect((e as Error).message).toContain("send fewer operations, or operations on fewer values");
+  });
+
+  test("path-less operations carrying value-path keys count the same", () => {
+    const key = `emails[${Array.from({ length: 19 }, (_, i) => `value co "zz${i}"`).join(" or ")} or value eq "e4999@x.example"].type`;
+    const e = thrown(() => patch(many(5000), Array.from({ length: 100 }, () => ({ op: "replace", value: { [key]: "home" } }))));
+    expect(isScimError(e) && e.scimType).toBe("tooMany");
+  });
+
+  test("under the bound the same kind of PATCH applies; the bound is per request, not cumulative across requests", () => {
+    const user = many(5000);
+    for (let round = 0; round < 3; round++) {
+      const out = patch(user, Array.from({ length: 10 }, () => filtered(20)));
+      expect((out.emails as unknown[]).length).toBe(5000);
+    }
+    const hit = patch(user, [{ op: "replace", path: 'emails[value eq "e4999@x.example"].type', value: "home" }]);
+    expect((hit.emails as { type: string }[])[4999]!.type).toBe("home");
+  });
+});
