@@ -106,6 +106,9 @@ export interface ListResponse {
   Resources: (ScimResource | JsonText)[];
 }
 
+/** The most attribute names scimd does not define that one request adds to the log (unknownReporter). */
+const UNKNOWN_PER_REQUEST = 10;
+
 const schemaOf = (kind: ResourceKind): ResourceSchema => (kind === "User" ? USER : GROUP);
 const endpointOf = (kind: ResourceKind) => (kind === "User" ? "Users" : "Groups");
 
@@ -312,7 +315,7 @@ export class ScimService {
 
   async create(kind: ResourceKind, body: unknown, ctx: RequestContext, projection: ProjectionOptions = {}): Promise<{ resource: ScimResource; etag: string; location: string }> {
     const rs = schemaOf(kind);
-    const data = readResourceInput(body, rs, (name) => this.reportUnknown(kind, name));
+    const data = readResourceInput(body, rs, this.unknownReporter(kind));
     checkName(kind, data);
     // A new user without `active` is active (its directory record says so): the resource says it too, as
     // clients such as Okta's tests read `active` from every listed user.
@@ -381,7 +384,7 @@ export class ScimService {
 
   async replace(kind: ResourceKind, id: string, body: unknown, ctx: RequestContext, pre: Preconditions = {}, projection: ProjectionOptions = {}): Promise<{ resource: ScimResource; etag: string }> {
     const rs = schemaOf(kind);
-    const data = readResourceInput(body, rs, (name) => this.reportUnknown(kind, name));
+    const data = readResourceInput(body, rs, this.unknownReporter(kind));
     const { stored, related } = await this.write(kind, async (tx) => {
       const current = await tx.get(kind, id);
       if (!current) throw this.notFound(kind, id);
@@ -412,14 +415,25 @@ export class ScimService {
   private readonly reportedUnknown = new Set<string>();
 
   /** An attribute (a body key, or a PATCH path) that scimd does not define and ignored: a warning, once. */
-  private reportUnknown(kind: ResourceKind, name: string): void {
-    const key = `${kind} ${name.toLowerCase()}`;
-    if (this.reportedUnknown.has(key) || this.reportedUnknown.size >= 1000) return;
-    this.reportedUnknown.add(key);
-    this.log.warn("A request names an attribute scimd does not define; it is ignored (check the identity provider's attribute mapping).", {
-      resourceType: kind,
-      attribute: clip(name, 200),
-    });
+  /**
+   * Logs each attribute name scimd does not define once, at most UNKNOWN_PER_REQUEST new names a request. The
+   * names already told are forgotten past 1,000 rather than no more being told: one POST of 80,000 junk keys
+   * used up a lifetime cap of 1,000, and an identity provider's real mapping mistakes went unlogged until a
+   * restart.
+   */
+  private unknownReporter(kind: ResourceKind): (name: string) => void {
+    let told = 0;
+    return (name) => {
+      const key = `${kind} ${name.toLowerCase()}`;
+      if (told >= UNKNOWN_PER_REQUEST || this.reportedUnknown.has(key)) return;
+      if (this.reportedUnknown.size >= 1000) this.reportedUnknown.clear();
+      this.reportedUnknown.add(key);
+      told++;
+      this.log.warn("A request names an attribute scimd does not define; it is ignored (check the identity provider's attribute mapping).", {
+        resourceType: kind,
+        attribute: clip(name, 200),
+      });
+    };
   }
 
   /**
@@ -428,7 +442,8 @@ export class ScimService {
    */
   async patch(kind: ResourceKind, id: string, body: unknown, ctx: RequestContext, pre: Preconditions = {}, projection: ProjectionOptions | null = {}): Promise<{ resource: ScimResource | null; etag: string }> {
     const rs = schemaOf(kind);
-    const ops = parsePatchRequest(body, rs, { maxOperations: this.opts.maxPatchOperations, onUnknownPath: (path) => this.reportUnknown(kind, path) });
+    const report = this.unknownReporter(kind);
+    const ops = parsePatchRequest(body, rs, { maxOperations: this.opts.maxPatchOperations, onUnknownPath: report });
     const { stored, related } = await this.write(kind, async (tx) => {
       const current = await tx.get(kind, id);
       if (!current) throw this.notFound(kind, id);
@@ -439,7 +454,7 @@ export class ScimService {
         // and the representation would show its members under this version's ETag.
         return { stored, related: projection && wants(rs, "members", projection) ? await tx.members(id) : undefined };
       }
-      const patched = applyPatch({ ...current.data, id }, ops, rs, (name) => this.reportUnknown(kind, name));
+      const patched = applyPatch({ ...current.data, id }, ops, rs, report);
       const { id: _id, meta: _meta, groups: _groups, ...data } = patched;
       keepActive(data, current.data);
       if (typeof data.userName !== "string" || data.userName.trim() === "")
@@ -727,7 +742,7 @@ export class ScimService {
     }
     let data = current.data;
     if (rest.length) {
-      const patched = applyPatch({ ...current.data, id }, rest, GROUP, (name) => this.reportUnknown("Group", name));
+      const patched = applyPatch({ ...current.data, id }, rest, GROUP, this.unknownReporter("Group"));
       const { id: _id, meta: _meta, members: _members, ...d } = patched;
       if (typeof d.displayName !== "string" || d.displayName.trim() === "")
         throw new InvalidValueError('The attribute "displayName" is required; a PATCH cannot remove it or make it blank.');

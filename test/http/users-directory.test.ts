@@ -875,6 +875,21 @@ describe("attributes scimd does not define, as Entra sends them for a custom map
     expect(logged).toEqual(["shoeSize", "costCentre", `${CUSTOM}:tag`, `${CUSTOM}:badge`, "hatSize", "name.nick"]);
   });
 
+  test("one request adds at most ten such names to the log, and names stop being remembered rather than told (a flood of junk keys silenced the real ones)", async () => {
+    const t = await app();
+    const junk = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`junk${i}`, i]));
+    expect((await t.json("POST", "/scim/Users", user("junk@contoso.com", junk))).status).toBe(201);
+    const told = () => warnings(t).filter((w) => w.msg.includes("does not define")).map((w) => w.attribute);
+    expect(told()).toEqual(Array.from({ length: 10 }, (_, i) => `junk${i}`));
+    // After 200 more such requests (2,000 more names, past the 1,000 remembered), a real mapping mistake is still told.
+    for (let r = 0; r < 200; r++) {
+      const more = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`more${r}x${i}`, i]));
+      expect((await t.json("POST", "/scim/Users", user(`junk${r}@contoso.com`, more))).status).toBe(201);
+    }
+    expect((await t.json("POST", "/scim/Users", user("real@contoso.com", { costCenter: "42" }))).status).toBe(201);
+    expect(told().at(-1)).toBe("costCenter");
+  });
+
   test("POST and PUT take the manager as PATCH does: a bare id, and {value: ''} for none (a string was a 400, an empty value stored)", async () => {
     const t = await app();
     const u = await create(t, user("managed@contoso.com", { [ENTERPRISE_USER_SCHEMA]: { manager: "mgr-1", department: "Sales" } }));
