@@ -28,8 +28,11 @@ export interface ServeArgs {
 
 const DRAIN_WINDOW_MS = 500;
 
-/** The level of a request's log line: info for success, warn for a client error (4xx), error for 5xx. */
-export const levelOf = (status: number): "info" | "warn" | "error" => (status >= 500 ? "error" : status >= 400 ? "warn" : "info");
+/**
+ * The level of a request's log line: info for success, warn for a client error (4xx) and for 501 (a client
+ * asking for what scimd does not implement, such as /Bulk), error for the other 5xx.
+ */
+export const levelOf = (status: number): "info" | "warn" | "error" => (status >= 500 && status !== 501 ? "error" : status >= 400 ? "warn" : "info");
 
 export async function serveCommand(args: ServeArgs, io: Io): Promise<void> {
   const { config, source, overrides } = readConfig(args.config, io);

@@ -4,6 +4,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
+import { levelOf } from "../../src/cli/serve.ts";
 import { ensureBinary, freePort, startScimd, tempDir, writeConfig } from "./support.ts";
 
 const dirs: string[] = [];
@@ -109,4 +110,8 @@ test('[logging] format = "pretty" and level = "warn" apply to every line', async
   }
   expect(p.stdout.some((l) => l.includes("bob@example.com"))).toBe(true);
   expect(p.stdout.join("\n")).not.toContain("scimd started"); // info is below the level
+});
+
+test("a request line's level: info for 2xx/3xx, warn for 4xx and 501 (not implemented: the client's ask), error for other 5xx", () => {
+  expect([200, 201, 204, 304, 400, 401, 404, 409, 412, 429, 501, 500, 503].map(levelOf)).toEqual(["info", "info", "info", "info", "warn", "warn", "warn", "warn", "warn", "warn", "warn", "error", "error"]);
 });
