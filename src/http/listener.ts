@@ -23,6 +23,16 @@ export class ListenError extends Error {}
 
 // Bun 1.4 (BoringSSL) already refuses TLS 1.0 and 1.1 by default; the flags keep it so if that default moves.
 const SECURE_OPTIONS = constants.SSL_OP_NO_TLSv1 | constants.SSL_OP_NO_TLSv1_1;
+// TLS 1.2 with forward secrecy and AEAD only (Mozilla's "intermediate" list): Bun's default also took RSA key
+// exchange and CBC-SHA1 suites (AES128-SHA). TLS 1.3's suites are all of that kind and are not set here.
+const TLS12_CIPHERS = [
+  "ECDHE-ECDSA-AES128-GCM-SHA256",
+  "ECDHE-RSA-AES128-GCM-SHA256",
+  "ECDHE-ECDSA-AES256-GCM-SHA384",
+  "ECDHE-RSA-AES256-GCM-SHA384",
+  "ECDHE-ECDSA-CHACHA20-POLY1305",
+  "ECDHE-RSA-CHACHA20-POLY1305",
+].join(":");
 
 /**
  * The HTTP(S) listener. Bun 1.4 cannot swap the certificate of a running Bun.serve (`reload({ tls })` is
@@ -74,7 +84,7 @@ export class Listener {
       // Bun sets SO_REUSEPORT by default in production mode, which let a second scimd on the same port start
       // and take half the connections: off, except with TLS, whose reload starts a new server on the port
       // (start() has checked that the port was free).
-      ...(tls ? { reusePort: true, tls: { cert: tls.cert, key: tls.key, secureOptions: SECURE_OPTIONS } } : { reusePort: false }),
+      ...(tls ? { reusePort: true, tls: { cert: tls.cert, key: tls.key, secureOptions: SECURE_OPTIONS, ciphers: TLS12_CIPHERS } } : { reusePort: false }),
       fetch: opts.fetch,
       error: opts.error,
     });

@@ -65,6 +65,14 @@ describe("HTTPS in the binary", () => {
     expect(await servedFingerprint(port)).toBe(certA.fingerprint);
   });
 
+  test("TLS 1.2 takes only forward-secret AEAD suites (ECDHE with GCM or ChaCha20): RSA key exchange and CBC-SHA1 are refused", () => {
+    expect(s_client("-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256").stdout).toMatch(/Cipher\s*: ECDHE-(RSA|ECDSA)-AES128-GCM-SHA256/);
+    for (const weak of ["AES128-SHA", "AES256-SHA", "AES128-GCM-SHA256", "ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-SHA"]) {
+      const r = s_client("-tls1_2", "-cipher", weak);
+      expect([weak, r.stdout.includes("Server certificate")]).toEqual([weak, false]);
+    }
+  });
+
   test("TLS 1.2 and 1.3 are accepted, TLS 1.1 and 1.0 refused", () => {
     expect(s_client("-tls1_2").stdout).toContain("Protocol  : TLSv1.2");
     expect(s_client("-tls1_3").stdout).toMatch(/TLSv1\.3/);
