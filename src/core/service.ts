@@ -12,7 +12,7 @@ import {
 import type { FilterNode } from "./filter/ast.ts";
 import { matchFilter } from "./filter/match-filter.ts";
 import { parseFilter } from "./filter/parse-filter.ts";
-import { applyPatch } from "./patch/apply-patch.ts";
+import { applyPatch, MAX_PATCH_WORK, patchTooCostly, termsOf } from "./patch/apply-patch.ts";
 import { deepEqual, isPlainObject } from "./patch/navigate.ts";
 import { parsePatchRequest, type PatchOperation } from "./patch/parse-patch.ts";
 import type { DirectoryRecord, MemberRef, Repository, ResourceKind, StoredResource, WriteTx } from "./repository.ts";
@@ -717,6 +717,13 @@ export class ScimService {
     const rest: PatchOperation[] = [];
     const id = current.id;
     let membersChanged = false;
+    // A filtered member operation reads and matches every member: 1,000 of them on a 5,000-member group took
+    // some 25 s. They share applyPatch's bound, counted before each read.
+    let workLeft = MAX_PATCH_WORK;
+    const charge = (n: number) => {
+      workLeft -= n;
+      if (workLeft < 0) throw patchTooCostly();
+    };
     for (const op of ops) {
       const target = op.path ? memberPathOf(op) : undefined;
       if (op.path && !target) {
@@ -729,7 +736,7 @@ export class ScimService {
         if (value && typeof value === "object" && !Array.isArray(value)) {
           const key = Object.keys(value).find((k) => k.toLowerCase() === "members");
           if (key) {
-            if (await this.memberOp(tx, ctx, current, op.op === "replace" ? "replace" : "add", undefined, value[key])) membersChanged = true;
+            if (await this.memberOp(tx, ctx, current, op.op === "replace" ? "replace" : "add", undefined, value[key], charge)) membersChanged = true;
             const { [key]: _m, ...others } = value;
             if (Object.keys(others).length) rest.push({ ...op, value: others });
             continue;
@@ -738,7 +745,7 @@ export class ScimService {
         rest.push(op);
         continue;
       }
-      if (await this.memberOp(tx, ctx, current, op.op, target!.filter, op.value)) membersChanged = true;
+      if (await this.memberOp(tx, ctx, current, op.op, target!.filter, op.value, charge)) membersChanged = true;
     }
     let data = current.data;
     if (rest.length) {
@@ -757,9 +764,19 @@ export class ScimService {
   }
 
   /** Applies one membership operation; true when a member was added or removed. */
-  private async memberOp(tx: WriteTx, ctx: RequestContext, group: StoredResource, op: "add" | "remove" | "replace", filter: FilterNode | undefined, value: unknown): Promise<boolean> {
+  private async memberOp(
+    tx: WriteTx,
+    ctx: RequestContext,
+    group: StoredResource,
+    op: "add" | "remove" | "replace",
+    filter: FilterNode | undefined,
+    value: unknown,
+    charge: (work: number) => void,
+  ): Promise<boolean> {
     const groupId = group.id;
     const list = value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
+    // What reading and matching every member will cost (an id filter such as Entra's value eq is looked up instead).
+    if (filter && !(op === "remove" && memberIdsOf(filter))) charge(((await tx.memberCount(groupId)) + 1) * (termsOf(filter) + 1));
     if (op === "add") {
       const refs = await this.resolveMembers(tx, ctx, list, group);
       const added = await tx.addMembers(groupId, refs);

@@ -109,19 +109,75 @@ export function isReference(def: AttributeDef): boolean {
  */
 export function appendElements(def: AttributeDef, list: unknown[], incoming: readonly unknown[], label: string): unknown[] {
   const out = [...list];
+  // Elements are found through keys rather than by a scan of the list for each item: adding n values compared
+  // each with every one before it, n²/2 comparisons (40,000 emails in a PATCH under 1 MiB: 51 s).
+  const keysOf = elementKeys(def);
+  const index = new Map<string, number>();
+  const remember = (e: unknown, i: number) => {
+    for (const k of keysOf(e)) if (!index.has(k)) index.set(k, i);
+  };
+  out.forEach(remember);
   // By position: a later item of the same value may merge into the element and replace its object.
   let primaryAt: number | undefined;
   for (const item of incoming) {
-    const at = out.findIndex((e) => sameElement(def, e, item));
+    const key = lookupKey(def, item, keysOf);
+    const at = key !== undefined ? (index.get(key) ?? -1) : out.findIndex((e) => sameElement(def, e, item));
     if (at >= 0 && isPlainObject(item)) out[at] = mergeComplex(def, asObject(out[at]), item, label);
-    else if (at < 0) out.push(item);
+    else if (at < 0) {
+      out.push(item);
+      remember(item, out.length - 1);
+    }
     // Several marked primary in one value: the first keeps it, as in a POST body (deserialize.ts).
     if (isPrimary(item) && primaryAt === undefined) primaryAt = at >= 0 ? at : out.length - 1;
   }
   return keepOnePrimary(out, primaryAt === undefined ? undefined : out[primaryAt]);
 }
 
-function sameElement(def: AttributeDef, existing: unknown, item: unknown): boolean {
+/**
+ * The keys under which sameElement finds an element equal to another: two elements are the same for it exactly
+ * when they share a key of the same kind.
+ * - "v": a complex element's type and value (each folded unless caseExact, a missing type as none), when its
+ *   value is text, a number or a boolean; what sameElement compares for an item that has a value.
+ * - "j": a complex element's whole content, key order aside (deepEqual); what it compares for one without.
+ * - "p": a value that is not an object, folded unless caseExact (sameValue).
+ */
+function elementKeys(def: AttributeDef): (e: unknown) => string[] {
+  const valueDef = valueSubOf(def);
+  const typeDef = def.subAttributes ? findAttribute(def.subAttributes, "type") : undefined;
+  return (e) => {
+    if (!isPlainObject(e)) return [`p${primitiveKey(def, e)}`];
+    const keys = [`j${canonical(e)}`];
+    if (valueDef && e.value !== undefined && e.value !== null && typeof e.value !== "object") {
+      keys.push(`v${JSON.stringify([typeDef ? primitiveKey(typeDef, e.type ?? null) : "", primitiveKey(valueDef, e.value)])}`);
+    }
+    return keys;
+  };
+}
+
+/** The key to look `item` up by (see elementKeys), or undefined when only a scan with sameElement can tell. */
+function lookupKey(def: AttributeDef, item: unknown, keysOf: (e: unknown) => string[]): string | undefined {
+  if (!isPlainObject(item)) return typeof item === "object" && item !== null ? undefined : keysOf(item)[0];
+  const valueDef = valueSubOf(def);
+  if (!valueDef || item.value === undefined) return keysOf(item)[0];
+  // With a value, sameElement compares type and value only; a value that is an object or null is left to it.
+  return item.value !== null && typeof item.value !== "object" ? keysOf(item)[1] : undefined;
+}
+
+function primitiveKey(def: AttributeDef, v: unknown): string {
+  if (typeof v === "string") return `s${def.caseExact ? v : v.toLowerCase()}`;
+  return `${typeof v}${typeof v === "object" ? canonical(v) : String(v)}`;
+}
+
+/** deepEqual's equality as a string: object keys sorted, undefined kept apart from a missing key. */
+function canonical(v: unknown): string {
+  if (v === undefined) return "u";
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (isPlainObject(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(",")}}`;
+  return JSON.stringify(v) ?? String(v);
+}
+
+/** Whether `item` is `existing` for an add (exported for the differential test of appendElements). */
+export function sameElement(def: AttributeDef, existing: unknown, item: unknown): boolean {
   if (!isPlainObject(existing) || !isPlainObject(item)) return sameValue(def, existing, item);
   const valueDef = valueSubOf(def);
   if (!valueDef || item.value === undefined) return deepEqual(existing, item);

@@ -345,6 +345,22 @@ describe("a PATCH's work is bounded (MAX_PATCH_WORK)", () => {
     expect(isScimError(e) && e.scimType).toBe("tooMany");
   });
 
+  test("long values count by their length: 200-term filters over one email of 900 KB are refused at once", () => {
+    const user: ScimResource = { schemas: [USER_SCHEMA], userName: "long", emails: [{ value: `${"x".repeat(900_000)}@y`, type: "work" }] };
+    const terms = Array.from({ length: 200 }, (_, i) => `value co "q${i}"`).join(" or ");
+    const e = thrown(() => patch(user, Array.from({ length: 40 }, () => ({ op: "remove", path: `emails[${terms}]` }))));
+    expect(isScimError(e) && e.scimType).toBe("tooMany");
+  });
+
+  test("linear work is counted as linear: replacing 1,500 roles by 1,500 (as a PUT would) and adding 40,000 emails are applied", () => {
+    const roles = (p: string) => Array.from({ length: 1500 }, (_, i) => ({ value: `${p}${i}` }));
+    const user: ScimResource = { schemas: [USER_SCHEMA], userName: "roles", roles: roles("r") };
+    expect(patch(user, [{ op: "replace", path: "roles", value: roles("s") }]).roles).toEqual(roles("s"));
+    expect(patch(user, [{ op: "replace", value: { roles: roles("t") } }]).roles).toEqual(roles("t"));
+    const added = patch({ schemas: [USER_SCHEMA], userName: "many" }, [{ op: "add", path: "emails", value: Array.from({ length: 40_000 }, (_, i) => ({ value: `e${i}@x.example` })) }]);
+    expect((added.emails as unknown[]).length).toBe(40_000);
+  });
+
   test("under the bound the same kind of PATCH applies; the bound is per request, not cumulative across requests", () => {
     const user = many(5000);
     for (let round = 0; round < 3; round++) {
