@@ -1,6 +1,6 @@
 import type { EventRecord, FailureRecord } from "../core/repository.ts";
 import { parseWholeNumber } from "../core/whole-number.ts";
-import { EVENT_TYPES, matchesNoType } from "../core/event-types.ts";
+import { EVENT_TYPES } from "../core/event-types.ts";
 import { eventJson } from "../events/event-json.ts";
 import { CliError, readConfig, withStorage, type Io } from "./common.ts";
 import { quoted } from "../core/quote.ts";
@@ -53,7 +53,11 @@ export async function eventsCommand(args: EventsArgs, io: Io): Promise<void> {
   const types = args.type ? args.type.split(",").map((t) => t.trim()).filter(Boolean) : undefined;
   // A pattern that can match nothing printed "No events match." and exit 0, as if there were none; the same
   // pattern in a [[webhooks]] events list is a configuration error.
-  const unknown = types?.find(matchesNoType);
+  // As the query reads them: a pattern ending in * is a prefix, without regard to case (user*, USER.*); any
+  // other is an exact type.
+  const matchesNone = (p: string) =>
+    !EVENT_TYPES.some((t) => (p.endsWith("*") ? t.startsWith(p.slice(0, -1).toLowerCase()) : t === p));
+  const unknown = types?.find(matchesNone);
   if (unknown !== undefined)
     throw new CliError(`--type ${quoted(unknown)} matches no event type; use one of ${EVENT_TYPES.join(", ")}, a prefix such as "user.*", or "*".`, 2);
   const storage = withStorage(config, io, { create: false });
