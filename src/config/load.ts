@@ -149,7 +149,8 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
 /** Whether "host:port" would listen where [server] host and port do (the same host, or either on every address). */
 function sameListener(listen: string, host: string, port: number): boolean {
   const i = listen.lastIndexOf(":");
-  if (Number(listen.slice(i + 1)) !== port) return false;
+  // Port 0 is one the system picks, never the server's.
+  if (port === 0 || Number(listen.slice(i + 1)) !== port) return false;
   const bare = (h: string) => h.replace(/^\[(.*)\]$/, "$1").toLowerCase();
   const wildcard = (h: string) => h === "0.0.0.0" || h === "::";
   const a = bare(listen.slice(0, i));

@@ -584,6 +584,8 @@ describe("values an administrator can get wrong in ways that hurt later", () => 
     }
     for (const [host, listen] of [["127.0.0.1", "127.0.0.1:9464"], ["127.0.0.1", "10.0.0.5:19480"]]) expect(errorsOf(metrics(host!, listen!))).toEqual([]);
     expect(errorsOf(metrics("127.0.0.1", "127.0.0.1:19480", false))).toEqual([]); // not served: nothing listens there
+    // Port 0 on both sides: two ports the system picks, which never collide.
+    expect(errorsOf(`[server]\nhost = "127.0.0.1"\nport = 0\n\n[metrics]\nenabled = true\nlisten = "127.0.0.1:0"\n`)).toEqual([]);
   });
 
   test("a duration written as a number says it needs a quoted string and what to write (it read 'expected string')", () => {
