@@ -270,6 +270,10 @@ export function restoreDatabase(
     () => {
       const source = new Database(resolve(file), { readonly: true });
       try {
+        // Owner-only from the start, as backupDatabase makes its copy: VACUUM INTO created it with the umask's
+        // mode (0644), readable by other users until the final chmod.
+        writeFileSync(temp, "", { mode: 0o600 });
+        chmodSync(temp, 0o600);
         source.query("VACUUM INTO ?").run(temp);
       } finally {
         source.close();
