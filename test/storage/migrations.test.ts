@@ -239,6 +239,33 @@ describe("migrations", () => {
   });
 });
 
+/**
+ * The database at `path`, as a database migrateDatabase refuses: its error's message (a StorageError of one
+ * sentence), checked to have changed neither the migration history nor the tables.
+ */
+function refusalOf(path: string): string {
+  const db = openDatabase(path);
+  try {
+    const before = appliedCount(db);
+    const tables = db.query("SELECT count(*) AS n FROM sqlite_master").get();
+    let error: unknown;
+    try {
+      migrateDatabase(db);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(StorageError);
+    const message = (error as Error).message;
+    expect(message).not.toContain("\n");
+    expect(message).toMatch(/\.$/);
+    expect(appliedCount(db)).toBe(before);
+    expect(db.query("SELECT count(*) AS n FROM sqlite_master").get()).toEqual(tables);
+    return message;
+  } finally {
+    db.close();
+  }
+}
+
 describe("a database made by a newer scimd is refused", () => {
   const FUTURE = Date.now() + 100 * 365 * 86_400_000;
 
@@ -252,25 +279,7 @@ describe("a database made by a newer scimd is refused", () => {
   }
 
   test("migrateDatabase throws a StorageError with one sentence, and changes nothing", () => {
-    const path = newerDatabase();
-    const db = openDatabase(path);
-    try {
-      const before = appliedCount(db);
-      let error: unknown;
-      try {
-        migrateDatabase(db);
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(StorageError);
-      const message = (error as Error).message;
-      expect(message).toContain("newer version");
-      expect(message).not.toContain("\n");
-      expect(message).toMatch(/\.$/);
-      expect(appliedCount(db)).toBe(before);
-    } finally {
-      db.close();
-    }
+    expect(refusalOf(newerDatabase())).toContain("newer version");
   });
 
   test("openStorage refuses it", () => {
@@ -309,27 +318,10 @@ describe("a database from a development build whose migration history this versi
 
   test("migrateDatabase and openStorage throw one sentence saying what to do, and change nothing", () => {
     const path = devDatabase();
-    const db = openDatabase(path);
-    try {
-      const before = appliedCount(db);
-      const tables = db.query("SELECT count(*) AS n FROM sqlite_master").get();
-      let error: unknown;
-      try {
-        migrateDatabase(db);
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(StorageError);
-      const message = (error as Error).message;
-      expect(message).toContain("early development build");
-      expect(message).toContain("scimd users export");
-      expect(message).not.toContain("\n");
-      expect(message).not.toContain("CREATE TABLE");
-      expect(appliedCount(db)).toBe(before);
-      expect(db.query("SELECT count(*) AS n FROM sqlite_master").get()).toEqual(tables);
-    } finally {
-      db.close();
-    }
+    const message = refusalOf(path);
+    expect(message).toContain("early development build");
+    expect(message).toContain("scimd users export");
+    expect(message).not.toContain("CREATE TABLE");
     expect(() => openStorage(path)).toThrow(/early development build/);
   });
 });
