@@ -360,7 +360,11 @@ export class ScimService {
     let record: DirectoryRecord;
     if (previous) {
       // A user deleted in "deactivate" mode comes back: its account is re-used, not duplicated.
-      record = await tx.updateDirectory(previous, { ...mapped.fields, scimId: stored.id, deleted: false }, at);
+      // With username_changes = "allow" the username follows userName, here too: re-created in another case
+      // ("Alice@…" deleted, "alice@…" created), the record kept the old case, and Entra, seeing its resource
+      // already right, never sent the change that would fix it.
+      const username = this.opts.usernameChanges === "allow" && mapped.username !== previous.username ? { username: mapped.username } : {};
+      record = await tx.updateDirectory(previous, { ...mapped.fields, ...username, scimId: stored.id, deleted: false }, at);
       this.log.info("Re-used the directory record of a previously deleted user.", { userName: previous.username, requestId: ctx.requestId });
     } else {
       record = await tx.insertDirectory(mapped.username, stored.id, mapped.fields, at);

@@ -545,6 +545,18 @@ describe("deletion", () => {
     expect(all).toHaveLength(1);
   });
 
+  test('re-created in another case, the re-used record takes the new case under username_changes = "allow", and keeps its own otherwise', async () => {
+    for (const [mode, expected] of [["allow", "Sara.Lee@Contoso.com"], ["ignore", "sara.lee@contoso.com"], ["reject", "sara.lee@contoso.com"]] as const) {
+      const t = await app({ provisioning: { username_changes: mode } });
+      const u = await create(t, user("sara.lee@contoso.com"));
+      await t.request("DELETE", `/scim/Users/${u.id}`);
+      const again = await create(t, user("Sara.Lee@Contoso.com"));
+      expect([mode, (await t.storage.repo.directoryByScimId(again.id))!.username]).toEqual([mode, expected]);
+      const created = (await t.storage.repo.events({ limit: 100 })).filter((e) => e.type === "user.created").at(-1)!;
+      expect([mode, created.name]).toEqual([mode, expected]);
+    }
+  });
+
   test("a re-used record keeps nothing of its past: an unknown department leaves the field empty, not the old one", async () => {
     const t = await app({ directory: { departments: ["Sales"] } });
     const u = await create(t, user("hal@contoso.com", { [ENTERPRISE_USER_SCHEMA]: { department: "Sales", employeeNumber: "H1" } }));
