@@ -12,7 +12,7 @@ import {
 import type { FilterNode } from "./filter/ast.ts";
 import { matchFilter } from "./filter/match-filter.ts";
 import { parseFilter } from "./filter/parse-filter.ts";
-import { applyPatch, MAX_PATCH_WORK, patchTooCostly, termsOf } from "./patch/apply-patch.ts";
+import { applyPatch, PatchWork, termsOf } from "./patch/apply-patch.ts";
 import { deepEqual, isPlainObject } from "./patch/navigate.ts";
 import { parsePatchRequest, type PatchOperation } from "./patch/parse-patch.ts";
 import type { DirectoryRecord, MemberRef, Repository, ResourceKind, StoredResource, WriteTx } from "./repository.ts";
@@ -418,9 +418,8 @@ export class ScimService {
   /** Attribute names and paths already reported as unknown: each is logged once per process (a client sends it at every cycle). */
   private readonly reportedUnknown = new Set<string>();
 
-  /** An attribute (a body key, or a PATCH path) that scimd does not define and ignored: a warning, once. */
   /**
-   * Logs each attribute name scimd does not define once, at most UNKNOWN_PER_REQUEST new names a request. The
+   * Logs each attribute name scimd does not define (a body key, or a PATCH path, ignored) once, at most UNKNOWN_PER_REQUEST new names a request. The
    * names already told are forgotten past 1,000 rather than no more being told: one POST of 80,000 junk keys
    * used up a lifetime cap of 1,000, and an identity provider's real mapping mistakes went unlogged until a
    * restart.
@@ -453,7 +452,7 @@ export class ScimService {
       if (!current) throw this.notFound(kind, id);
       checkPreconditions(pre, current.version);
       if (kind === "Group") {
-        const stored = await this.patchGroup(tx, current, ops, ctx);
+        const stored = await this.patchGroup(tx, current, ops, ctx, report);
         // Read in the transaction: read after it, a PATCH right behind this one could already have changed them,
         // and the representation would show its members under this version's ETag.
         return { stored, related: projection && wants(rs, "members", projection) ? await tx.members(id) : undefined };
@@ -717,17 +716,13 @@ export class ScimService {
    * Group PATCH: operations on `members` become membership changes in the member table (so a group of
    * 100,000 members is never loaded to add or remove one); the other operations go through the PATCH engine.
    */
-  private async patchGroup(tx: WriteTx, current: StoredResource, ops: PatchOperation[], ctx: RequestContext): Promise<StoredResource> {
+  private async patchGroup(tx: WriteTx, current: StoredResource, ops: PatchOperation[], ctx: RequestContext, report: (name: string) => void): Promise<StoredResource> {
     const rest: PatchOperation[] = [];
     const id = current.id;
     let membersChanged = false;
     // A filtered member operation reads and matches every member: 1,000 of them on a 5,000-member group took
-    // some 25 s. They share applyPatch's bound, counted before each read.
-    let workLeft = MAX_PATCH_WORK;
-    const charge = (n: number) => {
-      workLeft -= n;
-      if (workLeft < 0) throw patchTooCostly();
-    };
+    // some 25 s. They are bounded as applyPatch's work is, counted before each read.
+    const work = new PatchWork();
     for (const op of ops) {
       const target = op.path ? memberPathOf(op) : undefined;
       if (op.path && !target) {
@@ -740,7 +735,7 @@ export class ScimService {
         if (value && typeof value === "object" && !Array.isArray(value)) {
           const key = Object.keys(value).find((k) => k.toLowerCase() === "members");
           if (key) {
-            if (await this.memberOp(tx, ctx, current, op.op === "replace" ? "replace" : "add", undefined, value[key], charge)) membersChanged = true;
+            if (await this.memberOp(tx, ctx, current, op.op === "replace" ? "replace" : "add", undefined, value[key], work)) membersChanged = true;
             const { [key]: _m, ...others } = value;
             if (Object.keys(others).length) rest.push({ ...op, value: others });
             continue;
@@ -749,11 +744,11 @@ export class ScimService {
         rest.push(op);
         continue;
       }
-      if (await this.memberOp(tx, ctx, current, op.op, target!.filter, op.value, charge)) membersChanged = true;
+      if (await this.memberOp(tx, ctx, current, op.op, target!.filter, op.value, work)) membersChanged = true;
     }
     let data = current.data;
     if (rest.length) {
-      const patched = applyPatch({ ...current.data, id }, rest, GROUP, this.unknownReporter("Group"));
+      const patched = applyPatch({ ...current.data, id }, rest, GROUP, report);
       const { id: _id, meta: _meta, members: _members, ...d } = patched;
       if (typeof d.displayName !== "string" || d.displayName.trim() === "")
         throw new InvalidValueError('The attribute "displayName" is required; a PATCH cannot remove it or make it blank.');
@@ -775,12 +770,12 @@ export class ScimService {
     op: "add" | "remove" | "replace",
     filter: FilterNode | undefined,
     value: unknown,
-    charge: (work: number) => void,
+    work: PatchWork,
   ): Promise<boolean> {
     const groupId = group.id;
     const list = value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
     // What reading and matching every member will cost (an id filter such as Entra's value eq is looked up instead).
-    if (filter && !(op === "remove" && memberIdsOf(filter))) charge(((await tx.memberCount(groupId)) + 1) * (termsOf(filter) + 1));
+    if (filter && !(op === "remove" && memberIdsOf(filter))) work.spend(((await tx.memberCount(groupId)) + 1) * (termsOf(filter) + 1));
     if (op === "add") {
       const refs = await this.resolveMembers(tx, ctx, list, group);
       const added = await tx.addMembers(groupId, refs);

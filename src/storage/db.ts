@@ -103,7 +103,8 @@ export function openDatabase(path: string, opts: { readonly?: boolean; create?: 
  * is refused rather than used with a schema this code does not understand.
  */
 export function migrateDatabase(db: Database, folder = migrationsFolder()): { applied: number } {
-  const known = latestKnownMigration(folder);
+  const whens = new Set(knownMigrations(folder));
+  const known = Math.max(...whens);
   const hasTable = db
     .query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'")
     .get();
@@ -125,7 +126,6 @@ export function migrateDatabase(db: Database, folder = migrationsFolder()): { ap
     // An applied migration this binary does not know, older than its newest: a development build's (the first
     // migration was rewritten before the first release). Drizzle would run the rewritten one again over the
     // existing tables and fail with some twenty lines of SQL.
-    const whens = new Set(knownMigrations(folder));
     const applied = db.query("SELECT created_at AS c FROM __drizzle_migrations").all() as { c: number | string }[];
     if (applied.some((r) => !whens.has(Number(r.c))))
       throw new StorageError(

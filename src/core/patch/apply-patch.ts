@@ -32,7 +32,7 @@ export function applyPatch(resource: ScimResource, ops: readonly PatchOperation[
   // A resource is JSON data (parsed from a request or from storage), so a JSON round trip is an exact deep
   // copy, and five times cheaper than structuredClone (1.7 µs against 8.9 µs for an Entra user).
   const out = JSON.parse(JSON.stringify(resource)) as ScimResource;
-  workLeft = MAX_PATCH_WORK;
+  work = new PatchWork();
   for (const op of ops) applyOperation(out, op, rs, onUnknown);
   dropWriteOnly(out, rs);
   assertRequiredKept(resource, out, rs);
@@ -69,28 +69,35 @@ function applyOperation(resource: ScimResource, op: PatchOperation, rs: Resource
  * other request waiting), or forty 200-term filters on one email of 900 KB (9.6 s). Entra's largest PATCH
  * needs a few hundred.
  */
-export const MAX_PATCH_WORK = 2_000_000;
+const MAX_PATCH_WORK = 2_000_000;
 
-/** What is left of MAX_PATCH_WORK for the applyPatch running (synchronous, so one at a time). */
-let workLeft = MAX_PATCH_WORK;
+/** What is left of MAX_PATCH_WORK: applyPatch's, and a group PATCH's member operations' in the service. */
+export class PatchWork {
+  private left = MAX_PATCH_WORK;
+
+  /** Counts `n` comparisons; a 400 tooMany once they pass MAX_PATCH_WORK. */
+  spend(n: number): void {
+    this.left -= n;
+    if (this.left < 0)
+      throw new TooManyError(
+        `The PATCH request would compare too many values (over ${MAX_PATCH_WORK.toLocaleString("en-US")} value and filter comparisons); send fewer operations, or operations on fewer values.`,
+      );
+  }
+}
+
+/** The work of the applyPatch running (synchronous, so one at a time). */
+let work = new PatchWork();
 
 function spend(resource: ScimResource, kind: PatchOpKind, target: AttributeTarget, value: unknown): void {
   const current = containerOf(resource, target.owner, false)?.[target.def.name];
   const weight = (Array.isArray(current) ? current.length : 1) + charsOf(current, 2) / 64;
   const brought = Array.isArray(value) ? value.length : 1;
-  workLeft -=
+  work.spend(
     target.kind === "filtered"
       ? weight * termsOf(target.filter) + brought
       : kind === "remove" && value !== undefined && value !== null
         ? weight * brought // each value named is looked for among the attribute's
-        : weight + brought;
-  if (workLeft < 0) throw patchTooCostly();
-}
-
-/** The 400 of a PATCH over MAX_PATCH_WORK (here, and for a group's member operations in the service). */
-export function patchTooCostly(): TooManyError {
-  return new TooManyError(
-    `The PATCH request would compare too many values (over ${MAX_PATCH_WORK.toLocaleString("en-US")} value and filter comparisons); send fewer operations, or operations on fewer values.`,
+        : weight + brought,
   );
 }
 
